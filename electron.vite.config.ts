@@ -1,0 +1,36 @@
+import { resolve } from 'node:path'
+import vue from '@vitejs/plugin-vue'
+import { defineConfig } from 'electron-vite'
+
+const r = (p: string): string => resolve(import.meta.dirname, p)
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: 'out/main',
+      rollupOptions: {
+        // The CLI is built with the main process: same core, no Electron in its import graph (lint-enforced).
+        input: { index: r('electron/main/index.ts'), cli: r('electron/cli/index.ts') },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      rollupOptions: {
+        input: { index: r('electron/preload/index.ts') },
+        // Sandboxed preloads must be CommonJS.
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: r('renderer'),
+    resolve: { alias: { '@': r('renderer/src') } },
+    plugins: [vue()],
+    build: {
+      outDir: r('out/renderer'),
+      rollupOptions: { input: { index: r('renderer/index.html') } },
+    },
+  },
+})

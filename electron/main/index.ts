@@ -1,0 +1,134 @@
+/**
+ * Electron main process: lifecycle, the hardened window, IPC over the backend. Thin by design: everything
+ * with logic lives in core/ (and runs under plain Node in tests); this file only wires Electron to it.
+ */
+import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { Backend } from '../core/app/backend'
+import { defaultDataDir } from '../core/paths'
+import { createLogger } from '../core/redact'
+import { KeytarSecretStore } from '../keychain/keytar-store'
+import type { BackendApi } from '../shared/ipc'
+import { JOB_EVENT_CHANNEL } from '../shared/ipc'
+import { createGate } from './gatekeeper'
+import { registerBackend } from './ipc'
+import { denyAllPermissions, hardenWebContents, isAllowedExternal, isAppUrl, preloadPath, rendererFile, windowOptions } from './window'
+
+const mainDir = dirname(fileURLToPath(import.meta.url))
+const log = createLogger('main')
+const dataDir = process.env.B24CHAT_DATA_DIR || defaultDataDir()
+app.setPath('userData', dataDir)
+
+const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
+const appUrl = devServerUrl ?? pathToFileURL(rendererFile(mainDir)).href
+
+let mainWindow: BrowserWindow | null = null
+let backend: Backend | null = null
+
+async function allowedPortals(): Promise<string[]> {
+  const list = await backend?.profiles.list()
+  return list?.ok ? list.value.map((p) => p.portal).filter(Boolean) : []
+}
+let portalCache: string[] = []
+
+function createWindow(): BrowserWindow {
+  const icon = join(app.getAppPath(), 'resources', 'icon.png')
+  const win = new BrowserWindow(windowOptions(preloadPath(mainDir), icon))
+  hardenWebContents(win.webContents, {
+    appUrl,
+    allowedPortals: () => portalCache,
+    openExternal: (url) => shell.openExternal(url),
+  })
+  win.once('ready-to-show', () => win.show())
+  win.on('close', (event) => {
+    const running = backend?.runningJobCount() ?? 0
+    if (running === 0) return
+    const choice = dialog.showMessageBoxSync(win, {
+      type: 'question',
+      buttons: ['Pause the job and quit', 'Keep the window open'],
+      defaultId: 1,
+      cancelId: 1,
+      title: 'A sync job is running',
+      message: 'A sync job is still sending chats.',
+      detail: 'Quitting pauses it safely: every chat already created is recorded, and the job continues exactly where it stopped when you sync it again.',
+    })
+    if (choice === 1) {
+      event.preventDefault()
+      return
+    }
+    void backend?.pauseAll()
+  })
+  if (devServerUrl) void win.loadURL(devServerUrl)
+  else void win.loadFile(rendererFile(mainDir))
+  return win
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit()
+} else {
+  app.on('second-instance', () => {
+    if (!mainWindow) return
+    if (mainWindow.isMinimized()) mainWindow.restore()
+    mainWindow.focus()
+  })
+
+  app.on('web-contents-created', (_e, contents) => {
+    contents.on('will-attach-webview', (event) => event.preventDefault())
+  })
+
+  void app.whenReady().then(async () => {
+    denyAllPermissions(session.defaultSession)
+    backend = new Backend({
+      dataDir,
+      secrets: new KeytarSecretStore(),
+      logger: log,
+      host: {
+        version: app.getVersion(),
+        platform: process.platform,
+        locale: app.getLocale(),
+        pickSheetFile: async () => {
+          const r = await dialog.showOpenDialog({
+            title: 'Open a sheet',
+            properties: ['openFile'],
+            filters: [{ name: 'Sheets (CSV, TSV, TXT)', extensions: ['csv', 'tsv', 'txt'] }, { name: 'All files', extensions: ['*'] }],
+          })
+          return r.canceled ? null : (r.filePaths[0] ?? null)
+        },
+        openExternal: async (url) => {
+          portalCache = await allowedPortals()
+          if (!isAllowedExternal(url, portalCache)) throw new Error('Only https links to a configured portal can be opened.')
+          await shell.openExternal(url)
+        },
+      },
+    })
+    portalCache = await allowedPortals()
+
+    const handle = createGate({
+      register: (channel, handler) => ipcMain.handle(channel, handler),
+      isTrustedSender: (event) => {
+        const win = BrowserWindow.fromWebContents(event.sender)
+        return !!win && win === mainWindow && !!event.senderFrame && isAppUrl(event.senderFrame.url, appUrl)
+      },
+      log: (line) => log.warn(line),
+    })
+    registerBackend(handle, backend as unknown as BackendApi)
+    backend.onJobEvent((event) => {
+      if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(JOB_EVENT_CHANNEL, event)
+    })
+
+    mainWindow = createWindow()
+    mainWindow.on('closed', () => {
+      mainWindow = null
+    })
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow()
+    })
+  })
+
+  app.on('window-all-closed', () => {
+    void backend?.shutdown().finally(() => {
+      if (process.platform !== 'darwin') app.quit()
+    })
+  })
+}

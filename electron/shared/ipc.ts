@@ -1,0 +1,220 @@
+/**
+ * The IPC contract (house-style habits 1, 2): what the renderer may call, each call's channel name and the zod
+ * schema its payload must pass. Every call takes at most one object argument and resolves to a Result.
+ * preload implements AppApi from this table; main registers one gatekept handler per entry; the e2e bridge
+ * forwards the same calls to the same backend.
+ */
+import { z } from 'zod'
+import { addProfileSchema, planSchema, profileNameSchema } from './profile'
+import type { AddProfileInput, Plan, ProfileView } from './profile'
+import type { Result } from './result'
+import { DELIMITERS, ENCODINGS } from './sheet'
+import type { AvatarInfo, ColumnMapping, ImportedSheet, SheetRow } from './sheet'
+import { CHAT_FIELDS, CHAT_TYPES, COLOR_CODES } from './chat'
+import type { JobEvent, JobSnapshot, JobSummary } from './jobs'
+import { settingsSchema } from './settings'
+import type { ApiPath } from './channels'
+export { CHANNEL_NAMES, JOB_EVENT_CHANNEL, API_PATHS, splitPath } from './channels'
+export type { ApiPath } from './channels'
+import type { Settings } from './settings'
+
+export interface AppInfo {
+  version: string
+  dataDir: string
+  platform: string
+  /** The OS locale, e.g. 'ru-RU', for the default language. */
+  locale: string
+  keychain: { available: boolean; message?: string }
+}
+
+export interface PreflightReport {
+  profile: string
+  portal: string
+  user: { id: number; name: string; admin: boolean }
+  scopes: string[]
+  /** Scopes the tool needs that are missing, with what that means in plain words. */
+  missing: { scope: string; why: string; whyRu: string }[]
+  /** True when chats can be created (im granted). */
+  canCreate: boolean
+  /** True when e-mails can be resolved (user or user_basic granted). */
+  canResolveEmails: boolean
+}
+
+export interface PortalUser {
+  id: number
+  name: string
+  email?: string
+  active: boolean
+  position?: string
+}
+
+export interface SandboxStatus {
+  running: boolean
+  portal?: string
+  plan: Plan
+  chats: number
+}
+
+export interface SandboxChatView {
+  id: number
+  title: string
+  type: 'OPEN' | 'CHAT'
+  color: string
+  description: string
+  users: number[]
+  ownerId: number
+  entityType: string | null
+  entityId: string | null
+  avatar: { width: number; height: number; mime: string } | null
+  messages: string[]
+}
+
+/** An imported sheet held by the backend; the renderer refers to it by id. */
+export interface SheetPreview extends ImportedSheet {
+  sheetId: string
+}
+
+const sheetOptionsSchema = z.object({
+  encoding: z.enum(ENCODINGS).optional(),
+  delimiter: z.enum(DELIMITERS as [string, ...string[]]).optional(),
+  mapping: z.partialRecord(z.enum(CHAT_FIELDS), z.string().max(500)).optional(),
+  avatarMaxEdge: z.number().int().min(64).max(5000).optional(),
+})
+
+const composeSchema = z.object({
+  users: z.array(z.union([z.number().int().positive(), z.string().email().max(320)])).max(10_000).default([]),
+  type: z.enum(CHAT_TYPES).default('CHAT'),
+  title: z.string().max(10_000).default(''),
+  description: z.string().max(100_000).default(''),
+  color: z.enum(COLOR_CODES).optional(),
+  message: z.string().max(100_000).default(''),
+  /** Bare base64 or a data: URI, as the avatar picker produced it. */
+  avatar: z.string().max(30_000_000).optional(),
+  entityType: z.string().max(1000).default(''),
+  entityId: z.string().max(1000).default(''),
+  copilotMainRole: z.string().max(200).default(''),
+  owner: z.union([z.number().int().positive(), z.string().email().max(320)]).optional(),
+})
+export type ComposeForm = z.input<typeof composeSchema>
+
+const profileRef = z.object({ profile: profileNameSchema })
+const jobRef = z.object({ jobId: z.string().min(1).max(200) })
+const sheetRef = z.object({ sheetId: z.string().min(1).max(200) })
+
+/** The zod schema each call's payload must pass, by AppApi path (main's gatekeeper parses with it). */
+export const PAYLOAD_SCHEMAS = {
+  'app.info': z.undefined(),
+  'settings.get': z.undefined(),
+  'settings.set': settingsSchema.partial(),
+  'profiles.list': z.undefined(),
+  'profiles.add': addProfileSchema,
+  'profiles.update': profileRef.extend({ plan: planSchema.optional(), dedupeTagging: z.boolean().optional() }),
+  'profiles.remove': profileRef,
+  'profiles.test': profileRef,
+  'profiles.searchUsers': profileRef.extend({ query: z.string().max(200) }),
+  'sandbox.status': z.undefined(),
+  'sandbox.start': z.undefined(),
+  'sandbox.stop': z.undefined(),
+  'sandbox.chats': z.undefined(),
+  'sheets.import': z.object({ name: z.string().min(1).max(1000), bytes: z.instanceof(Uint8Array), path: z.string().max(4096).optional(), options: sheetOptionsSchema.optional() }),
+  'sheets.openDialog': z.undefined(),
+  'sheets.reimport': sheetRef.extend({ options: sheetOptionsSchema }),
+  'sheets.editCell': sheetRef.extend({ rowKey: z.string().min(1).max(200), column: z.string().max(500), value: z.string().max(30_000_000) }),
+  'sheets.liveCheck': sheetRef.extend({ profile: profileNameSchema }),
+  'sheets.template': z.undefined(),
+  'sheets.close': sheetRef,
+  'compose.validate': z.object({ form: composeSchema }),
+  'compose.create': profileRef.extend({ form: composeSchema }),
+  'compose.prepareAvatar': z.object({ name: z.string().max(1000), bytes: z.instanceof(Uint8Array) }),
+  'jobs.list': z.undefined(),
+  'jobs.createFromSheet': sheetRef.extend({ profile: profileNameSchema, start: z.boolean() }),
+  'jobs.addCompose': profileRef.extend({ form: composeSchema }),
+  'jobs.start': jobRef,
+  'jobs.pause': jobRef,
+  'jobs.resume': jobRef,
+  'jobs.cancel': jobRef,
+  'jobs.retryFailed': jobRef,
+  'jobs.remove': jobRef,
+  'jobs.snapshot': jobRef,
+  'jobs.exportResults': jobRef,
+  'shell.openChat': profileRef.extend({ chatId: z.number().int().positive() }),
+} satisfies Record<ApiPath, z.ZodType>
+
+
+export interface ComposeResult {
+  jobId: string
+  chatId: number
+  link: string
+}
+
+export interface PreparedAvatar extends AvatarInfo {
+  /** Bare base64 to send. */
+  base64: string
+}
+
+/** Everything the backend serves; AppApi adds the renderer-only conveniences. All calls resolve to a Result. */
+export interface BackendApi {
+  app: { info(): Promise<Result<AppInfo>> }
+  settings: { get(): Promise<Result<Settings>>; set(patch: Partial<Settings>): Promise<Result<Settings>> }
+  profiles: {
+    list(): Promise<Result<ProfileView[]>>
+    add(input: AddProfileInput): Promise<Result<ProfileView>>
+    update(req: { profile: string; plan?: Plan; dedupeTagging?: boolean }): Promise<Result<ProfileView>>
+    remove(req: { profile: string }): Promise<Result<null>>
+    test(req: { profile: string }): Promise<Result<PreflightReport>>
+    searchUsers(req: { profile: string; query: string }): Promise<Result<PortalUser[]>>
+  }
+  sandbox: {
+    status(): Promise<Result<SandboxStatus>>
+    start(): Promise<Result<SandboxStatus>>
+    stop(): Promise<Result<SandboxStatus>>
+    chats(): Promise<Result<SandboxChatView[]>>
+  }
+  sheets: {
+    import(req: { name: string; bytes: Uint8Array; path?: string; options?: ImportOptionsInput }): Promise<Result<SheetPreview>>
+    openDialog(): Promise<Result<SheetPreview | null>>
+    reimport(req: { sheetId: string; options: ImportOptionsInput }): Promise<Result<SheetPreview>>
+    editCell(req: { sheetId: string; rowKey: string; column: string; value: string }): Promise<Result<SheetRow>>
+    liveCheck(req: { sheetId: string; profile: string }): Promise<Result<SheetPreview>>
+    template(): Promise<Result<{ name: string; text: string }>>
+    close(req: { sheetId: string }): Promise<Result<null>>
+  }
+  compose: {
+    validate(req: { form: ComposeForm }): Promise<Result<SheetRow>>
+    create(req: { profile: string; form: ComposeForm }): Promise<Result<ComposeResult>>
+    prepareAvatar(req: { name: string; bytes: Uint8Array }): Promise<Result<PreparedAvatar>>
+  }
+  jobs: {
+    list(): Promise<Result<JobSummary[]>>
+    createFromSheet(req: { sheetId: string; profile: string; start: boolean }): Promise<Result<JobSummary>>
+    addCompose(req: { profile: string; form: ComposeForm }): Promise<Result<JobSummary>>
+    start(req: { jobId: string }): Promise<Result<JobSummary>>
+    pause(req: { jobId: string }): Promise<Result<JobSummary>>
+    resume(req: { jobId: string }): Promise<Result<JobSummary>>
+    cancel(req: { jobId: string }): Promise<Result<JobSummary>>
+    retryFailed(req: { jobId: string }): Promise<Result<JobSummary>>
+    remove(req: { jobId: string }): Promise<Result<null>>
+    snapshot(req: { jobId: string }): Promise<Result<JobSnapshot>>
+    exportResults(req: { jobId: string }): Promise<Result<{ name: string; text: string; savedTo?: string }>>
+  }
+  shell: { openChat(req: { profile: string; chatId: number }): Promise<Result<null>> }
+}
+
+export interface ImportOptionsInput {
+  encoding?: (typeof ENCODINGS)[number]
+  delimiter?: string
+  mapping?: ColumnMapping
+  avatarMaxEdge?: number
+}
+
+/** What `window.api` is. No generic invoke: only these functions. */
+export interface AppApi extends BackendApi {
+  events: {
+    /** Subscribe to job events; returns the unsubscribe function. */
+    onJobEvent(listener: (event: JobEvent) => void): () => void
+  }
+  files: {
+    /** The file system path of a dropped File (Electron webUtils), or '' where there is none. */
+    pathForFile(file: File): string
+  }
+}

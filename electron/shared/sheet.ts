@@ -1,0 +1,109 @@
+import type { ChatField, ChatParams, ColorCode } from './chat'
+
+export type Severity = 'error' | 'warning'
+export type RowStatus = 'ready' | 'warning' | 'error'
+
+/** One thing wrong (or worth a look) with a row or the file, at the field it concerns. */
+export interface Problem {
+  /** The im.chat.add field (API name), 'ROW' for the row as a whole, 'FILE' for the file. */
+  field: ChatField | 'ROW' | 'FILE'
+  /** Stable machine code, e.g. COLOR_UNKNOWN, USERS_INVALID, TITLE_TOO_LONG, FILE_TOO_LARGE. */
+  code: string
+  severity: Severity
+  /** English text; `messageRu` is the same in Russian. Both are safe to show. */
+  message: string
+  messageRu: string
+}
+
+export type Delimiter = ',' | ';' | '\t' | '|'
+export const DELIMITERS: readonly Delimiter[] = [',', ';', '\t', '|']
+export const ENCODINGS = ['utf-8', 'utf-16le', 'utf-16be', 'windows-1251', 'windows-1252'] as const
+export type SheetEncoding = (typeof ENCODINGS)[number]
+
+/** Which sheet column feeds which im.chat.add field (by header text). Unmapped columns are kept as-is. */
+export type ColumnMapping = Partial<Record<ChatField, string>>
+
+export interface ImportOptions {
+  encoding?: SheetEncoding
+  delimiter?: Delimiter
+  mapping?: ColumnMapping
+  /** Longest edge of a downscaled avatar, px (default 1024). */
+  avatarMaxEdge?: number
+}
+
+export interface AvatarInfo {
+  mime: string
+  width: number
+  height: number
+  /** Size of the base64 that will be sent. */
+  base64Bytes: number
+  downscaled: boolean
+  /** Small PNG/JPEG data: URL for previews (≤ 64 px). */
+  thumbnail: string
+}
+
+/** A row as the preview shows it and the engine sends it. */
+export interface SheetRow {
+  /** Stable across re-imports of the same sheet: derived from the row's content and its ordinal. */
+  key: string
+  /** The record's first physical line in the file (1-based, header is line 1). */
+  line: number
+  /** Original cells by header, verbatim (come back in the results export). */
+  cells: Record<string, string>
+  status: RowStatus
+  /** Exactly what would be sent to im.chat.add (no TITLE when the server generates it). */
+  params: ChatParams
+  /** E-mails in USERS waiting for resolution to ids (a live dry run fills `resolved`). */
+  emails: string[]
+  /** The owner to set after creation: a user id, or an e-mail until resolved. */
+  owner?: number | string
+  /** What the title will look like; `titleGenerated` when the server will make it up. */
+  titlePreview: string
+  titleGenerated: boolean
+  /** Colour the chat will have; `colorAuto` when the server picks it (round-robin). */
+  color?: ColorCode
+  colorAuto: boolean
+  avatar?: AvatarInfo
+  problems: Problem[]
+  /** Set by the live dry run. */
+  live?: {
+    /** e-mail → user id (null: no active user). */
+    resolved: Record<string, number | null>
+    /** user id → display name. */
+    names: Record<number, string>
+    /** A chat with this row's entity pair already exists on the portal. */
+    existingChatId?: number
+  }
+}
+
+export interface SheetSummary {
+  rows: number
+  ready: number
+  warning: number
+  error: number
+}
+
+export interface SheetMeta {
+  fileName: string
+  /** Folder the sheet came from (relative avatar paths resolve against it), when known. */
+  dir?: string
+  bytes: number
+  encoding: SheetEncoding
+  encodingDetected: SheetEncoding
+  delimiter: Delimiter
+  delimiterDetected: Delimiter
+  headers: string[]
+  mapping: ColumnMapping
+  /** True when the mapping came from memory for this header row. */
+  mappingRemembered: boolean
+  /** sha256 of the file's bytes: keys a job for resume. */
+  contentHash: string
+}
+
+export interface ImportedSheet {
+  meta: SheetMeta
+  rows: SheetRow[]
+  /** File-level problems (empty file, binary, too large, unterminated quote …). */
+  fileProblems: Problem[]
+  summary: SheetSummary
+}
