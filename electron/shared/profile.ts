@@ -20,6 +20,8 @@ export interface Profile {
   userName?: string
   /** OAuth only: the app's client id (not a secret on its own). */
   clientId?: string
+  /** OAuth only: the token endpoint (default https://oauth.bitrix.info/oauth/token/; the sandbox has its own). */
+  tokenUrl?: string
   /** Tag each chat with a tool-specific ENTITY_TYPE/ENTITY_ID so unknown outcomes can be resolved. */
   dedupeTagging: boolean
   createdAt: string
@@ -60,6 +62,7 @@ export const addOAuthProfileSchema = z.object({
   clientId: z.string().trim().min(1).max(256),
   clientSecret: z.string().min(1).max(512),
   refreshToken: z.string().min(1).max(1024),
+  tokenUrl: z.string().url().max(2048).optional(),
   plan: planSchema.default('standard'),
   dedupeTagging: z.boolean().default(true),
 })

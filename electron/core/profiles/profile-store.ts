@@ -6,6 +6,11 @@ import { readJsonFile, writeFileAtomic } from '../fsutil'
 import { registerSecret } from '../redact'
 import type { SecretStore } from './secret-store'
 
+/** Structurally the portal client's PortalCredentials (core/portal/client.ts), kept here to avoid a cycle. */
+export type PortalCredentialsLike =
+  | { kind: 'webhook'; url: string }
+  | { kind: 'oauth'; portal: string; tokenUrl: string; clientId: string; clientSecret: string; refreshToken: string; accessToken?: string; onRotate?: (t: { accessToken: string; refreshToken: string; expiresAt?: number }) => Promise<void> }
+
 interface ProfilesFile {
   version: 1
   profiles: Profile[]
@@ -84,7 +89,8 @@ export class ProfileStore {
       if (!portal.ok) throw new AppFailure('VALIDATION', portal.message, { field: 'portal', messageRu: portal.messageRu })
       registerSecret(data.clientSecret)
       registerSecret(data.refreshToken)
-      profile = { name, portal: portal.portal, authKind: 'oauth', plan: data.plan, userId: null, clientId: data.clientId, dedupeTagging: data.dedupeTagging, createdAt: new Date(this.now()).toISOString() }
+      if (data.tokenUrl && !data.tokenUrl.startsWith('https://')) throw new AppFailure('VALIDATION', 'The OAuth token URL must use https://', { field: 'tokenUrl' })
+      profile = { name, portal: portal.portal, authKind: 'oauth', plan: data.plan, userId: null, clientId: data.clientId, ...(data.tokenUrl ? { tokenUrl: data.tokenUrl } : {}), dedupeTagging: data.dedupeTagging, createdAt: new Date(this.now()).toISOString() }
       secret = { kind: 'oauth', clientSecret: data.clientSecret, refreshToken: data.refreshToken }
     }
 
@@ -141,6 +147,33 @@ export class ProfileStore {
   /** Saves rotated OAuth tokens back to the keychain. */
   async setSecret(name: string, secret: ProfileSecret): Promise<void> {
     await this.secrets.set(name, JSON.stringify(secret))
+  }
+
+  /**
+   * Portal credentials for the client (main process / CLI only). OAuth tokens rotated by the portal are saved
+   * back to the keychain through `onRotate` before they are used.
+   */
+  async credentials(name: string): Promise<PortalCredentialsLike> {
+    const p = await this.get(name)
+    const s = await this.getSecret(name)
+    if (p.authKind === 'webhook' && s.kind === 'webhook') return { kind: 'webhook', url: await this.webhookUrl(name) }
+    if (p.authKind === 'oauth' && s.kind === 'oauth' && p.clientId) {
+      return {
+        kind: 'oauth',
+        portal: p.portal,
+        tokenUrl: p.tokenUrl ?? BITRIX_OAUTH_TOKEN_URL,
+        clientId: p.clientId,
+        clientSecret: s.clientSecret,
+        refreshToken: s.refreshToken,
+        ...(s.accessToken ? { accessToken: s.accessToken } : {}),
+        onRotate: async (tokens) => {
+          registerSecret(tokens.accessToken)
+          registerSecret(tokens.refreshToken)
+          await this.setSecret(name, { kind: 'oauth', clientSecret: s.clientSecret, refreshToken: tokens.refreshToken, accessToken: tokens.accessToken, ...(tokens.expiresAt ? { accessTokenExpiresAt: tokens.expiresAt } : {}) })
+        },
+      }
+    }
+    throw new AppFailure('AUTH_MISSING', `The keychain entry of profile "${name}" does not match its kind. Remove the profile and add it again.`)
   }
 
   /** The full webhook URL of a webhook profile (main process only; never sent to the renderer or logged). */
