@@ -9,7 +9,7 @@ import { Backend } from '../core/app/backend'
 import { defaultDataDir } from '../core/paths'
 import { createLogger } from '../core/redact'
 import { KeytarSecretStore } from '../keychain/keytar-store'
-import type { BackendApi } from '../shared/ipc'
+import { startSandbox } from '../sandbox'
 import { JOB_EVENT_CHANNEL } from '../shared/ipc'
 import { createGate } from './gatekeeper'
 import { registerBackend } from './ipc'
@@ -83,6 +83,7 @@ if (!app.requestSingleInstanceLock()) {
       dataDir,
       secrets: new KeytarSecretStore(),
       logger: log,
+      startSandbox: ({ stateFile }) => startSandbox({ port: 0, stateFile }),
       host: {
         version: app.getVersion(),
         platform: process.platform,
@@ -112,7 +113,7 @@ if (!app.requestSingleInstanceLock()) {
       },
       log: (line) => log.warn(line),
     })
-    registerBackend(handle, backend as unknown as BackendApi)
+    registerBackend(handle, backend)
     backend.onJobEvent((event) => {
       if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(JOB_EVENT_CHANNEL, event)
     })

@@ -19,8 +19,8 @@ import type { BackendHost } from '../../electron/core/app/backend'
 import { KeytarSecretStore } from '../../electron/keychain/keytar-store'
 import { createGate } from '../../electron/main/gatekeeper'
 import { registerBackend } from '../../electron/main/ipc'
+import { startSandbox } from '../../electron/sandbox'
 import { CHANNEL_NAMES, JOB_EVENT_CHANNEL } from '../../electron/shared/ipc'
-import type { BackendApi } from '../../electron/shared/ipc'
 import type { JobEvent } from '../../electron/shared/jobs'
 
 const ROOT = resolve(import.meta.dirname, '../..')
@@ -108,6 +108,8 @@ export interface HarnessOptions {
   colorScheme?: 'light' | 'dark'
   locale?: string
   viewport?: { width: number; height: number }
+  /** im.chat.add median simulated server time of the in-process sandbox (default 20 ms). */
+  sandboxLatencyMs?: number
 }
 
 let browser: Browser | null = null
@@ -137,10 +139,16 @@ export async function openApp(opts: HarnessOptions = {}): Promise<AppSession> {
     },
     openExternal: async () => {},
   }
-  const backend = new Backend({ dataDir, secrets: new KeytarSecretStore(opts.keychainService ?? `b24-chat-admin-e2e-${process.pid}`), host })
+  const backend = new Backend({
+    dataDir,
+    secrets: new KeytarSecretStore(opts.keychainService ?? `b24-chat-admin-e2e-${process.pid}`),
+    host,
+    // The real sandbox portal, with its simulated server time shortened so journeys stay quick.
+    startSandbox: ({ stateFile }) => startSandbox({ port: 0, stateFile, latencyMs: opts.sandboxLatencyMs ?? 20 }),
+  })
   const handlers = new Map<string, (e: IpcMainInvokeEvent, p: unknown) => Promise<unknown>>()
   const handle = createGate({ register: (c, h) => handlers.set(c, h), isTrustedSender: () => true })
-  registerBackend(handle, backend as unknown as BackendApi)
+  registerBackend(handle, backend)
 
   const server = await serveRenderer()
   const context: BrowserContext = await (await getBrowser()).newContext({
