@@ -39,12 +39,20 @@ export class ManualClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason)
     return new Promise<void>((resolve, reject) => {
-      const s = { at: this.t + Math.max(0, ms), resolve, reject }
-      this.sleepers.push(s)
-      signal?.addEventListener('abort', () => {
+      const onAbort = (): void => {
         this.sleepers = this.sleepers.filter((x) => x !== s)
-        reject(signal.reason)
-      }, { once: true })
+        reject(signal?.reason)
+      }
+      const s = {
+        at: this.t + Math.max(0, ms),
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort)
+          resolve()
+        },
+        reject,
+      }
+      this.sleepers.push(s)
+      signal?.addEventListener('abort', onAbort, { once: true })
       if (this.autoAdvance) queueMicrotask(() => this.runDue())
     })
   }

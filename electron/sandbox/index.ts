@@ -1,0 +1,23 @@
+/**
+ * The sandbox portal: a local Bitrix24-compatible HTTPS server (see README.md). Public API for tests, benchmarks,
+ * the CLI (`b24chat sandbox`) and the app's built-in "Sandbox portal" profile.
+ */
+export { startSandbox, PLANS } from './server'
+export { parseFaults } from './faults'
+export { systemClock, seededRng } from './clock'
+export type { Clock, Rng } from './clock'
+export { FAULT_KINDS } from './types'
+export type {
+  Sandbox,
+  SandboxOptions,
+  SandboxSwitches,
+  SandboxStats,
+  SandboxChat,
+  OperatingStat,
+  Faults,
+  FaultKind,
+  Plan,
+  WebhookSpec,
+  OAuthCredentials,
+} from './types'
+export { QLE_BODY } from './errors'
