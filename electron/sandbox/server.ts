@@ -22,7 +22,8 @@ import { sandboxCertificate } from './tls'
 import type { TlsMaterial } from './tls'
 import { FAULT_KINDS } from './types'
 import type { FaultKind, Faults, OAuthCredentials, OperatingStat, Sandbox, SandboxChat, SandboxOptions, SandboxStats, SandboxSwitches, WebhookSpec } from './types'
-import { makeDirectory } from './users'
+import { fullName, makeDirectory } from './users'
+import { ONLINE_PAGE_CSP, renderOnlinePage } from './online-page'
 
 export const PLANS = { standard: { burst: 50, rps: 2 }, enterprise: { burst: 250, rps: 5 } } as const
 const DEFAULT_WEBHOOK_SCOPES = ['im', 'user', 'user_basic', 'department']
@@ -243,6 +244,18 @@ export class SandboxServer implements Sandbox {
       if (path.startsWith('/_sandbox/')) return await this.inspect(req, res, path.slice('/_sandbox/'.length), query)
       if (path === '/oauth/token/' || path === '/oauth/token') return await this.token(req, res, query)
       if (path.startsWith('/rest/')) return await this.rest(req, res, path, query)
+      if ((path === '/online/' || path === '/online') && req.method === 'GET') {
+        req.resume()
+        const dialog = new URLSearchParams(query).get('IM_DIALOG') ?? ''
+        const id = /^chat(\d+)$/.exec(dialog)?.[1]
+        const chat = id ? this.chats().find((c) => c.id === Number(id)) : undefined
+        const page = renderOnlinePage(chat, dialog, (uid) => {
+          const u = this.users.get(uid)
+          return u ? fullName(u) : `User ${uid}`
+        })
+        send(res, page.status, page.html, 'text/html; charset=utf-8', { 'Content-Security-Policy': ONLINE_PAGE_CSP })
+        return
+      }
       req.resume()
       sendJson(res, 404, { error: 'NOT_FOUND', error_description: 'Not found' })
     } catch (e) {
