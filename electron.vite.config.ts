@@ -9,8 +9,8 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rollupOptions: {
-        // The CLI is built with the main process: same core, no Electron in its import graph (lint-enforced).
-        input: { index: r('electron/main/index.ts'), cli: r('electron/cli/index.ts') },
+        // The CLI and the browser shell are built with the main process: same core, no Electron at run time.
+        input: { index: r('electron/main/index.ts'), cli: r('electron/cli/index.ts'), web: r('electron/web/index.ts') },
       },
     },
   },
