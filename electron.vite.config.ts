@@ -28,6 +28,8 @@ export default defineConfig({
     root: r('renderer'),
     resolve: { alias: { '@': r('renderer/src') } },
     plugins: [vue()],
+    // vue-i18n's feature flags: composition API only, no legacy API, no devtools in production.
+    define: { __VUE_I18N_FULL_INSTALL__: true, __VUE_I18N_LEGACY_API__: false, __INTLIFY_PROD_DEVTOOLS__: false },
     build: {
       outDir: r('out/renderer'),
       rollupOptions: { input: { index: r('renderer/index.html') } },

@@ -1,0 +1,221 @@
+/**
+ * The sheet being imported: its metadata, the mapping being edited, and the preview rows. Rows can number
+ * 100,000, so the arrays live in shallowRefs of markRaw'd, precomputed display objects: the table renders
+ * plain data and never walks reactive proxies. An edited row replaces just that row.
+ */
+import { defineStore } from 'pinia'
+import { computed, markRaw, ref, shallowRef } from 'vue'
+import type { ImportOptionsInput, SheetPreview } from '../../../electron/shared/ipc'
+import type { ColumnMapping, RowStatus, SheetRow, SheetSummary } from '../../../electron/shared/sheet'
+import type { ChatField } from '../../../electron/shared/chat'
+import { COLORS } from '../../../electron/shared/chat'
+import { api } from '../api'
+
+export type StatusFilter = 'all' | RowStatus
+export type ImportStep = 'file' | 'mapping' | 'preview'
+
+/** What one preview line shows, computed once per row. */
+export interface PreviewRow {
+  key: string
+  line: number
+  status: RowStatus
+  title: string
+  titleGenerated: boolean
+  colorHex: string | null
+  colorCode: string | null
+  thumbnail: string | null
+  /** "Anna Ivanova, 12, ✗ bob(at)x" — ids, names after a live check, unresolved e-mails marked ✗. */
+  members: string
+  memberCount: number
+  problemCount: number
+  existingChatId: number | null
+  /** The row itself, for the side panel. */
+  row: SheetRow
+}
+
+export function toPreviewRow(row: SheetRow): PreviewRow {
+  const names = row.live?.names ?? {}
+  const resolved = row.live?.resolved ?? {}
+  const parts: string[] = []
+  for (const id of row.params.USERS ?? []) parts.push(names[id] ?? String(id))
+  for (const email of row.emails) {
+    if (!row.live) parts.push(email)
+    else {
+      const id = resolved[email]
+      parts.push(id == null ? `✗ ${email}` : (names[id] ?? `${email} → ${id}`))
+    }
+  }
+  const colorCode = row.color ?? null
+  return markRaw({
+    key: row.key,
+    line: row.line,
+    status: row.status,
+    title: row.titlePreview,
+    titleGenerated: row.titleGenerated,
+    colorHex: !row.colorAuto && colorCode ? COLORS[colorCode].hex : null,
+    colorCode: !row.colorAuto ? colorCode : null,
+    thumbnail: row.avatar?.thumbnail ?? null,
+    members: parts.join(', '),
+    memberCount: parts.length,
+    problemCount: row.problems.length,
+    existingChatId: row.live?.existingChatId ?? null,
+    row,
+  })
+}
+
+export function summarize(rows: readonly { status: RowStatus }[]): SheetSummary {
+  const s: SheetSummary = { rows: rows.length, ready: 0, warning: 0, error: 0 }
+  for (const r of rows) s[r.status]++
+  return s
+}
+
+export const useSheetStore = defineStore('sheet', () => {
+  const sheet = shallowRef<SheetPreview | null>(null)
+  const rows = shallowRef<readonly PreviewRow[]>(markRaw([]))
+  const summary = ref<SheetSummary>({ rows: 0, ready: 0, warning: 0, error: 0 })
+  const filter = ref<StatusFilter>('all')
+  const step = ref<ImportStep>('file')
+  const mappingDraft = ref<ColumnMapping>({})
+  const busy = ref<'' | 'import' | 'reimport' | 'live' | 'edit' | 'save'>('')
+  const liveCheckedWith = ref<string | null>(null)
+  let index = new Map<string, number>()
+
+  const filteredRows = computed<readonly PreviewRow[]>(() => {
+    const f = filter.value
+    const all = rows.value
+    return f === 'all' ? all : markRaw(all.filter((r) => r.status === f))
+  })
+
+  /** Fields the backend mapped itself (on import), for the "matched" tick. */
+  const autoMapped = computed<ColumnMapping>(() => sheet.value?.meta.mapping ?? {})
+
+  function adopt(preview: SheetPreview, nextStep?: ImportStep): void {
+    sheet.value = markRaw(preview)
+    const display = preview.rows.map(toPreviewRow)
+    rows.value = markRaw(display)
+    index = new Map(display.map((r, i) => [r.key, i]))
+    summary.value = { ...preview.summary }
+    mappingDraft.value = { ...preview.meta.mapping }
+    if (nextStep) step.value = nextStep
+  }
+
+  async function run<T>(kind: typeof busy.value, fn: () => Promise<T>): Promise<T> {
+    busy.value = kind
+    try {
+      return await fn()
+    } finally {
+      busy.value = ''
+    }
+  }
+
+  async function importFile(file: File): Promise<void> {
+    const buf = await file.arrayBuffer()
+    const path = api.files.pathForFile(file)
+    const preview = await run('import', () => api.sheets.import({ name: file.name, bytes: new Uint8Array(buf), ...(path ? { path } : {}) }))
+    await closeCurrent()
+    liveCheckedWith.value = null
+    filter.value = 'all'
+    adopt(preview, 'mapping')
+  }
+
+  /** Opens the native file dialog; false when the user cancelled it. */
+  async function openDialog(): Promise<boolean> {
+    const preview = await run('import', () => api.sheets.openDialog())
+    if (!preview) return false
+    await closeCurrent()
+    liveCheckedWith.value = null
+    filter.value = 'all'
+    adopt(preview, 'mapping')
+    return true
+  }
+
+  async function reimport(options: ImportOptionsInput): Promise<void> {
+    const current = sheet.value
+    if (!current) return
+    const preview = await run('reimport', () => api.sheets.reimport({ sheetId: current.sheetId, options }))
+    liveCheckedWith.value = null
+    adopt(preview)
+  }
+
+  function setMapping(field: ChatField, column: string | null): void {
+    const next = { ...mappingDraft.value }
+    if (column) next[field] = column
+    else delete next[field]
+    mappingDraft.value = next
+  }
+
+  /** Re-imports with the edited mapping when it changed, then shows the preview. */
+  async function confirmMapping(): Promise<void> {
+    const current = sheet.value
+    if (!current) return
+    const before = JSON.stringify(sortKeys(current.meta.mapping))
+    const after = JSON.stringify(sortKeys(mappingDraft.value))
+    if (before !== after) await reimport({ mapping: { ...mappingDraft.value } })
+    step.value = 'preview'
+  }
+
+  async function editCell(rowKey: string, column: string, value: string): Promise<PreviewRow> {
+    const current = sheet.value
+    if (!current) throw new Error('no sheet')
+    const updated = await run('edit', () => api.sheets.editCell({ sheetId: current.sheetId, rowKey, column, value }))
+    return replaceRow(rowKey, updated)
+  }
+
+  /** Puts a re-validated row in place of the old one (its key may change with its content). */
+  function replaceRow(oldKey: string, updated: SheetRow): PreviewRow {
+    const i = index.get(oldKey)
+    const display = toPreviewRow(updated)
+    if (i === undefined) return display
+    const old = rows.value[i]
+    const next = rows.value.slice()
+    next[i] = display
+    rows.value = markRaw(next)
+    if (oldKey !== updated.key) {
+      index.delete(oldKey)
+      index.set(updated.key, i)
+    }
+    if (old && old.status !== display.status) {
+      summary.value = { ...summary.value, [old.status]: summary.value[old.status] - 1, [display.status]: summary.value[display.status] + 1 }
+    }
+    return display
+  }
+
+  function rowByKey(key: string): PreviewRow | undefined {
+    const i = index.get(key)
+    return i === undefined ? undefined : rows.value[i]
+  }
+
+  async function liveCheck(profile: string): Promise<void> {
+    const current = sheet.value
+    if (!current) return
+    const preview = await run('live', () => api.sheets.liveCheck({ sheetId: current.sheetId, profile }))
+    adopt(preview)
+    liveCheckedWith.value = profile
+  }
+
+  async function closeCurrent(): Promise<void> {
+    const current = sheet.value
+    if (!current) return
+    try {
+      await api.sheets.close({ sheetId: current.sheetId })
+    } catch {
+      // Closing only frees memory in the backend; a failure changes nothing the user sees.
+    }
+  }
+
+  async function close(): Promise<void> {
+    await closeCurrent()
+    sheet.value = null
+    rows.value = markRaw([])
+    index = new Map()
+    summary.value = { rows: 0, ready: 0, warning: 0, error: 0 }
+    step.value = 'file'
+    liveCheckedWith.value = null
+  }
+
+  return { sheet, rows, summary, filter, step, mappingDraft, busy, liveCheckedWith, filteredRows, autoMapped, adopt, importFile, openDialog, reimport, setMapping, confirmMapping, editCell, replaceRow, rowByKey, liveCheck, close }
+})
+
+function sortKeys(m: ColumnMapping): [string, string | undefined][] {
+  return Object.entries(m).sort(([a], [b]) => a.localeCompare(b))
+}

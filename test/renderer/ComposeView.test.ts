@@ -1,0 +1,104 @@
+import './helpers/resizeObserver'
+import { afterEach, describe, expect, it } from 'vitest'
+import ComposeView from '../../renderer/src/views/ComposeView.vue'
+import { useComposeStore } from '../../renderer/src/stores/compose'
+import { bodyText, byTestId, click, mountView, settle, typeInto } from './helpers/mount'
+import type { Mounted } from './helpers/mount'
+
+let m: Mounted | undefined
+afterEach(() => {
+  m?.wrapper.unmount()
+  m = undefined
+  document.body.innerHTML = ''
+})
+
+const wait = async (ms: number): Promise<void> => {
+  await new Promise((r) => setTimeout(r, ms))
+  await settle()
+}
+
+describe('Compose', () => {
+  it('previews the auto title while the title is empty and the typed title once there is one', async () => {
+    m = await mountView(ComposeView)
+    expect(byTestId('chat-card-title')?.textContent).toBe('Chat with 0 members')
+    expect(byTestId('chat-card-title')?.classList.contains('generated-title')).toBe(true)
+    await typeInto(byTestId('compose-title'), 'Sales team')
+    expect(byTestId('chat-card-title')?.textContent).toBe('Sales team')
+    expect(byTestId('chat-card')?.textContent).toContain('ST')
+    await wait(350)
+    expect(m.fake.callsTo('compose.validate').at(-1)?.arg).toMatchObject({ form: { title: 'Sales team', type: 'CHAT' } })
+  })
+
+  it('the colour picker sets one of the 16 colours and the card shows its real hex', async () => {
+    m = await mountView(ComposeView)
+    expect(document.querySelectorAll('[data-testid=color-picker] [role=radio]')).toHaveLength(17)
+    await click(byTestId('color-PURPLE'))
+    expect(byTestId('color-PURPLE')?.getAttribute('aria-checked')).toBe('true')
+    expect(byTestId('chat-card')?.querySelector('[data-hex]')?.getAttribute('data-hex')).toBe('#8474c8')
+    expect(byTestId('chat-card')?.textContent).toContain('Purple')
+  })
+
+  it('hints the entity format and blocks Create on the backend’s SONET_GROUP error', async () => {
+    m = await mountView(ComposeView)
+    await typeInto(byTestId('compose-entity-type'), 'CRM')
+    expect(byTestId('compose-entity-hint')?.textContent).toContain('DEAL|1663')
+    await typeInto(byTestId('compose-entity-type'), 'SONET_GROUP')
+    expect(byTestId('compose-entity-hint')?.dataset.level).toBe('warning')
+    await wait(350)
+    expect((byTestId('compose-create') as HTMLButtonElement).disabled).toBe(true)
+    expect(byTestId('compose-blocked-reason')?.textContent).toBe('Fix the problems marked in red first.')
+    expect(bodyText()).toContain('SONET_GROUP is reserved.')
+  })
+
+  it('Create now shows the chat id and a link that opens it through the main process', async () => {
+    m = await mountView(ComposeView)
+    const compose = useComposeStore()
+    compose.fields.users = [2, 'vera@example.com']
+    await typeInto(byTestId('compose-title'), 'Launch')
+    await click(byTestId('compose-create'))
+    expect(m.fake.callsTo('compose.create')[0]?.arg).toMatchObject({ profile: 'Sandbox portal', form: { title: 'Launch', users: [2, 'vera@example.com'] } })
+    expect(byTestId('compose-result')?.dataset.chatId).toBe('100')
+    expect(byTestId('compose-result')?.textContent).toContain('Chat 100 created.')
+    expect(byTestId('compose-chat-link')?.textContent).toBe('https://127.0.0.1:8443/online/?IM_DIALOG=chat100')
+    await click(byTestId('compose-chat-link'))
+    expect(m.fake.callsTo('shell.openChat')[0]?.arg).toEqual({ profile: 'Sandbox portal', chatId: 100 })
+  })
+
+  it('Enter in the title submits (creates)', async () => {
+    m = await mountView(ComposeView)
+    await typeInto(byTestId('compose-title'), 'Via keyboard')
+    const form = byTestId('compose-form') as HTMLFormElement
+    form.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }))
+    await settle()
+    expect(m.fake.callsTo('compose.create')).toHaveLength(1)
+  })
+
+  it('Add to outbox queues the chat for the current profile', async () => {
+    m = await mountView(ComposeView)
+    await typeInto(byTestId('compose-title'), 'Later')
+    await click(byTestId('compose-outbox'))
+    expect(m.fake.callsTo('jobs.addCompose')[0]?.arg).toMatchObject({ profile: 'Sandbox portal', form: { title: 'Later' } })
+    expect(bodyText()).toContain('Added to the outbox of Sandbox portal.')
+  })
+
+  it('Create is disabled with the reason while the sandbox is stopped; the outbox still takes it', async () => {
+    m = await mountView(ComposeView, { sandboxRunning: false })
+    expect((byTestId('compose-create') as HTMLButtonElement).disabled).toBe(true)
+    expect(byTestId('compose-blocked-reason')?.textContent).toBe('The sandbox portal is stopped. Start it to sync.')
+    expect((byTestId('compose-outbox') as HTMLButtonElement).disabled).toBe(false)
+  })
+
+  it('an avatar is prepared by the backend and shown with its downscale note', async () => {
+    m = await mountView(ComposeView)
+    const input = byTestId('compose-avatar-input') as HTMLInputElement
+    Object.defineProperty(input, 'files', { value: [new File([new Uint8Array([137, 80, 78, 71])], 'logo.png', { type: 'image/png' })] })
+    input.dispatchEvent(new Event('change'))
+    await wait(20)
+    expect(m.fake.callsTo('compose.prepareAvatar')[0]?.arg).toEqual({ name: 'logo.png' })
+    expect(byTestId('compose-avatar-info')?.textContent).toContain('1024×768 px')
+    expect(byTestId('compose-avatar-downscaled')?.textContent).toContain('downscaled to 1024 px')
+    expect(byTestId('chat-card-avatar')?.getAttribute('src')).toBe('data:image/png;base64,AAAA')
+    await click(byTestId('compose-create'))
+    expect(m.fake.callsTo('compose.create')[0]?.arg).toMatchObject({ form: { avatar: 'AAAA' } })
+  })
+})

@@ -1,0 +1,119 @@
+import './helpers/resizeObserver'
+import { afterEach, describe, expect, it } from 'vitest'
+import OutboxView from '../../renderer/src/views/OutboxView.vue'
+import { emptyCounts } from '../../electron/shared/jobs'
+import type { JobProgress } from '../../electron/shared/jobs'
+import { allByTestId, bodyText, byTestId, click, mountView, settle } from './helpers/mount'
+import type { Mounted } from './helpers/mount'
+import { FakeApi, sandboxProfile, webhookProfile } from './helpers/fakeApi'
+
+let m: Mounted | undefined
+afterEach(() => {
+  m?.wrapper.unmount()
+  m = undefined
+  document.body.innerHTML = ''
+})
+
+const progress = (created: number, failed = 0, extra: Partial<JobProgress> = {}): JobProgress => ({
+  counts: { ...emptyCounts(), created, failed, planned: 10 - created - failed },
+  total: 10,
+  chatsPerSec: 2.5,
+  etaSec: 125,
+  pacing: { kind: 'sending' },
+  ...extra,
+})
+
+describe('Outbox & jobs', () => {
+  it('catches up with a snapshot on mount, then follows events; unsubscribes on unmount', async () => {
+    const fake = new FakeApi()
+    fake.addJob({ id: 'run', status: 'running', startedAt: 1, progress: progress(4) }, [{ rowKey: 'a', line: 2, state: 'created', chatId: 501, at: 1 }], 8)
+    m = await mountView(OutboxView, { fake })
+    expect(fake.callsTo('jobs.snapshot')[0]?.arg).toEqual({ jobId: 'run' })
+    expect(fake.listeners.size).toBe(1)
+    expect(byTestId('job-detail')?.dataset.status).toBe('running')
+    expect(byTestId('job-progress')?.dataset.done).toBe('4')
+    expect(byTestId('job-rate')?.textContent).toBe('2.5 chats/s')
+    expect(byTestId('job-eta')?.textContent).toBe('2 min 05 s')
+    expect(byTestId('job-log')?.textContent).toContain('chat 501')
+
+    fake.emit({ type: 'progress', jobId: 'run', seq: 9, at: 2, progress: progress(7, 1, { pacing: { kind: 'operating', method: 'im.chat.add', untilMs: Date.now() + 60_000, usedSec: 470, limitSec: 480 } }) })
+    fake.emit({ type: 'rows', jobId: 'run', seq: 10, at: 3, rows: [{ rowKey: 'b', line: 3, state: 'failed', errorCode: 'ACCESS_ERROR', errorMessage: 'No access to the portal', at: 3 }] })
+    fake.emit({ type: 'progress', jobId: 'run', seq: 7, at: 1, progress: progress(1) })
+    await settle()
+    expect(byTestId('job-progress')?.dataset.done).toBe('8')
+    expect(byTestId('job-count-failed')?.dataset.count).toBe('1')
+    expect(byTestId('job-pacing')?.textContent).toMatch(/^Waiting for the operating budget until \d\d:\d\d:\d\d \(im\.chat\.add: 470 of 480 s used\)$/)
+    expect(byTestId('job-log')?.textContent).toContain('ACCESS_ERROR No access to the portal')
+
+    fake.emit({ type: 'finished', jobId: 'run', seq: 11, at: 4, progress: progress(9, 1) })
+    await settle()
+    expect(byTestId('job-detail')?.dataset.status).toBe('finished')
+    expect(byTestId('outbox-history')?.textContent).toContain('chats.csv')
+    expect(byTestId('job-retry')).not.toBeNull()
+
+    m.wrapper.unmount()
+    m = undefined
+    expect(fake.listeners.size).toBe(0)
+  })
+
+  it('Sync is disabled with the reason while the sandbox is stopped, and starting it from here enables it', async () => {
+    const fake = new FakeApi({ sandboxRunning: false })
+    fake.addJob({ id: 'd1', status: 'draft' })
+    m = await mountView(OutboxView, { fake })
+    const sync = byTestId('job-sync') as HTMLButtonElement
+    expect(sync.disabled).toBe(true)
+    expect(byTestId('sync-blocked-reason')?.textContent).toContain('The sandbox portal is stopped. Start it to sync.')
+    await click(byTestId('sync-blocked-fix'))
+    expect(fake.callsTo('sandbox.start')).toHaveLength(1)
+    expect((byTestId('job-sync') as HTMLButtonElement).disabled).toBe(false)
+    await click(byTestId('job-sync'))
+    expect(fake.callsTo('jobs.start')[0]?.arg).toEqual({ jobId: 'd1' })
+  })
+
+  it('Sync is disabled when the profile failed its connection test, with the portal’s reason', async () => {
+    const fake = new FakeApi({ profiles: [sandboxProfile(), webhookProfile('Company')] })
+    fake.addJob({ id: 'd1', status: 'draft', profile: 'Company' })
+    fake.failNext('profiles.test', { code: 'NETWORK', message: 'company.bitrix24.com did not answer.' })
+    m = await mountView(OutboxView, { fake })
+    expect(fake.callsTo('profiles.test')[0]?.arg).toEqual({ profile: 'Company' })
+    expect((byTestId('job-sync') as HTMLButtonElement).disabled).toBe(true)
+    expect(byTestId('sync-blocked-reason')?.textContent).toContain('The last connection test failed: company.bitrix24.com did not answer.')
+    await click(byTestId('sync-blocked-fix'))
+    expect((byTestId('job-sync') as HTMLButtonElement).disabled).toBe(false)
+  })
+
+  it('groups waiting work by profile and keeps finished jobs in the history', async () => {
+    const fake = new FakeApi({ profiles: [sandboxProfile(), webhookProfile('Company')] })
+    fake.addJob({ id: 'a', status: 'draft', createdAt: 3 })
+    fake.addJob({ id: 'b', status: 'paused', profile: 'Company', createdAt: 2 })
+    fake.addJob({ id: 'c', status: 'finished', createdAt: 1, progress: progress(10, 0) })
+    fake.addJob({ id: 'd', status: 'failed', createdAt: 0, error: { code: 'AUTH_REJECTED', message: 'The webhook was rejected.' } })
+    m = await mountView(OutboxView, { fake })
+    expect(allByTestId('outbox-group').map((g) => g.dataset.profile)).toEqual(['Sandbox portal', 'Company'])
+    expect(byTestId('outbox-active')?.querySelectorAll('[data-testid=job-item]')).toHaveLength(3)
+    expect(byTestId('outbox-history')?.querySelectorAll('[data-testid=job-item]')).toHaveLength(1)
+    await click(document.querySelector('[data-testid=job-item][data-job-id=d]'))
+    expect(byTestId('job-detail')?.textContent).toContain('The webhook was rejected.')
+    expect(byTestId('job-detail')?.textContent).toContain('create a new webhook')
+  })
+
+  it('cancel asks first; pause, resume and export call the backend', async () => {
+    const fake = new FakeApi()
+    fake.addJob({ id: 'r', status: 'running', startedAt: 1, progress: progress(2) }, [], 1)
+    m = await mountView(OutboxView, { fake })
+    await click(byTestId('job-pause'))
+    expect(fake.callsTo('jobs.pause')).toHaveLength(1)
+    expect(byTestId('job-detail')?.dataset.status).toBe('paused')
+    await click(byTestId('job-resume'))
+    expect(fake.callsTo('jobs.resume')).toHaveLength(1)
+    await click(byTestId('job-cancel'))
+    expect(bodyText()).toContain('Rows already sent stay on the portal')
+    expect(fake.callsTo('jobs.cancel')).toHaveLength(0)
+    const yes = Array.from(document.querySelectorAll('.n-dialog button')).find((b) => b.textContent?.trim() === 'Cancel')
+    await click(yes ?? null)
+    expect(fake.callsTo('jobs.cancel')).toHaveLength(1)
+    await click(byTestId('job-export'))
+    expect(fake.callsTo('jobs.exportResults')[0]?.arg).toEqual({ jobId: 'r' })
+    expect(bodyText()).toContain('Results saved as “results.csv”.')
+  })
+})

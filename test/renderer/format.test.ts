@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest'
+import { createAppI18n, resolveLang } from '../../renderer/src/i18n'
+import type { Lang } from '../../renderer/src/i18n'
+import { errorText, formatClock, formatEta, formatRate, initials, pacingText, problemText } from '../../renderer/src/format'
+import type { Translate } from '../../renderer/src/format'
+import { entityHint } from '../../renderer/src/entityHint'
+
+function tr(lang: Lang): Translate {
+  const i18n = createAppI18n(lang)
+  return (key, params) => i18n.global.t(key, params ?? {})
+}
+const en = tr('en')
+const ru = tr('ru')
+// 2024-03-01 12:03:10 UTC
+const AT = Date.UTC(2024, 2, 1, 12, 3, 10)
+
+describe('formatEta', () => {
+  it('reads naturally at each scale', () => {
+    expect(formatEta(45, en)).toBe('45 s')
+    expect(formatEta(185, en)).toBe('3 min 05 s')
+    expect(formatEta(3720, en)).toBe('1 h 02 min')
+    expect(formatEta(185, ru)).toBe('3 мин 05 с')
+  })
+  it('says it is still calculating when unknown', () => {
+    expect(formatEta(null, en)).toBe('calculating…')
+    expect(formatEta(Number.NaN, ru)).toBe('вычисляется…')
+  })
+})
+
+describe('formatRate', () => {
+  it('one decimal with the locale separator', () => {
+    expect(formatRate(4.25, en, 'en')).toBe('4.3 chats/s')
+    expect(formatRate(4.25, ru, 'ru')).toBe('4,3 чатов/с')
+    expect(formatRate(0, en, 'en')).toBe('—')
+  })
+})
+
+describe('pacingText', () => {
+  it('explains the operating-budget wait with the clock time it ends', () => {
+    const text = pacingText({ kind: 'operating', method: 'im.chat.add', untilMs: AT, usedSec: 431.6, limitSec: 480 }, en, 'en', 'UTC')
+    expect(text).toBe('Waiting for the operating budget until 12:03:10 (im.chat.add: 432 of 480 s used)')
+  })
+  it('covers every pacing state in Russian too', () => {
+    expect(pacingText({ kind: 'backoff', reason: 'QUERY_LIMIT_EXCEEDED', untilMs: AT }, ru, 'ru', 'UTC')).toContain('12:03:10')
+    expect(pacingText({ kind: 'backoff', reason: 'NETWORK', untilMs: AT }, en, 'en', 'UTC')).toBe('The portal is unreachable: trying again at 12:03:10')
+    expect(pacingText({ kind: 'bucket', untilMs: AT }, en, 'en', 'UTC')).toContain('request rate')
+    for (const p of [{ kind: 'idle' }, { kind: 'sending' }, { kind: 'resolving' }, { kind: 'refreshing-token' }] as const) {
+      const text = pacingText(p, ru, 'ru')
+      expect(text).not.toMatch(/pacing\./)
+      expect(text.length).toBeGreaterThan(3)
+    }
+  })
+  it('formatClock is 24-hour', () => {
+    expect(formatClock(Date.UTC(2024, 0, 1, 23, 5, 9), 'en', 'UTC')).toBe('23:05:09')
+  })
+})
+
+describe('errorText', () => {
+  it('uses the Russian message when there is one and adds what to do', () => {
+    const e = { code: 'NETWORK' as const, message: 'The portal did not answer.', messageRu: 'Портал не ответил.' }
+    expect(errorText(e, 'en', en)).toBe('The portal did not answer. Check the network connection and that the portal is reachable, then try again.')
+    expect(errorText(e, 'ru', ru)).toMatch(/^Портал не ответил\. Проверьте подключение/)
+  })
+  it('falls back to English and quotes the portal error verbatim', () => {
+    const e = { code: 'PORTAL_ERROR' as const, message: 'The portal refused the chat.', portalError: 'ACCESS_ERROR', portalDescription: 'No access' }
+    expect(errorText(e, 'ru', ru)).toContain('The portal refused the chat. (ACCESS_ERROR: No access)')
+  })
+  it('problemText picks the language', () => {
+    expect(problemText({ message: 'Bad', messageRu: 'Плохо' }, 'ru')).toBe('Плохо')
+    expect(problemText({ message: 'Bad', messageRu: 'Плохо' }, 'en')).toBe('Bad')
+  })
+})
+
+describe('entity hints', () => {
+  it('gives the format for CRM, smart processes and tasks, and warns on SONET_GROUP', () => {
+    expect(en(entityHint('CRM').key, entityHint('CRM').params)).toContain('DEAL|1663')
+    expect(en(entityHint('dynamic_128').key, entityHint('dynamic_128').params)).toContain('DYNAMIC_<type>|<id>')
+    expect(entityHint('TASKS').key).toBe('compose.hint.tasks')
+    expect(entityHint('SONET_GROUP').level).toBe('warning')
+    expect(entityHint('').key).toBe('compose.hint.none')
+    expect(entityHint('MY_APP').key).toBe('compose.hint.custom')
+  })
+})
+
+describe('misc', () => {
+  it('initials for the chat-card circle', () => {
+    expect(initials('Sales team Moscow')).toBe('ST')
+    expect(initials('  ')).toBe('#')
+    expect(initials('отдел продаж')).toBe('ОП')
+  })
+  it('resolveLang: explicit choice wins, system follows the OS locale', () => {
+    expect(resolveLang('ru', 'en-US')).toBe('ru')
+    expect(resolveLang('system', 'ru-RU')).toBe('ru')
+    expect(resolveLang('system', 'de-DE')).toBe('en')
+  })
+})

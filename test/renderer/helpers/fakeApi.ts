@@ -1,0 +1,348 @@
+/**
+ * An in-memory AppApi for renderer tests: profiles, settings, a tiny CSV importer with real-looking validation,
+ * jobs whose events the test drives (`emit`), and a record of every call. Failures can be injected per path.
+ */
+import { COLOR_CODES, COLORS } from '../../../electron/shared/chat'
+import type { ChatParams, ColorCode } from '../../../electron/shared/chat'
+import type { AppApi, AppInfo, ComposeForm, PortalUser, PreflightReport, SandboxChatView, SandboxStatus, SheetPreview } from '../../../electron/shared/ipc'
+import { emptyCounts } from '../../../electron/shared/jobs'
+import type { JobEvent, JobRowLog, JobSnapshot, JobSummary } from '../../../electron/shared/jobs'
+import { parseWebhookUrl, SANDBOX_PROFILE } from '../../../electron/shared/profile'
+import type { ProfileView } from '../../../electron/shared/profile'
+import { fail, ok } from '../../../electron/shared/result'
+import type { AppError, Result } from '../../../electron/shared/result'
+import { DEFAULT_SETTINGS } from '../../../electron/shared/settings'
+import type { Settings } from '../../../electron/shared/settings'
+import type { Problem, SheetRow } from '../../../electron/shared/sheet'
+
+export interface Call {
+  path: string
+  arg: unknown
+}
+
+const problem = (field: Problem['field'], code: string, severity: Problem['severity'], message: string, messageRu: string): Problem => ({ field, code, severity, message, messageRu })
+
+/** Validates one row of the fake sheet format (TITLE, COLOR, USERS). */
+export function validateCells(key: string, line: number, cells: Record<string, string>): SheetRow {
+  const problems: Problem[] = []
+  const title = (cells.Title ?? '').trim()
+  const colorText = (cells.Color ?? '').trim().toUpperCase()
+  const users = (cells.Users ?? '').split(/[ ;]+/).map((s) => s.trim()).filter(Boolean)
+  let color: ColorCode | undefined
+  if (colorText) {
+    if ((COLOR_CODES as readonly string[]).includes(colorText)) color = colorText as ColorCode
+    else problems.push(problem('COLOR', 'COLOR_UNKNOWN', 'error', `Unknown colour "${colorText}".`, `Неизвестный цвет "${colorText}".`))
+  }
+  const ids = users.filter((u) => /^\d+$/.test(u)).map(Number)
+  const emails = users.filter((u) => u.includes('@'))
+  if (users.length === 0) problems.push(problem('USERS', 'USERS_EMPTY', 'warning', 'No members: only the creator will be in the chat.', 'Нет участников: в чате будет только создатель.'))
+  if (title.length > 255) problems.push(problem('TITLE', 'TITLE_TOO_LONG', 'error', 'The title is longer than 255 characters.', 'Название длиннее 255 символов.'))
+  const params: ChatParams = { TYPE: 'CHAT', ...(title ? { TITLE: title } : {}), ...(color ? { COLOR: color } : {}), ...(ids.length ? { USERS: ids } : {}) }
+  const status = problems.some((p) => p.severity === 'error') ? 'error' : problems.length ? 'warning' : 'ready'
+  return {
+    key,
+    line,
+    cells,
+    status,
+    params,
+    emails,
+    titlePreview: title || `Chat with ${users.join(', ') || 'nobody'}`,
+    titleGenerated: !title,
+    ...(color ? { color } : {}),
+    colorAuto: !color,
+    problems,
+  }
+}
+
+function parseCsv(text: string): { headers: string[]; records: string[][] } {
+  const lines = text.split(/\r?\n/).filter((l) => l.length > 0)
+  const [head, ...rest] = lines
+  return { headers: (head ?? '').split(','), records: rest.map((l) => l.split(',')) }
+}
+
+export function makeCsv(n: number, bad: (i: number) => boolean = () => false): string {
+  const out = ['Title,Color,Users']
+  for (let i = 0; i < n; i++) out.push(`Chat ${i + 1},${bad(i) ? 'BLURPLE' : COLOR_CODES[i % 16]},${i + 1} ${i + 2}`)
+  return out.join('\n')
+}
+
+export interface FakeOptions {
+  profiles?: ProfileView[]
+  sandboxRunning?: boolean
+  users?: PortalUser[]
+  locale?: string
+}
+
+export class FakeApi {
+  calls: Call[] = []
+  failures = new Map<string, AppError>()
+  settings: Settings = { ...DEFAULT_SETTINGS }
+  profiles: ProfileView[]
+  sandbox: SandboxStatus
+  sandboxChats: SandboxChatView[] = []
+  users: PortalUser[]
+  info: AppInfo
+  sheets = new Map<string, SheetPreview>()
+  jobs = new Map<string, JobSnapshot>()
+  listeners = new Set<(e: JobEvent) => void>()
+  private seq = 0
+  private nextChat = 100
+
+  constructor(o: FakeOptions = {}) {
+    this.profiles = o.profiles ?? [sandboxProfile()]
+    this.sandbox = { running: o.sandboxRunning ?? true, portal: 'https://127.0.0.1:8443/', plan: 'standard', chats: 0 }
+    this.users = o.users ?? [
+      { id: 1, name: 'Anna Admin', email: 'anna@example.com', active: true },
+      { id: 2, name: 'Boris Petrov', email: 'boris@example.com', active: true },
+      { id: 3, name: 'Vera Smirnova', email: 'vera@example.com', active: true },
+    ]
+    this.info = { version: '0.1.0', dataDir: '/tmp/b24-data', platform: 'linux', locale: o.locale ?? 'en-US', keychain: { available: true } }
+  }
+
+  /** The next call to `path` fails with this error. */
+  failNext(path: string, error: AppError): void {
+    this.failures.set(path, error)
+  }
+
+  emit(event: JobEvent): void {
+    for (const l of this.listeners) l(event)
+  }
+
+  callsTo(path: string): Call[] {
+    return this.calls.filter((c) => c.path === path)
+  }
+
+  private async r<T>(path: string, arg: unknown, fn: () => Result<T> | T): Promise<Result<T>> {
+    this.calls.push({ path, arg })
+    await Promise.resolve()
+    const failure = this.failures.get(path)
+    if (failure) {
+      this.failures.delete(path)
+      return { ok: false, error: failure }
+    }
+    const out = fn()
+    if (out && typeof out === 'object' && 'ok' in out && typeof (out as { ok: unknown }).ok === 'boolean') return out as Result<T>
+    return ok(out as T)
+  }
+
+  importText(name: string, text: string): SheetPreview {
+    const { headers, records } = parseCsv(text)
+    const rows = records.map((rec, i) => {
+      const cells: Record<string, string> = {}
+      headers.forEach((h, j) => (cells[h] = rec[j] ?? ''))
+      return validateCells(`k${i + 1}`, i + 2, cells)
+    })
+    const sheetId = `s${this.sheets.size + 1}`
+    const summary = { rows: rows.length, ready: 0, warning: 0, error: 0 }
+    for (const r of rows) summary[r.status]++
+    const preview: SheetPreview = {
+      sheetId,
+      meta: {
+        fileName: name,
+        bytes: text.length,
+        encoding: 'utf-8',
+        encodingDetected: 'utf-8',
+        delimiter: ',',
+        delimiterDetected: ',',
+        headers,
+        mapping: { ...(headers.includes('Title') ? { TITLE: 'Title' } : {}), ...(headers.includes('Color') ? { COLOR: 'Color' } : {}), ...(headers.includes('Users') ? { USERS: 'Users' } : {}) },
+        mappingRemembered: false,
+        contentHash: 'h',
+      },
+      rows,
+      fileProblems: [],
+      summary,
+    }
+    this.sheets.set(sheetId, preview)
+    return preview
+  }
+
+  addJob(partial: Partial<JobSummary> & { id: string }, log: JobRowLog[] = [], seq = 0): JobSnapshot {
+    const job: JobSnapshot = {
+      profile: SANDBOX_PROFILE,
+      source: 'chats.csv',
+      status: 'draft',
+      createdAt: 1_700_000_000_000,
+      progress: { counts: emptyCounts(), total: 3, chatsPerSec: 0, etaSec: null, pacing: { kind: 'idle' } },
+      ...partial,
+      seq,
+      log,
+    }
+    this.jobs.set(job.id, job)
+    return job
+  }
+
+  private summaryOf(j: JobSnapshot): JobSummary {
+    const { seq: _s, log: _l, ...summary } = j
+    return summary
+  }
+
+  private setStatus(jobId: string, status: JobSummary['status']): Result<JobSummary> {
+    const j = this.jobs.get(jobId)
+    if (!j) return fail('NOT_FOUND', 'No such job.')
+    j.status = status
+    return ok(this.summaryOf(j))
+  }
+
+  api(): AppApi {
+    return {
+      app: { info: () => this.r('app.info', undefined, () => this.info) },
+      settings: {
+        get: () => this.r('settings.get', undefined, () => ({ ...this.settings })),
+        set: (patch) => this.r('settings.set', patch, () => (this.settings = { ...this.settings, ...patch })),
+      },
+      profiles: {
+        list: () => this.r('profiles.list', undefined, () => this.profiles.map((p) => ({ ...p }))),
+        add: (input) =>
+          this.r('profiles.add', input, () => {
+            if (input.kind === 'webhook') {
+              const parsed = parseWebhookUrl(input.webhookUrl)
+              if (!parsed.ok) return fail<ProfileView>('VALIDATION', parsed.message, { messageRu: parsed.messageRu })
+              const view: ProfileView = { name: input.name, portal: parsed.portal, authKind: 'webhook', plan: input.plan ?? 'standard', userId: parsed.userId, dedupeTagging: input.dedupeTagging ?? true, createdAt: '2025-01-01T00:00:00Z', hasSecret: true }
+              this.profiles.push(view)
+              return ok(view)
+            }
+            const view: ProfileView = { name: input.name, portal: input.portal, authKind: 'oauth', plan: input.plan ?? 'standard', userId: null, clientId: input.clientId, dedupeTagging: true, createdAt: '2025-01-01T00:00:00Z', hasSecret: true }
+            this.profiles.push(view)
+            return ok(view)
+          }),
+        update: (req) => this.r('profiles.update', req, () => this.profiles.find((p) => p.name === req.profile) ?? fail<ProfileView>('NOT_FOUND', 'No such profile.')),
+        remove: (req) =>
+          this.r('profiles.remove', req, () => {
+            this.profiles = this.profiles.filter((p) => p.name !== req.profile)
+            return null
+          }),
+        test: (req) =>
+          this.r('profiles.test', req, (): PreflightReport => ({
+            profile: req.profile,
+            portal: 'https://portal.example/',
+            user: { id: 1, name: 'Anna Admin', admin: true },
+            scopes: ['im', 'user_basic'],
+            missing: [{ scope: 'imbot', why: 'Chats cannot be created as a bot.', whyRu: 'Нельзя создавать чаты от имени бота.' }],
+            canCreate: true,
+            canResolveEmails: true,
+          })),
+        searchUsers: (req) => this.r('profiles.searchUsers', req, () => this.users.filter((u) => `${u.name} ${u.email ?? ''}`.toLowerCase().includes(req.query.toLowerCase()))),
+      },
+      sandbox: {
+        status: () => this.r('sandbox.status', undefined, () => ({ ...this.sandbox })),
+        start: () => this.r('sandbox.start', undefined, () => ({ ...(this.sandbox = { ...this.sandbox, running: true }) })),
+        stop: () => this.r('sandbox.stop', undefined, () => ({ ...(this.sandbox = { ...this.sandbox, running: false }) })),
+        chats: () => this.r('sandbox.chats', undefined, () => this.sandboxChats.slice()),
+      },
+      sheets: {
+        import: (req) => this.r('sheets.import', { ...req, bytes: `<${req.bytes.length} bytes>` }, () => this.importText(req.name, new TextDecoder().decode(req.bytes))),
+        openDialog: () => this.r('sheets.openDialog', undefined, () => this.importText('dialog.csv', makeCsv(5, (i) => i === 2))),
+        reimport: (req) =>
+          this.r('sheets.reimport', req, () => {
+            const s = this.sheets.get(req.sheetId)
+            if (!s) return fail<SheetPreview>('NOT_FOUND', 'The sheet is no longer open.')
+            const next: SheetPreview = {
+              ...s,
+              meta: { ...s.meta, ...(req.options.encoding ? { encoding: req.options.encoding } : {}), ...(req.options.delimiter ? { delimiter: req.options.delimiter as ',' } : {}), ...(req.options.mapping ? { mapping: req.options.mapping } : {}) },
+            }
+            this.sheets.set(req.sheetId, next)
+            return ok(next)
+          }),
+        editCell: (req) =>
+          this.r('sheets.editCell', req, () => {
+            const s = this.sheets.get(req.sheetId)
+            const i = s?.rows.findIndex((r) => r.key === req.rowKey) ?? -1
+            const old = s?.rows[i]
+            if (!s || !old) return fail<SheetRow>('NOT_FOUND', 'That row is gone.')
+            const row = validateCells(`${old.key}'`, old.line, { ...old.cells, [req.column]: req.value })
+            s.rows[i] = row
+            return ok(row)
+          }),
+        liveCheck: (req) =>
+          this.r('sheets.liveCheck', req, () => {
+            const s = this.sheets.get(req.sheetId)
+            if (!s) return fail<SheetPreview>('NOT_FOUND', 'The sheet is no longer open.')
+            const names: Record<number, string> = {}
+            for (const u of this.users) names[u.id] = u.name
+            const next = { ...s, rows: s.rows.map((r) => ({ ...r, live: { resolved: {}, names } })) }
+            this.sheets.set(req.sheetId, next)
+            return ok(next)
+          }),
+        template: () => this.r('sheets.template', undefined, () => ({ name: 'chats-template.csv', text: 'Title,Color,Users\n' })),
+        close: (req) =>
+          this.r('sheets.close', req, () => {
+            this.sheets.delete(req.sheetId)
+            return null
+          }),
+      },
+      compose: {
+        validate: (req) => this.r('compose.validate', req, () => composeRow(req.form)),
+        create: (req) =>
+          this.r('compose.create', req, () => {
+            const chatId = this.nextChat++
+            return { jobId: `c${chatId}`, chatId, link: `https://127.0.0.1:8443/online/?IM_DIALOG=chat${chatId}` }
+          }),
+        prepareAvatar: (req) =>
+          this.r('compose.prepareAvatar', { name: req.name }, () => ({ mime: 'image/png', width: 1024, height: 768, base64Bytes: 4096, downscaled: true, thumbnail: 'data:image/png;base64,AAAA', base64: 'AAAA' })),
+      },
+      jobs: {
+        list: () => this.r('jobs.list', undefined, () => [...this.jobs.values()].map((j) => this.summaryOf(j))),
+        createFromSheet: (req) =>
+          this.r('jobs.createFromSheet', req, () => {
+            const s = this.sheets.get(req.sheetId)
+            const total = s ? s.summary.ready + s.summary.warning : 0
+            const job = this.addJob({ id: `j${this.jobs.size + 1}`, profile: req.profile, source: s?.meta.fileName ?? 'sheet.csv', status: req.start ? 'queued' : 'draft', progress: { counts: { ...emptyCounts(), planned: total }, total, chatsPerSec: 0, etaSec: null, pacing: { kind: 'idle' } } })
+            return this.summaryOf(job)
+          }),
+        addCompose: (req) => this.r('jobs.addCompose', req, () => this.summaryOf(this.addJob({ id: `j${this.jobs.size + 1}`, profile: req.profile, source: 'compose', progress: { counts: { ...emptyCounts(), planned: 1 }, total: 1, chatsPerSec: 0, etaSec: null, pacing: { kind: 'idle' } } }))),
+        start: (req) => this.r('jobs.start', req, () => this.setStatus(req.jobId, 'queued')),
+        pause: (req) => this.r('jobs.pause', req, () => this.setStatus(req.jobId, 'paused')),
+        resume: (req) => this.r('jobs.resume', req, () => this.setStatus(req.jobId, 'running')),
+        cancel: (req) => this.r('jobs.cancel', req, () => this.setStatus(req.jobId, 'cancelled')),
+        retryFailed: (req) => this.r('jobs.retryFailed', req, () => this.setStatus(req.jobId, 'queued')),
+        remove: (req) =>
+          this.r('jobs.remove', req, () => {
+            this.jobs.delete(req.jobId)
+            return null
+          }),
+        snapshot: (req) => this.r('jobs.snapshot', req, () => this.jobs.get(req.jobId) ?? fail<JobSnapshot>('NOT_FOUND', 'No such job.')),
+        exportResults: (req) => this.r('jobs.exportResults', req, () => ({ name: 'results.csv', text: 'line,status,chat_id\n2,created,100\n' })),
+      },
+      shell: { openChat: (req) => this.r('shell.openChat', req, () => null) },
+      events: {
+        onJobEvent: (listener) => {
+          this.listeners.add(listener)
+          return () => this.listeners.delete(listener)
+        },
+      },
+      files: { pathForFile: () => '' },
+    }
+  }
+}
+
+export function sandboxProfile(): ProfileView {
+  return { name: SANDBOX_PROFILE, portal: 'https://127.0.0.1:8443/', authKind: 'sandbox', plan: 'standard', userId: 1, userName: 'Sandbox Admin', dedupeTagging: true, createdAt: '2025-01-01T00:00:00Z', hasSecret: true }
+}
+
+export function webhookProfile(name = 'Company'): ProfileView {
+  return { name, portal: 'https://company.bitrix24.com/', authKind: 'webhook', plan: 'enterprise', userId: 7, userName: 'Olga Admin', dedupeTagging: true, createdAt: '2025-01-01T00:00:00Z', hasSecret: true }
+}
+
+function composeRow(form: ComposeForm): SheetRow {
+  const problems: Problem[] = []
+  if ((form.entityType ?? '').toUpperCase() === 'SONET_GROUP') problems.push(problem('ENTITY_TYPE', 'ENTITY_TYPE_RESERVED', 'error', 'SONET_GROUP is reserved.', 'SONET_GROUP зарезервирован.'))
+  const title = (form.title ?? '').trim()
+  const users = form.users ?? []
+  const color = form.color
+  return {
+    key: 'compose',
+    line: 0,
+    cells: {},
+    status: problems.length ? 'error' : 'ready',
+    params: { TYPE: form.type ?? 'CHAT', ...(title ? { TITLE: title } : {}), ...(color ? { COLOR: color } : {}) },
+    emails: users.filter((u): u is string => typeof u === 'string'),
+    titlePreview: title || `Chat with ${users.length} members`,
+    titleGenerated: !title,
+    ...(color ? { color } : { color: 'RED' as ColorCode }),
+    colorAuto: !color,
+    problems,
+  }
+}
+
+export { COLORS }

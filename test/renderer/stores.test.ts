@@ -1,0 +1,194 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import { isReactive, isProxy } from 'vue'
+import { setApiForTests } from '../../renderer/src/api'
+import { summarize, toPreviewRow, useSheetStore } from '../../renderer/src/stores/sheet'
+import { useJobsStore } from '../../renderer/src/stores/jobs'
+import { useProfilesStore } from '../../renderer/src/stores/profiles'
+import { useSettingsStore } from '../../renderer/src/stores/settings'
+import { emptyCounts } from '../../electron/shared/jobs'
+import type { JobEvent } from '../../electron/shared/jobs'
+import { SANDBOX_PROFILE } from '../../electron/shared/profile'
+import { FakeApi, makeCsv, validateCells, webhookProfile, sandboxProfile } from './helpers/fakeApi'
+import { settle } from './helpers/mount'
+
+let fake: FakeApi
+beforeEach(() => {
+  fake = new FakeApi({ profiles: [sandboxProfile(), webhookProfile()] })
+  setApiForTests(fake.api())
+  setActivePinia(createPinia())
+})
+
+const file = (name: string, text: string): File => new File([text], name, { type: 'text/csv' })
+
+describe('preview rows', () => {
+  it('show ids until a live check, then names; unresolved e-mails are marked', () => {
+    const row = validateCells('k', 2, { Title: 'A', Color: 'RED', Users: '1 2 zed@example.com' })
+    expect(toPreviewRow(row).members).toBe('1, 2, zed@example.com')
+    const checked = { ...row, live: { resolved: { 'zed@example.com': null }, names: { 1: 'Anna Admin', 2: 'Boris Petrov' } } }
+    expect(toPreviewRow(checked).members).toBe('Anna Admin, Boris Petrov, ✗ zed@example.com')
+  })
+
+  it('carry the real Bitrix24 hex, or none when the server picks the colour', () => {
+    expect(toPreviewRow(validateCells('k', 2, { Title: 'A', Color: 'MINT', Users: '1' })).colorHex).toBe('#4ba984')
+    expect(toPreviewRow(validateCells('k', 2, { Title: 'A', Color: '', Users: '1' })).colorHex).toBeNull()
+  })
+})
+
+describe('sheet store', () => {
+  it('imports a dropped file with its bytes and name, and keeps the big row array out of deep reactivity', async () => {
+    const sheet = useSheetStore()
+    await sheet.importFile(file('chats.csv', makeCsv(1000, (i) => i % 10 === 0)))
+    const call = fake.callsTo('sheets.import')[0]
+    expect(call?.arg).toMatchObject({ name: 'chats.csv', bytes: `<${makeCsv(1000, (i) => i % 10 === 0).length} bytes>` })
+    expect(sheet.summary).toEqual({ rows: 1000, ready: 900, warning: 0, error: 100 })
+    expect(sheet.step).toBe('mapping')
+    expect(isReactive(sheet.rows)).toBe(false)
+    expect(isProxy(sheet.rows[0])).toBe(false)
+  })
+
+  it('filters by status', async () => {
+    const sheet = useSheetStore()
+    await sheet.importFile(file('c.csv', makeCsv(20, (i) => i < 3)))
+    sheet.filter = 'error'
+    expect(sheet.filteredRows.map((r) => r.line)).toEqual([2, 3, 4])
+    sheet.filter = 'ready'
+    expect(sheet.filteredRows).toHaveLength(17)
+  })
+
+  it('an inline edit sends editCell and replaces just that row, updating the counts', async () => {
+    const sheet = useSheetStore()
+    await sheet.importFile(file('c.csv', makeCsv(5, (i) => i === 1)))
+    const bad = sheet.rows[1]!
+    expect(bad.status).toBe('error')
+    const before = sheet.rows
+    const updated = await sheet.editCell(bad.key, 'Color', 'PINK')
+    expect(fake.callsTo('sheets.editCell')[0]?.arg).toEqual({ sheetId: sheet.sheet?.sheetId, rowKey: bad.key, column: 'Color', value: 'PINK' })
+    expect(updated.status).toBe('ready')
+    expect(sheet.rows).not.toBe(before)
+    expect(sheet.rows[1]?.colorHex).toBe('#f76187')
+    expect(sheet.rows[0]).toBe(before[0])
+    expect(sheet.summary).toEqual({ rows: 5, ready: 5, warning: 0, error: 0 })
+    expect(sheet.rowByKey(updated.key)?.line).toBe(bad.line)
+    expect(summarize(sheet.rows)).toEqual(sheet.summary)
+  })
+
+  it('the mapping step re-imports only when the mapping changed', async () => {
+    const sheet = useSheetStore()
+    await sheet.importFile(file('c.csv', makeCsv(3)))
+    await sheet.confirmMapping()
+    expect(fake.callsTo('sheets.reimport')).toHaveLength(0)
+    expect(sheet.step).toBe('preview')
+    sheet.step = 'mapping'
+    sheet.setMapping('DESCRIPTION', 'Title')
+    await sheet.confirmMapping()
+    expect(fake.callsTo('sheets.reimport')[0]?.arg).toMatchObject({ options: { mapping: { TITLE: 'Title', COLOR: 'Color', USERS: 'Users', DESCRIPTION: 'Title' } } })
+  })
+
+  it('opening a new file closes the previous sheet in the backend', async () => {
+    const sheet = useSheetStore()
+    await sheet.importFile(file('a.csv', makeCsv(2)))
+    const first = sheet.sheet?.sheetId
+    await sheet.openDialog()
+    expect(fake.callsTo('sheets.close')[0]?.arg).toEqual({ sheetId: first })
+  })
+})
+
+describe('settings store', () => {
+  it('rolls back a change the backend refuses', async () => {
+    const settings = useSettingsStore()
+    await settings.load()
+    fake.failNext('settings.set', { code: 'VALIDATION', message: 'No.' })
+    await expect(settings.set({ theme: 'dark' })).rejects.toBeTruthy()
+    expect(settings.settings.theme).toBe('system')
+    expect(settings.error?.code).toBe('VALIDATION')
+  })
+})
+
+describe('profiles store: why sync is blocked', () => {
+  it('sandbox stopped → start it; failed preflight → the reason; healthy → nothing', async () => {
+    const profiles = useProfilesStore()
+    await profiles.load()
+    fake.sandbox.running = false
+    await profiles.refreshSandbox()
+    expect(profiles.syncBlocker(SANDBOX_PROFILE)).toMatchObject({ key: 'outbox.syncDisabled.sandboxStopped', action: 'startSandbox' })
+    await profiles.startSandbox()
+    expect(profiles.syncBlocker(SANDBOX_PROFILE)).toBeNull()
+
+    expect(profiles.syncBlocker('Company')).toBeNull()
+    fake.failNext('profiles.test', { code: 'NETWORK', message: 'The portal did not answer.' })
+    await profiles.test('Company')
+    expect(profiles.syncBlocker('Company')).toMatchObject({ key: 'outbox.syncDisabled.preflightFailed', action: 'test' })
+    await profiles.test('Company')
+    expect(profiles.syncBlocker('Company')).toBeNull()
+    expect(profiles.syncBlocker('Gone')).toMatchObject({ key: 'outbox.syncDisabled.noProfile' })
+  })
+})
+
+describe('jobs store', () => {
+  const progress = (created: number) => ({ counts: { ...emptyCounts(), created, planned: 10 - created }, total: 10, chatsPerSec: 1, etaSec: 9, pacing: { kind: 'sending' as const } })
+
+  it('buffers events that arrive while the snapshot is on its way, then replays the newer ones', async () => {
+    fake.addJob({ id: 'j1', status: 'running', progress: progress(3) }, [], 5)
+    const jobs = useJobsStore()
+    const off = jobs.subscribe()
+    // An event for a job the window does not know yet triggers a snapshot; more events arrive before it lands.
+    fake.emit({ type: 'progress', jobId: 'j1', seq: 4, at: 1, progress: progress(2) })
+    fake.emit({ type: 'progress', jobId: 'j1', seq: 6, at: 2, progress: progress(6) })
+    fake.emit({ type: 'rows', jobId: 'j1', seq: 7, at: 3, rows: [{ rowKey: 'r1', line: 2, state: 'created', chatId: 77, at: 3 }] })
+    await settle()
+    expect(fake.callsTo('jobs.snapshot')).toHaveLength(1)
+    const s = jobs.states.j1!
+    expect(s.seq).toBe(7)
+    expect(s.summary.progress.counts.created).toBe(6)
+    expect(s.log.map((r) => r.chatId)).toEqual([77])
+    // Live from now on, stale ones ignored.
+    fake.emit({ type: 'progress', jobId: 'j1', seq: 6, at: 4, progress: progress(1) })
+    fake.emit({ type: 'finished', jobId: 'j1', seq: 8, at: 5, progress: progress(10) })
+    expect(jobs.states.j1?.summary.status).toBe('finished')
+    expect(jobs.history.map((j) => j.id)).toEqual(['j1'])
+    off()
+    expect(fake.listeners.size).toBe(0)
+  })
+
+  it('a command is followed by a snapshot, so the window shows what the backend did', async () => {
+    fake.addJob({ id: 'd1', status: 'draft' })
+    const jobs = useJobsStore()
+    await jobs.load()
+    await jobs.start('d1')
+    expect(fake.callsTo('jobs.start')[0]?.arg).toEqual({ jobId: 'd1' })
+    expect(fake.callsTo('jobs.snapshot')[0]?.arg).toEqual({ jobId: 'd1' })
+    expect(jobs.states.d1?.summary.status).toBe('queued')
+  })
+
+  it('subscriptions are reference counted: the bridge listener goes away with the last one', () => {
+    const jobs = useJobsStore()
+    const a = jobs.subscribe()
+    const b = jobs.subscribe()
+    expect(fake.listeners.size).toBe(1)
+    a()
+    a()
+    expect(fake.listeners.size).toBe(1)
+    b()
+    expect(fake.listeners.size).toBe(0)
+  })
+
+  it('removing a job drops it from the lists', async () => {
+    fake.addJob({ id: 'd1', status: 'draft' })
+    const jobs = useJobsStore()
+    await jobs.load()
+    jobs.select('d1')
+    await jobs.remove('d1')
+    expect(jobs.all).toHaveLength(0)
+    expect(jobs.selectedId).toBeNull()
+  })
+
+  it('ignores events of other shapes for unknown jobs gracefully (snapshot NOT_FOUND)', async () => {
+    const jobs = useJobsStore()
+    jobs.subscribe()
+    const ev: JobEvent = { type: 'paused', jobId: 'ghost', seq: 1, at: 0 }
+    fake.emit(ev)
+    await settle()
+    expect(jobs.states.ghost).toBeUndefined()
+  })
+})
