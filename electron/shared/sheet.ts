@@ -29,6 +29,8 @@ export interface ImportOptions {
   mapping?: ColumnMapping
   /** Longest edge of a downscaled avatar, px (default 1024). */
   avatarMaxEdge?: number
+  /** False when the portal has chat colours off: auto-titles are then previewed as "Chat with …" (default true). */
+  colorsEnabled?: boolean
 }
 
 export interface AvatarInfo {
@@ -73,6 +75,8 @@ export interface SheetRow {
     names: Record<number, string>
     /** A chat with this row's entity pair already exists on the portal. */
     existingChatId?: number
+    /** Ids the resolution of e-mails added to `params.USERS` (so a later check can redo it). */
+    addedUsers?: number[]
   }
 }
 
@@ -98,6 +102,8 @@ export interface SheetMeta {
   mappingRemembered: boolean
   /** sha256 of the file's bytes: keys a job for resume. */
   contentHash: string
+  /** Records skipped because every cell was blank (spreadsheets export trailing empty rows). */
+  skippedBlank?: number
 }
 
 export interface ImportedSheet {

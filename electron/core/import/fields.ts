@@ -1,0 +1,294 @@
+/**
+ * Per-field normalisation and validation: pure, synchronous, no I/O. Each returns the normalised value(s) and
+ * the problems for that field. Used by the sheet rows and by the Compose form alike.
+ */
+import { COLOR_CODES, COLORS, LIMITS } from '../../shared/chat'
+import type { ChatType, ColorCode } from '../../shared/chat'
+import type { Problem } from '../../shared/sheet'
+import { makeProblem } from '../../shared/problems'
+
+const squash = (s: string): string => s.toLowerCase().replace(/ё/g, 'е').replace(/[\s_-]+/g, ' ').trim()
+
+/** Code points, not UTF-16 units (the server counts characters). */
+export function charLength(s: string): number {
+  let n = s.length
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1)
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--
+        i++
+      }
+    }
+  }
+  return n
+}
+
+/** CRLF and lone CR → LF (the portal's messages use LF); everything else verbatim. */
+export const normalizeBreaks = (s: string): string => (s.indexOf('\r') === -1 ? s : s.replace(/\r\n?/g, '\n'))
+
+// ── USERS / OWNER ─────────────────────────────────────────────────────────────────────────────────────────
+
+const EMAIL_RE = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/
+const MAX_USER_ID = 2_147_483_647
+
+export type UserRef = { id: number } | { email: string } | { invalid: string }
+
+export function parseUserToken(token: string): UserRef {
+  if (/^\d{1,10}$/.test(token)) {
+    const id = Number(token)
+    return id > 0 && id <= MAX_USER_ID ? { id } : { invalid: token }
+  }
+  const t = token.startsWith('mailto:') ? token.slice(7) : token
+  return EMAIL_RE.test(t) ? { email: t.toLowerCase() } : { invalid: token }
+}
+
+/** `ids` and `emails` may be a shared empty array: copy before adding. */
+export interface UsersValue {
+  ids: number[]
+  emails: string[]
+}
+
+/** Separators between users: comma, semicolon, any whitespace (NBSP and the other Unicode spaces too). */
+const isSep = (c: number): boolean =>
+  c === 44 || c === 59 || c === 32 || (c >= 9 && c <= 13) || c === 160 || c === 0x1680 || (c >= 0x2000 && c <= 0x200b) ||
+  c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+
+/** The shared "none" (frozen: a stray push throws instead of corrupting every row). */
+const NONE: never[] = Object.freeze([]) as unknown as never[]
+
+/** Reused result (the hot path makes no garbage object per row): read it before the next call. */
+const USERS_OUT: UsersValue = { ids: NONE, emails: NONE }
+
+/**
+ * Ids and/or e-mails separated by commas, semicolons, spaces or line breaks; problems go to `problems`.
+ * The returned object is reused by the next call: take its arrays before calling again.
+ */
+export function parseUsers(raw: string, problems: Problem[]): UsersValue {
+  if (raw === '') {
+    USERS_OUT.ids = NONE
+    USERS_OUT.emails = NONE
+    return USERS_OUT
+  }
+  const ids: number[] = []
+  let emails: string[] = NONE
+  let invalid: string[] | undefined
+  let idSet: Set<number> | undefined
+  const n = raw.length
+  let i = 0
+  while (i < n) {
+    let c = raw.charCodeAt(i)
+    if (isSep(c)) {
+      i++
+      continue
+    }
+    const start = i
+    let id = 0
+    let digits = true
+    while (i < n && !isSep((c = raw.charCodeAt(i)))) {
+      if (digits && c >= 48 && c <= 57) id = id * 10 + (c - 48)
+      else digits = false
+      i++
+    }
+    if (digits && i - start <= 10) {
+      if (id > 0 && id <= MAX_USER_ID) {
+        if (ids.length > 32 && !idSet) idSet = new Set(ids)
+        if (idSet ? !idSet.has(id) : !ids.includes(id)) {
+          ids.push(id)
+          idSet?.add(id)
+        }
+        continue
+      }
+    }
+    const token = raw.slice(start, i)
+    const ref = digits ? { invalid: token } : parseUserToken(token)
+    if ('email' in ref) {
+      if (emails === NONE) emails = [ref.email]
+      else if (!emails.includes(ref.email)) emails.push(ref.email)
+    } else if ('id' in ref) {
+      if (!ids.includes(ref.id)) ids.push(ref.id)
+    } else {
+      ;(invalid ??= []).push(token)
+    }
+  }
+  USERS_OUT.ids = ids
+  USERS_OUT.emails = emails
+  if (invalid) {
+    const shown = invalid.slice(0, 5).map((v) => `"${v.length > 60 ? `${v.slice(0, 57)}…` : v}"`).join(', ') + (invalid.length > 5 ? ` (+${invalid.length - 5})` : '')
+    problems.push(makeProblem('USERS', 'USERS_INVALID', { values: shown }))
+  }
+  return USERS_OUT
+}
+
+export function parseOwner(raw: string, problems: Problem[]): number | string | undefined {
+  const v = raw.trim()
+  if (!v) return undefined
+  const ref = parseUserToken(v)
+  if ('id' in ref) return ref.id
+  if ('email' in ref) return ref.email
+  problems.push(makeProblem('OWNER', 'OWNER_INVALID', { value: v.length > 80 ? `${v.slice(0, 77)}…` : v }))
+  return undefined
+}
+
+// ── TYPE ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+const TYPES = new Map<string, ChatType>([
+  ['open', 'OPEN'], ['o', 'OPEN'], ['open chat', 'OPEN'], ['public', 'OPEN'],
+  ['открытый', 'OPEN'], ['открытый чат', 'OPEN'], ['открытая', 'OPEN'], ['открытый канал', 'OPEN'],
+  ['chat', 'CHAT'], ['c', 'CHAT'], ['closed', 'CHAT'], ['closed chat', 'CHAT'], ['private', 'CHAT'],
+  ['закрытый', 'CHAT'], ['закрытый чат', 'CHAT'], ['закрытая', 'CHAT'], ['чат', 'CHAT'],
+])
+
+export function parseType(raw: string, problems: Problem[]): ChatType {
+  if (raw === 'CHAT' || raw === '') return 'CHAT'
+  if (raw === 'OPEN') return 'OPEN'
+  const v = raw.trim()
+  if (!v) return 'CHAT'
+  const t = TYPES.get(squash(v))
+  if (t) return t
+  problems.push(makeProblem('TYPE', 'TYPE_INVALID', { value: v.length > 60 ? `${v.slice(0, 57)}…` : v }))
+  return 'CHAT'
+}
+
+// ── COLOR ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+const COLOR_INDEX = new Map<string, ColorCode>()
+for (const code of COLOR_CODES) {
+  const c = COLORS[code]
+  COLOR_INDEX.set(squash(code), code)
+  COLOR_INDEX.set(squash(c.en), code)
+  COLOR_INDEX.set(squash(c.ru), code)
+  COLOR_INDEX.set(c.hex.toLowerCase(), code)
+  COLOR_INDEX.set(c.hex.slice(1).toLowerCase(), code)
+}
+for (const [alias, code] of [
+  ['gray', 'GRAY'], ['grey', 'GRAY'], ['light blue', 'LIGHT_BLUE'], ['dark blue', 'DARK_BLUE'], ['blue', 'DARK_BLUE'],
+  ['turquoise', 'AQUA'], ['бирюза', 'AQUA'], ['темно синий', 'DARK_BLUE'], ['светло синий', 'LIGHT_BLUE'], ['салатовый', 'LIME'],
+] as const) COLOR_INDEX.set(alias, code)
+
+export const COLOR_LIST = COLOR_CODES.join(', ')
+
+const COLOR_EXACT = new Map<string, ColorCode>(COLOR_CODES.map((c) => [c, c]))
+
+export function parseColor(raw: string, problems: Problem[]): ColorCode | undefined {
+  const exact = COLOR_EXACT.get(raw)
+  if (exact) return exact
+  const v = raw.trim()
+  if (!v) return undefined
+  const key = squash(v)
+  const code = COLOR_INDEX.get(key)
+  if (code) return code
+  if (key === 'orange' || key === 'оранжевый' || key === '#e8a441') problems.push(makeProblem('COLOR', 'COLOR_UNSAFE'))
+  else problems.push(makeProblem('COLOR', 'COLOR_INVALID', { value: v.length > 60 ? `${v.slice(0, 57)}…` : v, list: COLOR_LIST }))
+  return undefined
+}
+
+// ── TITLE / texts ─────────────────────────────────────────────────────────────────────────────────────────
+
+export function parseTitle(raw: string, problems: Problem[]): string | undefined {
+  const v = normalizeBreaks(raw.trim())
+  if (!v) return undefined
+  if (v.length > LIMITS.TITLE) {
+    const length = charLength(v)
+    if (length > LIMITS.TITLE) problems.push(makeProblem('TITLE', 'TITLE_TOO_LONG', { length, limit: LIMITS.TITLE }))
+  }
+  if (v.includes('\n')) problems.push(makeProblem('TITLE', 'TITLE_MULTILINE'))
+  return v
+}
+
+export const MESSAGE_LIMIT = 20_000
+
+/** DESCRIPTION and MESSAGE: verbatim apart from line breaks; blank → not sent. */
+export function parseText(raw: string, field: 'DESCRIPTION' | 'MESSAGE', problems: Problem[]): string | undefined {
+  if (!raw || !raw.trim()) return undefined
+  const text = normalizeBreaks(raw)
+  if (text.length > MESSAGE_LIMIT) {
+    const length = charLength(text)
+    if (length > MESSAGE_LIMIT) problems.push(makeProblem(field, 'MESSAGE_LONG', { what: field, length, limit: MESSAGE_LIMIT }))
+  }
+  return text
+}
+
+export function parseCopilotRole(raw: string, problems: Problem[]): string | undefined {
+  const v = raw.trim()
+  if (!v) return undefined
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(v)) problems.push(makeProblem('COPILOT_MAIN_ROLE', 'COPILOT_ROLE_FORMAT', { value: v.length > 60 ? `${v.slice(0, 57)}…` : v }))
+  return v
+}
+
+// ── ENTITY_TYPE / ENTITY_ID ───────────────────────────────────────────────────────────────────────────────
+
+/** The documented Bitrix24 entity types (doc page im.chat.add). */
+export const BITRIX_ENTITY_TYPES = ['VIDEOCONF', 'AI_ASSISTANT_PRIVATE', 'LINES', 'LIVECHAT', 'ANNOUNCEMENT', 'CALENDAR', 'MAIL', 'CRM', 'SONET_GROUP', 'TASKS', 'CALL'] as const
+
+const NUMERIC = /^\d{1,18}$/
+const ENTITY_FORMATS: Record<string, { re: RegExp; example: string }> = {
+  CRM: { re: /^(LEAD|DEAL|CONTACT|COMPANY|QUOTE|INVOICE|SMART_INVOICE|ORDER|DYNAMIC_\d+)\|\d+$/, example: 'DEAL|1663, LEAD|13 or DYNAMIC_128|5' },
+  LINES: { re: /^[^|\s]+\|\d+\|[^|]+\|[^|]+$/, example: 'telegrambot|2|209607941|744' },
+  LIVECHAT: { re: /^[^|\s]+\|\d+$/, example: 'livechat|2' },
+  TASKS: { re: NUMERIC, example: '8293' },
+  CALENDAR: { re: NUMERIC, example: '512' },
+  SONET_GROUP: { re: NUMERIC, example: '17' },
+}
+
+/** Types whose chats Bitrix24 modules create and manage themselves: reusing them by hand breaks things. */
+const RESERVED: Record<string, { en: string; ru: string }> = {
+  SONET_GROUP: {
+    en: 'a hand-made chat with a group\'s pair breaks that group\'s task chats. Use your own ENTITY_TYPE.',
+    ru: 'созданный вручную чат с парой группы ломает чаты задач этой группы. Используйте свой ENTITY_TYPE.',
+  },
+  TASKS: {
+    en: 'the Tasks module expects one chat per task that it creates itself; a second one confuses it. Use your own ENTITY_TYPE.',
+    ru: 'модуль «Задачи» сам создаёт по одному чату на задачу; второй чат его запутает. Используйте свой ENTITY_TYPE.',
+  },
+  LINES: {
+    en: 'Open Channels create and close these chats for operator sessions; a hand-made one is not tied to a session.',
+    ru: 'Открытые линии сами создают и закрывают такие чаты для сессий операторов; созданный вручную не связан с сессией.',
+  },
+  LIVECHAT: {
+    en: 'Open Channels create these chats for website visitors; a hand-made one is not tied to a visitor.',
+    ru: 'Открытые линии создают такие чаты для посетителей сайта; созданный вручную не связан с посетителем.',
+  },
+  VIDEOCONF: { en: 'video conferences create their own chats; a hand-made one has no conference behind it.', ru: 'видеоконференции создают свои чаты сами; у созданного вручную нет конференции.' },
+  CALL: { en: 'calls create their own chats; a hand-made one has no call behind it.', ru: 'звонки создают свои чаты сами; у созданного вручную нет звонка.' },
+  AI_ASSISTANT_PRIVATE: { en: 'the AI assistant manages these private chats itself.', ru: 'ИИ-ассистент сам управляет такими личными чатами.' },
+  ANNOUNCEMENT: { en: 'announcement chats are managed by the portal; a hand-made one may behave unexpectedly.', ru: 'чаты объявлений управляются порталом; созданный вручную может вести себя неожиданно.' },
+}
+
+export interface EntityValue {
+  entityType?: string
+  entityId?: string
+}
+
+const NO_ENTITY: EntityValue = Object.freeze({})
+
+export function parseEntity(rawType: string, rawId: string, problems: Problem[]): EntityValue {
+  if (!rawType && !rawId) return NO_ENTITY
+  const type = rawType.trim()
+  const id = rawId.trim()
+  const out: EntityValue = {}
+  if (type) {
+    out.entityType = type
+    const tLen = charLength(type)
+    if (tLen > LIMITS.ENTITY_TYPE) problems.push(makeProblem('ENTITY_TYPE', 'ENTITY_TYPE_TOO_LONG', { length: tLen, limit: LIMITS.ENTITY_TYPE }))
+    if (/[a-z]/.test(type)) {
+      const upper = type.toUpperCase()
+      if ((BITRIX_ENTITY_TYPES as readonly string[]).includes(upper)) problems.push(makeProblem('ENTITY_TYPE', 'ENTITY_TYPE_CASE', { value: type, upper }))
+    }
+    const reserved = Object.hasOwn(RESERVED, type) ? RESERVED[type] : undefined
+    if (reserved) problems.push(makeProblem('ENTITY_TYPE', 'ENTITY_TYPE_RESERVED', { type, reason: reserved.en, reasonRu: reserved.ru }))
+  }
+  if (id) {
+    out.entityId = id
+    const iLen = id.length > LIMITS.ENTITY_ID ? charLength(id) : id.length
+    if (iLen > LIMITS.ENTITY_ID) problems.push(makeProblem('ENTITY_ID', 'ENTITY_ID_TOO_LONG', { length: iLen, limit: LIMITS.ENTITY_ID }))
+  }
+  if (type && id) {
+    const fmt = Object.hasOwn(ENTITY_FORMATS, type) ? ENTITY_FORMATS[type] : undefined
+    if (fmt && !fmt.re.test(id)) problems.push(makeProblem('ENTITY_ID', 'ENTITY_ID_FORMAT', { type, example: fmt.example, value: id.length > 60 ? `${id.slice(0, 57)}…` : id }))
+  } else if (type || id) {
+    problems.push(makeProblem(type ? 'ENTITY_ID' : 'ENTITY_TYPE', 'ENTITY_PAIR_INCOMPLETE', type ? { present: 'ENTITY_TYPE', missing: 'ENTITY_ID' } : { present: 'ENTITY_ID', missing: 'ENTITY_TYPE' }))
+  }
+  return out
+}

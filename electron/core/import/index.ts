@@ -1,0 +1,306 @@
+/**
+ * Sheet import: bytes of a CSV/TSV export → rows with the exact im.chat.add params and their problems.
+ * The public API of electron/core/import (see README.md).
+ */
+import { createHash } from 'node:crypto'
+import { CHAT_FIELDS } from '../../shared/chat'
+import type { ChatField } from '../../shared/chat'
+import type { ComposeForm } from '../../shared/ipc'
+import type { ColumnMapping, ImportOptions, ImportedSheet, Problem, SheetMeta, SheetRow } from '../../shared/sheet'
+import { makeProblem } from '../../shared/problems'
+import { AppFailure } from '../../shared/result'
+import type { AvatarResult } from './avatar'
+import { DEFAULT_AVATAR_EDGE, formatSize, prepareAvatar, resolveAvatarCell } from './avatar'
+import type { ImportContext } from './context'
+import { contextOf, setContext } from './context'
+import { decode, detectEncoding, sniffBinary } from './decode'
+import { applyLive, liveCacheOf } from './live'
+import type { MappingLookup, MappingMemory } from './mapping'
+import { resolveMapping } from './mapping'
+import { detectDelimiter, detectNewline, parseRecords, yieldToLoop } from './parse'
+import type { FieldIndex, FieldPlan } from './rows'
+import { applyAvatar, applyCrossRow, buildRow, compilePlan, hashFields, statusOf, summarize } from './rows'
+
+export { prepareAvatar } from './avatar'
+export { liveCheck } from './live'
+export { MappingMemory, autoMapping, normalizeHeader } from './mapping'
+export { templateCsv, TEMPLATE_FILE_NAME } from './template'
+export { isReadable } from '../../shared/problems'
+
+/** Largest sheet file accepted (bytes). */
+export const DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+export type ImportSheetOptions = ImportOptions & {
+  mappingMemory?: MappingMemory
+  readFile?: (path: string) => Promise<Uint8Array>
+  onProgress?: (rowsDone: number) => void
+  maxBytes?: number
+  signal?: AbortSignal
+  /** Characters parsed between two turns of the event loop (default 512 Ki). */
+  chunkChars?: number
+}
+
+const STRUCTURAL = new Set(['ROW_TOO_MANY_FIELDS', 'ROW_TOO_FEW_FIELDS', 'ROW_UNTERMINATED_QUOTE', 'ROW_MALFORMED_QUOTES'])
+
+/** Headers made usable as keys: trimmed, never empty, never repeated. */
+function uniqueHeaders(raw: string[]): { headers: string[]; problems: Problem[] } {
+  const problems: Problem[] = []
+  const seen = new Set<string>()
+  const headers = raw.map((h, i) => {
+    let name = h.replace(/^\uFEFF/, '').trim()
+    if (!name) {
+      name = `Column ${i + 1}`
+      problems.push(makeProblem('FILE', 'HEADER_EMPTY', { n: i + 1, name }))
+    }
+    if (seen.has(name) || name === '__proto__') {
+      let k = 2
+      while (seen.has(`${name} (${k})`)) k++
+      const renamed = `${name} (${k})`
+      problems.push(makeProblem('FILE', 'HEADER_DUPLICATE', { name, renamed }))
+      name = renamed
+    }
+    seen.add(name)
+    return name
+  })
+  return { headers, problems }
+}
+
+const isBlank = (fields: string[]): boolean => {
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!
+    if (f !== '' && f.trim() !== '') return false
+  }
+  return true
+}
+
+const emptySummary = () => ({ rows: 0, ready: 0, warning: 0, error: 0 })
+
+/**
+ * Reads a sheet. Never throws for any input: what cannot be read becomes a file-level problem, what is wrong
+ * with a row becomes a row problem. Yields to the event loop between chunks; `onProgress` gets the row count.
+ */
+export async function importSheet(bytes: Uint8Array, source: { fileName: string; dir?: string }, opts: ImportSheetOptions = {}): Promise<ImportedSheet> {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES
+  const meta: SheetMeta = {
+    fileName: source.fileName, bytes: bytes.byteLength, encoding: 'utf-8', encodingDetected: 'utf-8', delimiter: ',', delimiterDetected: ',',
+    headers: [], mapping: {}, mappingRemembered: false, contentHash: '',
+  }
+  if (source.dir !== undefined) meta.dir = source.dir
+  const ctx: ImportContext = { maxEdge: opts.avatarMaxEdge ?? DEFAULT_AVATAR_EDGE, colorsEnabled: opts.colorsEnabled ?? true, avatars: new Map() }
+  if (opts.readFile) ctx.readFile = opts.readFile
+  const sheet: ImportedSheet = { meta, rows: [], fileProblems: [], summary: emptySummary() }
+  setContext(sheet, ctx)
+  const fatal = (p: Problem): ImportedSheet => {
+    sheet.fileProblems.push(p)
+    return sheet
+  }
+  if (bytes.byteLength > maxBytes) return fatal(makeProblem('FILE', 'FILE_TOO_LARGE', { size: formatSize(bytes.byteLength), limit: formatSize(maxBytes) }))
+  try {
+    meta.contentHash = createHash('sha256').update(bytes).digest('hex')
+    if (bytes.byteLength === 0) return fatal(makeProblem('FILE', 'FILE_EMPTY'))
+    const binary = sniffBinary(bytes)
+    if (binary) return fatal(makeProblem('FILE', 'FILE_BINARY', { kind: binary.en, kindRu: binary.ru }))
+
+    meta.encodingDetected = detectEncoding(bytes)
+    meta.encoding = opts.encoding ?? meta.encodingDetected
+    const { text, lossy } = decode(bytes, meta.encoding)
+    if (lossy) sheet.fileProblems.push(makeProblem('FILE', 'FILE_DECODE', { encoding: meta.encoding }))
+    if (text.trim() === '') return fatal(makeProblem('FILE', 'FILE_EMPTY'))
+    meta.delimiterDetected = detectDelimiter(text, detectNewline(text))
+    meta.delimiter = opts.delimiter ?? meta.delimiterDetected
+
+    let headers: string[] | null = null
+    let index: FieldIndex = {}
+    let mapped: ChatField[] = []
+    let plan: FieldPlan = compilePlan({})
+    let ordinal = 0
+    let skippedBlank = 0
+    let unterminatedLine = 0
+    const pending: { row: SheetRow; cell: string }[] = []
+
+    // The memory is read before parsing, so the header row can be set up synchronously when it arrives.
+    let remembered: MappingLookup | undefined
+    if (!opts.mapping && opts.mappingMemory) {
+      try {
+        remembered = await opts.mappingMemory.lookup()
+      } catch {
+        remembered = undefined
+      }
+    }
+    const setupHeaders = (raw: string[]): string[] => {
+      const u = uniqueHeaders(raw)
+      sheet.fileProblems.push(...u.problems)
+      meta.headers = u.headers
+      let manual = opts.mapping
+      if (!manual && remembered) {
+        manual = remembered(u.headers)
+        if (manual) meta.mappingRemembered = true
+      }
+      const m = resolveMapping(u.headers, manual)
+      meta.mapping = m.mapping
+      index = m.index
+      sheet.fileProblems.push(...m.problems)
+      mapped = CHAT_FIELDS.filter((f) => index[f] !== undefined)
+      plan = compilePlan(index)
+      return u.headers
+    }
+
+    const record = (fields: string[], line: number, endLine: number, quoteError: 'unterminated' | 'malformed' | undefined): void => {
+      if (quoteError === 'unterminated') unterminatedLine = line
+      if (headers === null) {
+        if (!isBlank(fields)) headers = setupHeaders(fields)
+        return
+      }
+      if (isBlank(fields)) {
+        skippedBlank++
+        return
+      }
+      const h = headers
+      let structural: Problem[] | null = null
+      const cells: Record<string, string> = {}
+      for (let i = 0; i < h.length; i++) cells[h[i]!] = fields[i] ?? ''
+      if (fields.length !== h.length) {
+        if (fields.length > h.length) {
+          let extra = false
+          for (let i = h.length; i < fields.length; i++) {
+            if (fields[i]!.trim() !== '') {
+              extra = true
+              cells[`Column ${i + 1}`] = fields[i]!
+            }
+          }
+          if (extra) (structural ??= []).push(makeProblem('ROW', 'ROW_TOO_MANY_FIELDS', { count: fields.length, headers: h.length }))
+        } else {
+          ;(structural ??= []).push(makeProblem('ROW', 'ROW_TOO_FEW_FIELDS', { count: fields.length, headers: h.length }))
+        }
+      }
+      if (quoteError === 'unterminated') (structural ??= []).push(makeProblem('ROW', 'ROW_UNTERMINATED_QUOTE', { end: endLine }))
+      else if (quoteError === 'malformed') (structural ??= []).push(makeProblem('ROW', 'ROW_MALFORMED_QUOTES'))
+      ordinal++
+      const built = buildRow({ key: `r${ordinal}-${hashFields(fields)}`, line, cells }, fields, plan, structural, ctx)
+      sheet.rows.push(built.row)
+      if (built.avatarCell) pending.push({ row: built.row, cell: built.avatarCell })
+    }
+
+    await parseRecords(text, meta.delimiter, {
+      record,
+      chunkDone: async () => {
+        if (pending.length) await resolveAvatars(pending.splice(0), ctx, meta.dir)
+        opts.onProgress?.(sheet.rows.length)
+      },
+    }, { signal: opts.signal, chunkChars: opts.chunkChars })
+
+    if (headers === null) return fatal(makeProblem('FILE', 'FILE_NO_HEADER'))
+    if (skippedBlank) meta.skippedBlank = skippedBlank
+    if (unterminatedLine) sheet.fileProblems.push(makeProblem('FILE', 'QUOTE_UNTERMINATED', { line: unterminatedLine }))
+    if (!sheet.rows.length) sheet.fileProblems.push(makeProblem('FILE', 'FILE_NO_ROWS'))
+    if (!mapped.length) sheet.fileProblems.push(makeProblem('FILE', 'MAPPING_NONE'))
+    applyCrossRow(sheet.rows)
+    sheet.summary = summarize(sheet.rows)
+    if (opts.mapping && opts.mappingMemory) {
+      const full: ColumnMapping = {}
+      for (const f of CHAT_FIELDS) full[f] = meta.mapping[f] ?? ''
+      try {
+        await opts.mappingMemory.remember(meta.headers, full)
+      } catch {
+        // Remembering is a convenience; a read-only data dir must not fail the import.
+      }
+    }
+    return sheet
+  } catch (e) {
+    if (opts.signal?.aborted) throw new AppFailure('CANCELLED', 'The import was cancelled.')
+    sheet.rows = []
+    sheet.summary = emptySummary()
+    return fatal(makeProblem('FILE', 'FILE_UNREADABLE', { reason: e instanceof Error ? e.message.slice(0, 200) : 'unknown error' }))
+  }
+}
+
+async function resolveAvatars(items: { row: SheetRow; cell: string }[], ctx: ImportContext, dir: string | undefined): Promise<void> {
+  for (const { row, cell } of items) {
+    let p = ctx.avatars.get(cell)
+    if (!p) {
+      p = resolveAvatarCell(cell, { dir, readFile: ctx.readFile, maxEdge: ctx.maxEdge })
+      ctx.avatars.set(cell, p)
+    }
+    applyAvatar(row, await p)
+    await yieldToLoop()
+  }
+}
+
+/** Field → its position in CHAT_FIELDS (cells rebuilt from a mapping are laid out that way). */
+const FIELD_ORDER: FieldIndex = Object.fromEntries(CHAT_FIELDS.map((f, i) => [f, i]))
+
+const FIELD_BY_NAME = new Map<string, ChatField>(CHAT_FIELDS.map((f) => [f.toLowerCase(), f]))
+
+/**
+ * Inline edit of one cell, by header text or by API field name (an unmapped field gets a new column named after
+ * it). Re-validates the row (and its avatar), re-runs the cross-row checks and the summary, re-applies what a
+ * live dry run already learnt. Returns the new row, which replaces the old one in `sheet.rows`.
+ */
+export async function revalidateRow(sheet: ImportedSheet, rowKey: string, column: string, value: string): Promise<SheetRow> {
+  const at = sheet.rows.findIndex((r) => r.key === rowKey)
+  if (at === -1) throw new AppFailure('NOT_FOUND', 'That row is not in the sheet any more; import the file again.')
+  const old = sheet.rows[at]!
+  const meta = sheet.meta
+  let header = meta.headers.includes(column) ? column : undefined
+  if (header === undefined) {
+    const field = FIELD_BY_NAME.get(column.trim().toLowerCase())
+    if (!field) throw new AppFailure('VALIDATION', `The sheet has no column "${column.slice(0, 100)}".`, { field: column.slice(0, 100) })
+    header = meta.mapping[field]
+    if (!header) {
+      header = meta.headers.includes(field) ? `${field} (${meta.headers.length + 1})` : field
+      meta.headers = [...meta.headers, header]
+      meta.mapping = { ...meta.mapping, [field]: header }
+    }
+  }
+  const ctx = contextOf(sheet)
+  const cells = { ...old.cells, [header]: value }
+  const mapped = CHAT_FIELDS.filter((f) => meta.mapping[f])
+  const fields = CHAT_FIELDS.map((f) => {
+    const h = meta.mapping[f]
+    return h ? (cells[h] ?? '') : ''
+  })
+  const structural = old.problems.filter((p) => STRUCTURAL.has(p.code) && p.code !== 'ROW_TOO_MANY_FIELDS')
+  const extras = Object.keys(cells).filter((k) => !meta.headers.includes(k) && cells[k]!.trim() !== '')
+  if (extras.length) structural.push(makeProblem('ROW', 'ROW_TOO_MANY_FIELDS', { count: meta.headers.length + extras.length, headers: meta.headers.length }))
+  const built = buildRow({ key: old.key, line: old.line, cells }, fields, compilePlan(Object.fromEntries(mapped.map((f) => [f, FIELD_ORDER[f]]))), structural, ctx)
+  const row = built.row
+  if (built.avatarCell) await resolveAvatars([{ row, cell: built.avatarCell }], ctx, meta.dir)
+  const cache = liveCacheOf(sheet)
+  if (cache) applyLive(row, cache)
+  sheet.rows[at] = row
+  applyCrossRow(sheet.rows)
+  row.status = statusOf(row.problems)
+  sheet.summary = summarize(sheet.rows)
+  return row
+}
+
+/** Validates the one-off Compose form with the same rules as a sheet row (line 0, key "compose"). */
+export async function validateCompose(form: ComposeForm, opts: { avatarMaxEdge?: number; colorsEnabled?: boolean; readFile?: (path: string) => Promise<Uint8Array> } = {}): Promise<SheetRow> {
+  const cells: Record<string, string> = {
+    USERS: (form.users ?? []).map(String).join(', '),
+    TYPE: form.type ?? '',
+    TITLE: form.title ?? '',
+    DESCRIPTION: form.description ?? '',
+    COLOR: form.color ?? '',
+    MESSAGE: form.message ?? '',
+    AVATAR: form.avatar ?? '',
+    ENTITY_TYPE: form.entityType ?? '',
+    ENTITY_ID: form.entityId ?? '',
+    COPILOT_MAIN_ROLE: form.copilotMainRole ?? '',
+    OWNER: form.owner === undefined ? '' : String(form.owner),
+  }
+  const fields = CHAT_FIELDS.map((f) => (f === 'AVATAR' ? '' : cells[f] ?? ''))
+  const built = buildRow({ key: 'compose', line: 0, cells }, fields, compilePlan(FIELD_ORDER), null, opts)
+  const row = built.row
+  const avatar = cells.AVATAR!.trim()
+  if (avatar) {
+    // The picker sends base64 or a data: URI, never a path.
+    const base64 = avatar.replace(/^data:[^,]*,/i, '').replace(/\s+/g, '')
+    const result: AvatarResult = await prepareAvatar(new Uint8Array(Buffer.from(base64, 'base64')), opts.avatarMaxEdge, { en: 'The picked file', ru: 'Выбранный файл' })
+    applyAvatar(row, result)
+    // An avatar alone is something to send.
+    row.problems = row.problems.filter((p) => p.code !== 'ROW_EMPTY')
+    row.status = statusOf(row.problems)
+  }
+  return row
+}

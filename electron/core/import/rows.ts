@@ -1,0 +1,306 @@
+/**
+ * Cells → SheetRow: runs the field validators, builds the exact im.chat.add params, the title/colour preview and
+ * the row status; plus the cross-row checks (duplicate rows, duplicate entity pairs) and the summary.
+ */
+import type { ChatField, ChatParams } from '../../shared/chat'
+import { COLOR_CODES, COLORS, LIMITS } from '../../shared/chat'
+import type { ColorCode } from '../../shared/chat'
+import type { Problem, RowStatus, SheetRow, SheetSummary } from '../../shared/sheet'
+import { CROSS_ROW_CODES, makeProblem } from '../../shared/problems'
+import type { AvatarResult } from './avatar'
+import { parseColor, parseCopilotRole, parseEntity, parseOwner, parseText, parseTitle, parseType, parseUsers } from './fields'
+
+export interface RowOptions {
+  /** False when the portal has chat colours turned off: auto-titles are then "Chat with <names>". */
+  colorsEnabled?: boolean
+}
+
+export function statusOf(problems: readonly Problem[]): RowStatus {
+  let warning = false
+  for (const p of problems) {
+    if (p.severity === 'error') return 'error'
+    warning = true
+  }
+  return warning ? 'warning' : 'ready'
+}
+
+/**
+ * FNV-1a over the start and length of every cell: the content part of the row key (the ordinal part makes keys unique, so
+ * a collision costs nothing; the hash only makes a key from another version of the file unlikely to match).
+ */
+export function hashFields(fields: readonly string[]): string {
+  let h = 0x811c9dc5
+  for (let k = 0; k < fields.length; k++) {
+    const str = fields[k]!
+    const n = str.length < 12 ? str.length : 12
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ str.charCodeAt(i), 16777619)
+    h = Math.imul(h ^ (str.length & 0xffff) ^ 0x1f00, 16777619)
+  }
+  return (h >>> 0).toString(36)
+}
+
+const EMPTY_MEMBERS_TITLE = 'Chat'
+
+/** What the title will look like, and whether the portal makes it up. */
+export function titlePreview(row: Pick<SheetRow, 'params' | 'emails' | 'color' | 'live'>, opts: RowOptions = {}): { titlePreview: string; titleGenerated: boolean } {
+  if (row.params.TITLE) return { titlePreview: row.params.TITLE, titleGenerated: false }
+  if (opts.colorsEnabled === false) {
+    const names = (row.params.USERS ?? []).map((id) => row.live?.names[id] ?? `#${id}`)
+    for (const e of row.emails) if (row.live?.resolved[e] == null) names.push(e)
+    const text = names.length ? `Chat with ${names.join(', ')}` : EMPTY_MEMBERS_TITLE
+    return { titlePreview: text.length > LIMITS.TITLE ? text.slice(0, LIMITS.TITLE) : text, titleGenerated: true }
+  }
+  // The portal numbers auto-titles with a per-colour counter only it knows.
+  return row.color ? AUTO_TITLES[row.color] : AUTO_TITLE_ANY
+}
+
+const AUTO_TITLE_ANY = Object.freeze({ titlePreview: 'Chat #… (colour picked by the portal, round-robin)', titleGenerated: true })
+const AUTO_TITLES = Object.fromEntries(COLOR_CODES.map((c) => [c, Object.freeze({ titlePreview: `${COLORS[c].en} Chat #…`, titleGenerated: true })])) as Record<ColorCode, { titlePreview: string; titleGenerated: boolean }>
+
+export interface BuiltRow {
+  row: SheetRow
+  /** Non-empty AVATAR cell still to resolve (file read / decode). */
+  avatarCell?: string
+}
+
+/** Field → column index of the cells array. */
+export type FieldIndex = Partial<Record<ChatField, number>>
+
+/** A FieldIndex compiled to plain numbers (-1: unmapped) for the per-row hot path. */
+export interface FieldPlan {
+  users: number; type: number; title: number; description: number; color: number; message: number
+  avatar: number; entityType: number; entityId: number; copilot: number; owner: number
+  /** Columns of every mapped field. */
+  mapped: number[]
+}
+
+export function compilePlan(index: FieldIndex): FieldPlan {
+  const at = (f: ChatField): number => index[f] ?? -1
+  return {
+    users: at('USERS'), type: at('TYPE'), title: at('TITLE'), description: at('DESCRIPTION'), color: at('COLOR'), message: at('MESSAGE'),
+    avatar: at('AVATAR'), entityType: at('ENTITY_TYPE'), entityId: at('ENTITY_ID'), copilot: at('COPILOT_MAIN_ROLE'), owner: at('OWNER'),
+    mapped: Object.values(index).filter((i): i is number => typeof i === 'number'),
+  }
+}
+
+function cell(fields: readonly string[], i: number): string {
+  return i < 0 ? '' : (fields[i] ?? '')
+}
+
+/**
+ * Validates one row. `fields` are the record's cells in header order, `index` says which column feeds which
+ * field; `structural` are problems found while reading (ragged row, quotes). AVATAR is left to `applyAvatar`.
+ */
+export function buildRow(
+  base: { key: string; line: number; cells: Record<string, string> },
+  fields: readonly string[],
+  plan: FieldPlan,
+  structural: Problem[] | null,
+  opts: RowOptions = {},
+): BuiltRow {
+  const problems: Problem[] = structural ? structural.slice() : []
+  const params: ChatParams = {}
+
+  const parsed = parseUsers(cell(fields, plan.users), problems)
+  let ids = parsed.ids
+  let emails = parsed.emails
+  const owner = parseOwner(cell(fields, plan.owner), problems)
+  if (typeof owner === 'number' && !ids.includes(owner)) ids = [...ids, owner]
+  if (typeof owner === 'string' && !emails.includes(owner)) emails = [...emails, owner]
+  if (ids.length) params.USERS = ids
+  params.TYPE = parseType(cell(fields, plan.type), problems)
+  const title = parseTitle(cell(fields, plan.title), problems)
+  if (title !== undefined) params.TITLE = title
+  const desc = parseText(cell(fields, plan.description), 'DESCRIPTION', problems)
+  if (desc !== undefined) params.DESCRIPTION = desc
+  const color = parseColor(cell(fields, plan.color), problems)
+  if (color) params.COLOR = color
+  const msg = parseText(cell(fields, plan.message), 'MESSAGE', problems)
+  if (msg !== undefined) params.MESSAGE = msg
+  const entity = parseEntity(cell(fields, plan.entityType), cell(fields, plan.entityId), problems)
+  if (entity.entityType !== undefined) params.ENTITY_TYPE = entity.entityType
+  if (entity.entityId !== undefined) params.ENTITY_ID = entity.entityId
+  const role = parseCopilotRole(cell(fields, plan.copilot), problems)
+  if (role !== undefined) params.COPILOT_MAIN_ROLE = role
+
+  const rawAvatar = cell(fields, plan.avatar)
+  const avatarCell = rawAvatar === '' ? '' : rawAvatar.trim()
+  let anything = avatarCell !== ''
+  if (!anything) {
+    for (const i of plan.mapped) {
+      const v = cell(fields, i)
+      if (v !== '' && v.trim() !== '') {
+        anything = true
+        break
+      }
+    }
+  }
+  if (!anything) problems.push(makeProblem('ROW', 'ROW_EMPTY'))
+  else if (!ids.length && !emails.length) problems.push(makeProblem('USERS', 'USERS_NONE'))
+
+  const row: SheetRow = {
+    key: base.key,
+    line: base.line,
+    cells: base.cells,
+    status: statusOf(problems),
+    params,
+    emails,
+    titlePreview: '',
+    titleGenerated: false,
+    colorAuto: !color,
+    problems,
+  }
+  if (owner !== undefined) row.owner = owner
+  if (color) row.color = color
+  const tp = titlePreview(row, opts)
+  row.titlePreview = tp.titlePreview
+  row.titleGenerated = tp.titleGenerated
+  return avatarCell ? { row, avatarCell } : { row }
+}
+
+/** Puts a resolved avatar (or its problem) into the row and refreshes its status. */
+export function applyAvatar(row: SheetRow, result: AvatarResult): void {
+  if ('problem' in result) {
+    row.problems.push(result.problem)
+  } else {
+    row.params.AVATAR = result.base64
+    row.avatar = result.info
+    if (result.warning) row.problems.push(result.warning)
+  }
+  row.status = statusOf(row.problems)
+}
+
+const memberKey = (row: SheetRow): string => {
+  const ids = row.params.USERS ?? []
+  const idPart = ids.length > 1 ? ids.slice().sort((a, b) => a - b).join(',') : ids.join(',')
+  const emails = row.emails.length > 1 ? row.emails.slice().sort().join(',') : row.emails.join(',')
+  return `${idPart}|${emails}`
+}
+
+const CROSS = new Set<string>(CROSS_ROW_CODES)
+
+const fnv = (h: number, s: string): number => {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619)
+  return h
+}
+
+/** Order-independent hash of a row's members (ids and e-mails). */
+function membersHash(row: SheetRow): number {
+  let h = 0
+  const ids = row.params.USERS
+  if (ids) for (const id of ids) h = (h + Math.imul(id ^ 0x5bd1e995, 0x9e3779b1)) | 0
+  for (const e of row.emails) h = (h + fnv(0x811c9dc5, e)) | 0
+  return h
+}
+
+const INDEX_SPACE = 4_194_304 // 2^22 rows; with a 31-bit hash the packed value stays an exact double
+
+/**
+ * Groups of row indexes whose `hashOf` collide (-1: skip the row), found by sorting packed (hash, index)
+ * doubles: no per-row Map entries, so it stays cheap at 100k rows. Callers confirm with the exact key.
+ */
+function collisions(rows: readonly SheetRow[], hashOf: (row: SheetRow) => number): number[][] {
+  const n = rows.length
+  const groups: number[][] = []
+  if (n > INDEX_SPACE) {
+    const m = new Map<number, number[]>()
+    rows.forEach((r, i) => {
+      const h = hashOf(r)
+      if (h < 0) return
+      const g = m.get(h)
+      if (g) g.push(i)
+      else m.set(h, [i])
+    })
+    m.forEach((g) => g.length > 1 && groups.push(g))
+    return groups
+  }
+  const packed = new Float64Array(n)
+  let k = 0
+  for (let i = 0; i < n; i++) {
+    const h = hashOf(rows[i]!)
+    if (h >= 0) packed[k++] = h * INDEX_SPACE + i
+  }
+  const sorted = packed.subarray(0, k).sort()
+  for (let i = 0; i < k; ) {
+    const h = Math.floor(sorted[i]! / INDEX_SPACE)
+    let j = i + 1
+    while (j < k && Math.floor(sorted[j]! / INDEX_SPACE) === h) j++
+    if (j - i > 1) {
+      const g: number[] = []
+      for (let x = i; x < j; x++) g.push(sorted[x]! - h * INDEX_SPACE)
+      groups.push(g)
+    }
+    i = j
+  }
+  return groups
+}
+
+/** Splits a candidate group by the exact key; returns the groups of two or more. */
+function byExactKey(group: number[], keyOf: (i: number) => string): number[][] {
+  const m = new Map<string, number[]>()
+  for (const i of group) {
+    const key = keyOf(i)
+    const g = m.get(key)
+    if (g) g.push(i)
+    else m.set(key, [i])
+  }
+  return [...m.values()].filter((g) => g.length > 1)
+}
+
+/**
+ * Cross-row checks over the whole sheet: the same title and members twice (warning on each), the same entity
+ * pair twice (error on each). Replaces earlier cross-row problems, so it can run again after an edit.
+ */
+export function applyCrossRow(rows: SheetRow[]): void {
+  for (const row of rows) {
+    if (!row.problems.length) continue
+    let had = false
+    for (const p of row.problems) if (CROSS.has(p.code)) had = true
+    if (had) {
+      row.problems = row.problems.filter((p) => !CROSS.has(p.code))
+      row.status = statusOf(row.problems)
+    }
+  }
+  const isEmpty = (row: SheetRow): boolean => row.problems.length > 0 && row.problems.some((p) => p.code === 'ROW_EMPTY')
+  const dupHash = (row: SheetRow): number => {
+    if (isEmpty(row)) return -1
+    const title = row.params.TITLE ?? ''
+    if (!title && !row.params.USERS && !row.emails.length) return -1
+    return (fnv(0x811c9dc5, title) ^ membersHash(row)) >>> 1
+  }
+  const pairHash = (row: SheetRow): number => {
+    const { ENTITY_TYPE: t, ENTITY_ID: id } = row.params
+    if (!t || !id || isEmpty(row)) return -1
+    return fnv(fnv(0x811c9dc5, t) ^ 0x1f, id) >>> 1
+  }
+  for (const candidates of collisions(rows, dupHash)) {
+    for (const list of byExactKey(candidates, (i) => `${rows[i]!.params.TITLE ?? ''}\u0000${memberKey(rows[i]!)}`)) {
+      list.sort((x, y) => x - y)
+      for (const i of list) {
+        const row = rows[i]!
+        const others = list.filter((j) => j !== i).map((j) => rows[j]!.line)
+        row.problems.push(makeProblem('ROW', 'ROW_DUPLICATE', { other: listLines(others) }))
+        row.status = statusOf(row.problems)
+      }
+    }
+  }
+  for (const candidates of collisions(rows, pairHash)) {
+    for (const list of byExactKey(candidates, (i) => `${rows[i]!.params.ENTITY_TYPE}\u0000${rows[i]!.params.ENTITY_ID}`)) {
+      list.sort((x, y) => x - y)
+      const lines = listLines(list.map((j) => rows[j]!.line))
+      for (const i of list) {
+        const row = rows[i]!
+        row.problems.push(makeProblem('ENTITY_ID', 'ENTITY_PAIR_DUPLICATE', { lines }))
+        row.status = 'error'
+      }
+    }
+  }
+}
+
+const listLines = (lines: number[]): string => (lines.length > 10 ? `${lines.slice(0, 10).join(', ')} (+${lines.length - 10})` : lines.join(', '))
+
+export function summarize(rows: readonly SheetRow[]): SheetSummary {
+  const s: SheetSummary = { rows: rows.length, ready: 0, warning: 0, error: 0 }
+  for (const r of rows) s[r.status]++
+  return s
+}

@@ -1,0 +1,75 @@
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
+import { describe, expect, it } from 'vitest'
+import { validateCommand } from '../../../electron/cli/commands/validate'
+import type { CliIO } from '../../../electron/cli/types'
+
+async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
+  let out = ''
+  let err = ''
+  const stdout = Object.assign(new PassThrough(), { isTTY: false })
+  stdout.on('data', (d: Buffer) => (out += d.toString()))
+  const stderr = new PassThrough()
+  stderr.on('data', (d: Buffer) => (err += d.toString()))
+  const io: CliIO = { stdout, stderr, stdin: new PassThrough(), env, interrupted: new Promise(() => {}) }
+  const data = await mkdtemp(join(tmpdir(), 'b24-cli-data-'))
+  const code = await validateCommand.run([...argv, '--data', data], io)
+  await new Promise((r) => setImmediate(r))
+  return { code, out, err }
+}
+
+const sample = join(__dirname, '../../../resources/sample-chats.csv')
+
+describe('b24chat validate', () => {
+  it('--json: one document, rows in file order with exact params, AVATAR summarised', async () => {
+    const { code, out } = await run([sample, '--json'])
+    expect(code).toBe(0)
+    const doc = JSON.parse(out)
+    expect(doc).toMatchObject({ file: sample, encoding: 'utf-8', delimiter: ',', summary: { ready: 14, warning: 0, error: 6 } })
+    expect(doc.rows.map((r: { line: number }) => r.line)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21])
+    const first = doc.rows[0]
+    expect(first.status).toBe('ready')
+    expect(first.params).toMatchObject({ USERS: [2, 3, 4], TYPE: 'CHAT', TITLE: 'Sales — North-West', COLOR: 'RED' })
+    expect(first.params.AVATAR).toMatch(/^<base64, .* image\/png 256×256>$/)
+    const noTitle = doc.rows.find((r: { line: number }) => r.line === 10)
+    expect(noTitle.params).not.toHaveProperty('TITLE')
+    const bad = doc.rows.find((r: { line: number }) => r.line === 16)
+    expect(bad.problems).toEqual([expect.objectContaining({ field: 'COLOR', code: 'COLOR_INVALID', message: expect.stringContaining('Fuchsia') })])
+  })
+
+  it('table: problems with line and field, and a summary; Russian with --lang ru', async () => {
+    const en = await run([sample])
+    expect(en.code).toBe(0)
+    expect(en.out).toMatch(/^\s+17\s+error\s+TYPE\s+"secret" is not a chat type/m)
+    expect(en.out).toContain('Summary: 20 rows — 14 ready, 0 with warnings, 6 with errors')
+    const ru = await run([sample, '--lang', 'ru'])
+    expect(ru.out).toContain('Итого: 20 строк')
+    expect(ru.out).toContain('«secret» — не тип чата')
+  })
+
+  it('exits non-zero with a clear message when the file cannot be read; 2 on bad options', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'b24-cli-'))
+    await writeFile(join(dir, 'book.xlsx'), Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0]))
+    await writeFile(join(dir, 'empty.csv'), '')
+    const missing = await run([join(dir, 'nope.csv')])
+    expect(missing.code).toBe(1)
+    expect(missing.err).toMatch(/no such file/)
+    const xlsx = await run([join(dir, 'book.xlsx'), '--json'])
+    expect(xlsx).toMatchObject({ code: 1, out: '' })
+    expect(xlsx.err).toMatch(/Save it .* as CSV/)
+    expect((await run([join(dir, 'empty.csv')])).err).toMatch(/empty/)
+    expect((await run([sample, '--delimiter', 'x'])).code).toBe(2)
+    expect((await run([sample, '--encoding', 'koi8-r'])).code).toBe(2)
+    expect((await run([])).code).toBe(2)
+    expect((await run([sample, '--bogus'])).code).toBe(2)
+  })
+
+  it('--encoding and --delimiter override detection', async () => {
+    const { out } = await run([join(__dirname, '../../fixtures/sheets/chats.cp1251-semicolon.csv'), '--json', '--encoding', 'cp1252', '--delimiter', 'semicolon'])
+    const doc = JSON.parse(out)
+    expect(doc).toMatchObject({ encoding: 'windows-1252', delimiter: ';' })
+    expect(doc.rows[0].params.TITLE).not.toBe('Продажи, Москва')
+  })
+})
