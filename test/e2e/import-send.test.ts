@@ -1,0 +1,171 @@
+/**
+ * Journey (a): import the sample sheet → the preview shows every row with the wrong ones flagged → fix one inline
+ * → "Send now" → the job runs to the end → the sandbox holds exactly the chats the job created.
+ */
+import { resolve } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { closeBrowser, openApp } from './harness'
+import { closePanel, collectLogRows, collectPreviewLines, dataCount, go, openSheet, sandboxChats, shootBoth, startSandboxFromUi } from './journey'
+
+const SAMPLE = resolve(import.meta.dirname, '../../resources/sample-chats.csv')
+const service = `b24-chat-admin-e2e-import-${process.pid}`
+const J = 'a-import'
+
+/** Lines (1-based, header = 1) of resources/sample-chats.csv that the core refuses, and why. */
+const BAD_LINES: Record<number, string> = {
+  13: 'ENTITY_PAIR_DUPLICATE', // Project Phoenix
+  16: 'COLOR_INVALID', // Partners (bad colour): "Fuchsia"
+  17: 'TYPE_INVALID', // Legal (bad type): "secret"
+  19: 'AVATAR_NOT_IMAGE', // Facilities (broken avatar)
+  20: 'TITLE_TOO_LONG', // Quarterly planning …
+  21: 'ENTITY_PAIR_DUPLICATE', // Project Phoenix — second chat
+}
+/** Titled rows that are valid and whose members all exist on the sandbox. */
+const SENT_TITLES = [
+  'Sales — North-West',
+  'Продажи — Москва',
+  'Support escalations',
+  'Техподдержка — 2 линия',
+  'Deal: Globex renewal',
+  'Сделка: «Ромашка», поставка',
+  'Design review',
+  'Office moving day',
+  'Бухгалтерия: закрытие месяца',
+  'Project Atlas',
+  'Marketing — brand refresh',
+  'Partners (bad colour)', // fixed inline below
+]
+const UNTITLED_ROWS = 2 // lines 10 and 11: the portal names them itself
+const UNKNOWN_USER_TITLE = 'HR onboarding (unknown e-mail)' // nobody@sandbox.test: refused at send time
+
+describe('journey (a): import → flag → fix inline → send → the sandbox holds the sent chats', () => {
+  afterAll(async () => {
+    await closeBrowser()
+  })
+
+  it('sends exactly the valid rows, once each', async () => {
+    const app = await openApp({ keychainService: service })
+    try {
+      const { page } = app
+      await page.getByTestId('connections-view').waitFor()
+      await startSandboxFromUi(page)
+      await shootBoth(app, J, 'connections')
+      expect(await sandboxChats(app)).toHaveLength(0)
+
+      // ---- open the sheet: mapping step, then the preview ------------------------------------------------
+      await openSheet(app, SAMPLE, { onMapping: () => shootBoth(app, J, 'mapping').then(() => undefined) })
+      expect(await page.getByTestId('import-file-name').innerText()).toBe('sample-chats.csv')
+      expect(await dataCount(page, 'import-row-count')).toBe(20)
+      expect(await page.getByTestId('import-row-count').innerText()).toBe('20')
+      expect(await page.getByTestId('preview-table').getAttribute('data-rows')).toBe('20')
+      expect(await page.getByTestId('status-filter-error').innerText()).toMatch(/Errors?\D*6$/)
+      expect(await page.getByTestId('status-filter-ready').innerText()).toMatch(/\D14$/)
+      await page.locator('[data-testid="preview-row"][data-line="2"]').waitFor()
+      expect(await page.locator('[data-testid="preview-row"][data-line="2"]').innerText()).toContain('Sales — North-West')
+      await shootBoth(app, J, 'preview')
+      // Scrolling through the table shows every line of the sheet (2..21), each with the status the core gave it.
+      const lines = await collectPreviewLines(page)
+      expect([...lines.keys()].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2))
+      for (const [line, status] of lines) expect(status, `line ${line}`).toBe(line in BAD_LINES ? 'error' : 'ready')
+
+      // ---- the error filter shows exactly the bad rows, each flagged ----------------------------------------
+      await page.getByTestId('status-filter-error').click()
+      await expect.poll(() => page.getByTestId('preview-table').getAttribute('data-rows')).toBe('6')
+      const errorRows = page.locator('[data-testid="preview-row"]')
+      await expect.poll(() => errorRows.count()).toBe(6)
+      const shown = await errorRows.evaluateAll((els) => els.map((e) => [Number(e.getAttribute('data-line')), e.getAttribute('data-status')] as const))
+      expect(shown.map(([line]) => line).sort((x, y) => x - y)).toEqual(Object.keys(BAD_LINES).map(Number))
+      expect(shown.every(([, status]) => status === 'error')).toBe(true)
+      await shootBoth(app, J, 'preview-errors')
+
+      // Each bad row's side panel names the reason.
+      for (const [line, code] of Object.entries(BAD_LINES)) {
+        await page.locator(`[data-testid="preview-row"][data-line="${line}"]`).click()
+        const panel = page.locator(`[data-testid="row-panel"][data-line="${line}"]`)
+        await panel.waitFor()
+        expect(await panel.getAttribute('data-status')).toBe('error')
+        expect(await panel.locator('[data-testid="panel-problem"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-code')))).toContain(code)
+        await closePanel(page)
+      }
+
+      // ---- fix line 16 inline: "Fuchsia" is no Bitrix24 colour; MINT is --------------------------------------
+      await page.locator('[data-testid="preview-row"][data-line="16"]').click()
+      const panel = page.locator('[data-testid="row-panel"][data-line="16"]')
+      await panel.waitFor()
+      const colour = panel.getByTestId('cell-input-COLOR')
+      expect(await colour.inputValue()).toBe('Fuchsia')
+      await colour.fill('MINT')
+      await panel.getByTestId('cell-apply-COLOR').click()
+      await page.locator('[data-testid="row-panel"][data-line="16"][data-status="ready"]').waitFor()
+      await panel.getByTestId('panel-no-problems').waitFor()
+      await shootBoth(app, J, 'row-panel-fixed')
+      await closePanel(page)
+
+      await page.getByTestId('status-filter-all').click()
+      await expect.poll(() => page.getByTestId('status-filter-error').innerText()).toMatch(/\D5$/)
+      expect(await page.getByTestId('status-filter-ready').innerText()).toMatch(/\D15$/)
+      // The fixed line left the error list.
+      await page.getByTestId('status-filter-error').click()
+      await expect.poll(() => page.locator('[data-testid="preview-row"]').count()).toBe(5)
+      expect(await page.locator('[data-testid="preview-row"][data-line="16"]').count()).toBe(0)
+      await page.getByTestId('status-filter-all').click()
+      await expect.poll(() => page.getByTestId('preview-table').getAttribute('data-rows')).toBe('20')
+
+      // ---- send now → Outbox & jobs follows the job to its end -----------------------------------------------
+      await page.getByTestId('send-now').click()
+      await page.getByTestId('outbox-view').waitFor()
+      const detail = page.getByTestId('job-detail')
+      await detail.waitFor()
+      await page.locator('[data-testid="job-detail"][data-status="finished"]').waitFor({ timeout: 60_000 })
+      const progress = page.getByTestId('job-progress')
+      const total = Number(await progress.getAttribute('data-total'))
+      // Every row of the sheet is accounted for: the 5 still-wrong rows enter the job as failed (VALIDATION, never
+      // sent), and the row with the unknown e-mail fails at send time.
+      expect(total).toBe(20)
+      expect(Number(await progress.getAttribute('data-done'))).toBe(total)
+      expect(await page.getByTestId('job-done').innerText()).toBe('20 / 20')
+      const created = await dataCount(page, 'job-count-created')
+      const failed = await dataCount(page, 'job-count-failed')
+      expect(created).toBe(SENT_TITLES.length + UNTITLED_ROWS)
+      expect(failed).toBe(5 + 1)
+      expect(await page.getByTestId('job-count-skipped').count()).toBe(0)
+      expect(await page.getByTestId('job-count-created').innerText()).toBe(`Created: ${created}`)
+      // The refused row says why, in the live log.
+      expect(await dataCount(page, 'job-log')).toBe(20)
+      const log = await collectLogRows(page)
+      expect([...log.keys()].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2))
+      expect(log.get(18)?.state).toBe('failed')
+      expect(log.get(18)?.text).toMatch(/USER_NOT_FOUND/)
+      expect(log.get(18)?.text).toContain('nobody@sandbox.test')
+      for (const line of Object.keys(BAD_LINES).map(Number).filter((l) => l !== 16)) {
+        expect(log.get(line)?.state, `line ${line}`).toBe('failed')
+        expect(log.get(line)?.text, `line ${line}`).toContain(BAD_LINES[line])
+      }
+      expect(log.get(16)?.state).toBe('created')
+      expect([...log.values()].filter((r) => r.state === 'created')).toHaveLength(created)
+      expect(await page.locator('[data-testid="job-item"][data-status="finished"]').count()).toBe(1)
+      await shootBoth(app, J, 'outbox-finished')
+
+      // ---- the sandbox holds exactly the sent chats -----------------------------------------------------------
+      const chats = await sandboxChats(app)
+      expect(chats).toHaveLength(created)
+      const titles = chats.map((c) => c.title)
+      for (const title of SENT_TITLES) expect(titles.filter((x) => x === title), title).toHaveLength(1)
+      const generated = titles.filter((x) => !SENT_TITLES.includes(x))
+      expect(generated).toHaveLength(UNTITLED_ROWS)
+      expect(titles).not.toContain(UNKNOWN_USER_TITLE)
+      expect(titles.some((x) => x.startsWith('Project Phoenix') || x.startsWith('Legal') || x.startsWith('Facilities') || x.startsWith('Quarterly'))).toBe(false)
+      expect(chats.find((c) => c.title === 'Partners (bad colour)')?.color).toBe('MINT')
+      expect(new Set(chats.map((c) => c.id)).size).toBe(chats.length)
+
+      // ...and the Sandbox chats screen shows the same.
+      await go(page, 'sandboxChats')
+      await expect.poll(() => dataCount(page, 'sandbox-chats-count')).toBe(created)
+      await page.locator('[data-testid="sandbox-chat-row"]').first().waitFor()
+      expect(await page.getByTestId('sandbox-chats-view').innerText()).toContain('Partners (bad colour)')
+      await shootBoth(app, J, 'sandbox-chats')
+    } finally {
+      await app.close()
+    }
+  })
+})
