@@ -35,13 +35,48 @@ const MAX_USER_ID = 2_147_483_647
 
 export type UserRef = { id: number } | { email: string } | { invalid: string }
 
+/** 1–10 ASCII digits (what `/^\d{1,10}$/` accepts), without a regex. */
+function isShortDigits(token: string): boolean {
+  const n = token.length
+  if (n === 0 || n > 10) return false
+  for (let i = 0; i < n; i++) {
+    const c = token.charCodeAt(i)
+    if (c < 48 || c > 57) return false
+  }
+  return true
+}
+
 export function parseUserToken(token: string): UserRef {
-  if (/^\d{1,10}$/.test(token)) {
+  if (isShortDigits(token)) {
     const id = Number(token)
     return id > 0 && id <= MAX_USER_ID ? { id } : { invalid: token }
   }
+  const email = emailOf(token)
+  return email === null ? { invalid: token } : { email }
+}
+
+/** The normalised e-mail of a non-numeric token, or null when it is not one (the slow path of the cache below). */
+export function emailOfUncached(token: string): string | null {
   const t = token.startsWith('mailto:') ? token.slice(7) : token
-  return EMAIL_RE.test(t) ? { email: t.toLowerCase() } : { invalid: token }
+  return EMAIL_RE.test(t) ? t.toLowerCase() : null
+}
+
+/**
+ * Token → normalised e-mail (null: not an e-mail). A sheet repeats the same addresses on many rows: each distinct
+ * token is checked and lowercased once, and every row shares the one normalised string. Bounded: cleared when full.
+ */
+const EMAIL_CACHE = new Map<string, string | null>()
+const EMAIL_CACHE_MAX = 20_000
+
+function emailOf(token: string): string | null {
+  const hit = EMAIL_CACHE.get(token)
+  if (hit !== undefined) return hit
+  const email = emailOfUncached(token)
+  if (token.length <= 320) {
+    if (EMAIL_CACHE.size >= EMAIL_CACHE_MAX) EMAIL_CACHE.clear()
+    EMAIL_CACHE.set(token, email)
+  }
+  return email
 }
 
 /** `ids` and `emails` may be a shared empty array: copy before adding. */
@@ -61,6 +96,10 @@ const NONE: never[] = Object.freeze([]) as unknown as never[]
 /** Reused result (the hot path makes no garbage object per row): read it before the next call. */
 const USERS_OUT: UsersValue = { ids: NONE, emails: NONE }
 
+/** Scratch lists reused by every call; the results are exact-size copies (no spare capacity kept per row). */
+const ID_SCRATCH: number[] = []
+const EMAIL_SCRATCH: string[] = []
+
 /**
  * Ids and/or e-mails separated by commas, semicolons, spaces or line breaks; problems go to `problems`.
  * The returned object is reused by the next call: take its arrays before calling again.
@@ -71,8 +110,10 @@ export function parseUsers(raw: string, problems: Problem[]): UsersValue {
     USERS_OUT.emails = NONE
     return USERS_OUT
   }
-  const ids: number[] = []
-  let emails: string[] = NONE
+  const ids = ID_SCRATCH
+  const emails = EMAIL_SCRATCH
+  let nIds = 0
+  let nEmails = 0
   let invalid: string[] | undefined
   let idSet: Set<number> | undefined
   const n = raw.length
@@ -93,9 +134,12 @@ export function parseUsers(raw: string, problems: Problem[]): UsersValue {
     }
     if (digits && i - start <= 10) {
       if (id > 0 && id <= MAX_USER_ID) {
-        if (ids.length > 32 && !idSet) idSet = new Set(ids)
-        if (idSet ? !idSet.has(id) : !ids.includes(id)) {
-          ids.push(id)
+        if (nIds > 32 && !idSet) idSet = new Set(ids.slice(0, nIds))
+        let seen = false
+        if (idSet) seen = idSet.has(id)
+        else for (let k = 0; k < nIds; k++) if (ids[k] === id) seen = true
+        if (!seen) {
+          ids[nIds++] = id
           idSet?.add(id)
         }
         continue
@@ -104,16 +148,21 @@ export function parseUsers(raw: string, problems: Problem[]): UsersValue {
     const token = raw.slice(start, i)
     const ref = digits ? { invalid: token } : parseUserToken(token)
     if ('email' in ref) {
-      if (emails === NONE) emails = [ref.email]
-      else if (!emails.includes(ref.email)) emails.push(ref.email)
+      let seen = false
+      for (let k = 0; k < nEmails; k++) if (emails[k] === ref.email) seen = true
+      if (!seen) emails[nEmails++] = ref.email
     } else if ('id' in ref) {
-      if (!ids.includes(ref.id)) ids.push(ref.id)
+      let seen = false
+      for (let k = 0; k < nIds; k++) if (ids[k] === ref.id) seen = true
+      if (!seen) ids[nIds++] = ref.id
     } else {
       ;(invalid ??= []).push(token)
     }
   }
-  USERS_OUT.ids = ids
-  USERS_OUT.emails = emails
+  USERS_OUT.ids = ids.slice(0, nIds)
+  USERS_OUT.emails = nEmails ? emails.slice(0, nEmails) : NONE
+  ids.length = 0
+  emails.length = 0
   if (invalid) {
     const shown = invalid.slice(0, 5).map((v) => `"${v.length > 60 ? `${v.slice(0, 57)}…` : v}"`).join(', ') + (invalid.length > 5 ? ` (+${invalid.length - 5})` : '')
     problems.push(makeProblem('USERS', 'USERS_INVALID', { values: shown }))

@@ -73,6 +73,18 @@ const isBlank = (fields: string[]): boolean => {
   return true
 }
 
+const KEY_PARTS: (string | number)[] = ['r', 0, '-', '']
+
+/**
+ * `r<ordinal>-<hash>` as one flat string: a template literal makes a concatenation (rope) of 3 strings once it is
+ * 13 characters or longer, and a sheet keeps 100k of them.
+ */
+function rowKey(ordinal: number, hash: string): string {
+  KEY_PARTS[1] = ordinal
+  KEY_PARTS[3] = hash
+  return KEY_PARTS.join('')
+}
+
 const emptySummary = () => ({ rows: 0, ready: 0, warning: 0, error: 0 })
 
 /**
@@ -116,6 +128,7 @@ export async function importSheet(bytes: Uint8Array, source: { fileName: string;
     let ordinal = 0
     let skippedBlank = 0
     let unterminatedLine = 0
+    let cellsTemplate: Record<string, string> = {}
     const pending: { row: SheetRow; cell: string }[] = []
 
     // The memory is read before parsing, so the header row can be set up synchronously when it arrives.
@@ -142,6 +155,11 @@ export async function importSheet(bytes: Uint8Array, source: { fileName: string;
       sheet.fileProblems.push(...m.problems)
       mapped = CHAT_FIELDS.filter((f) => index[f] !== undefined)
       plan = compilePlan(index)
+      // Built by JSON.parse, which lays every key out inside the object: its clones then need no separate
+      // property array either. Same keys, same order as assigning them one by one.
+      const template: Record<string, string> = {}
+      for (const name of u.headers) template[name] = ''
+      cellsTemplate = JSON.parse(JSON.stringify(template)) as Record<string, string>
       return u.headers
     }
 
@@ -157,7 +175,8 @@ export async function importSheet(bytes: Uint8Array, source: { fileName: string;
       }
       const h = headers
       let structural: Problem[] | null = null
-      const cells: Record<string, string> = {}
+      // A clone of the header template: one allocation with every header key in place, in header order.
+      const cells: Record<string, string> = { ...cellsTemplate }
       for (let i = 0; i < h.length; i++) cells[h[i]!] = fields[i] ?? ''
       if (fields.length !== h.length) {
         if (fields.length > h.length) {
@@ -176,7 +195,7 @@ export async function importSheet(bytes: Uint8Array, source: { fileName: string;
       if (quoteError === 'unterminated') (structural ??= []).push(makeProblem('ROW', 'ROW_UNTERMINATED_QUOTE', { end: endLine }))
       else if (quoteError === 'malformed') (structural ??= []).push(makeProblem('ROW', 'ROW_MALFORMED_QUOTES'))
       ordinal++
-      const built = buildRow({ key: `r${ordinal}-${hashFields(fields)}`, line, cells }, fields, plan, structural, ctx)
+      const built = buildRow({ key: rowKey(ordinal, hashFields(fields)), line, cells }, fields, plan, structural, ctx)
       sheet.rows.push(built.row)
       if (built.avatarCell) pending.push({ row: built.row, cell: built.avatarCell })
     }

@@ -92,13 +92,16 @@ export async function parseRecords(text: string, delimiter: Delimiter, sink: Rec
   const base = opts.chunkChars ?? 524_288
   let chunk = base
   let pos = 0
-  let partial = ''
+  // Start of the unparsed text (the incomplete record carried over from the previous chunk begins here).
+  let start = 0
   let line = 1
   for (;;) {
     opts.signal?.throwIfAborted()
     const end = Math.min(text.length, pos + chunk)
     const last = end >= text.length
-    const input = partial + text.slice(pos, end)
+    // A slice of `text`, never a copy: the cells papaparse cuts from it are slices of the one decoded text, so a
+    // big sheet keeps one copy of its text alive instead of one per chunk.
+    const input = text.slice(start, end)
     pos = end
     const res = makeParser(delimiter, newline).parse(input, 0, !last) as PapaResult
     const data = res.data
@@ -127,7 +130,7 @@ export async function parseRecords(text: string, delimiter: Delimiter, sink: Rec
       line += breaks + 1
     }
     if (!last) {
-      partial = input.slice(res.meta.cursor)
+      start += res.meta.cursor
       // No complete record in this chunk (a huge quoted cell, or an unterminated quote): read more at once, so
       // re-scanning the carried-over text stays O(n log n) overall.
       chunk = data.length === 0 ? chunk * 2 : base

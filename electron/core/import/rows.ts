@@ -88,6 +88,61 @@ function cell(fields: readonly string[], i: number): string {
 }
 
 /**
+ * `im.chat.add` params laid out in their fixed key order (absent fields are absent keys). A constructor, not a
+ * growing `{}`, so V8 allocates the object once with room for every key (no out-of-object property array per
+ * row); its prototype is Object.prototype, so the result is an ordinary plain object.
+ */
+const Params = function (
+  this: ChatParams,
+  users: number[] | undefined, type: ChatParams['TYPE'], title: string | undefined, desc: string | undefined, color: ColorCode | undefined,
+  msg: string | undefined, entityType: string | undefined, entityId: string | undefined, role: string | undefined,
+): void {
+  if (users !== undefined) this.USERS = users
+  this.TYPE = type
+  if (title !== undefined) this.TITLE = title
+  if (desc !== undefined) this.DESCRIPTION = desc
+  if (color !== undefined) this.COLOR = color
+  if (msg !== undefined) this.MESSAGE = msg
+  if (entityType !== undefined) this.ENTITY_TYPE = entityType
+  if (entityId !== undefined) this.ENTITY_ID = entityId
+  if (role !== undefined) this.COPILOT_MAIN_ROLE = role
+} as unknown as new (
+  users: number[] | undefined, type: ChatParams['TYPE'], title: string | undefined, desc: string | undefined, color: ColorCode | undefined,
+  msg: string | undefined, entityType: string | undefined, entityId: string | undefined, role: string | undefined,
+) => ChatParams
+;(Params as unknown as { prototype: object }).prototype = Object.prototype
+
+/**
+ * A SheetRow, keys in their documented order (`owner` and `color` only when set). A constructor rather than an
+ * object literal: V8 tenures the objects of a literal that mostly survives straight into the old generation,
+ * and then every pointer from such a row to its (young) cells, params and problems costs a write barrier and a
+ * remembered-set entry; measured, that made the literal several times slower than this. The prototype is
+ * Object.prototype, so a row is an ordinary plain object.
+ */
+const Row = function (
+  this: SheetRow,
+  key: string, line: number, cells: Record<string, string>, status: SheetRow['status'], params: ChatParams, emails: string[],
+  titlePreview: string, titleGenerated: boolean, problems: Problem[], owner: number | string | undefined, color: ColorCode | undefined,
+): void {
+  this.key = key
+  this.line = line
+  this.cells = cells
+  this.status = status
+  this.params = params
+  this.emails = emails
+  this.titlePreview = titlePreview
+  this.titleGenerated = titleGenerated
+  this.colorAuto = !color
+  this.problems = problems
+  if (owner !== undefined) this.owner = owner
+  if (color) this.color = color
+} as unknown as new (
+  key: string, line: number, cells: Record<string, string>, status: SheetRow['status'], params: ChatParams, emails: string[],
+  titlePreview: string, titleGenerated: boolean, problems: Problem[], owner: number | string | undefined, color: ColorCode | undefined,
+) => SheetRow
+;(Row as unknown as { prototype: object }).prototype = Object.prototype
+
+/**
  * Validates one row. `fields` are the record's cells in header order, `index` says which column feeds which
  * field; `structural` are problems found while reading (ragged row, quotes). AVATAR is left to `applyAvatar`.
  */
@@ -99,7 +154,6 @@ export function buildRow(
   opts: RowOptions = {},
 ): BuiltRow {
   const problems: Problem[] = structural ? structural.slice() : []
-  const params: ChatParams = {}
 
   const parsed = parseUsers(cell(fields, plan.users), problems)
   let ids = parsed.ids
@@ -107,21 +161,14 @@ export function buildRow(
   const owner = parseOwner(cell(fields, plan.owner), problems)
   if (typeof owner === 'number' && !ids.includes(owner)) ids = [...ids, owner]
   if (typeof owner === 'string' && !emails.includes(owner)) emails = [...emails, owner]
-  if (ids.length) params.USERS = ids
-  params.TYPE = parseType(cell(fields, plan.type), problems)
+  const type = parseType(cell(fields, plan.type), problems)
   const title = parseTitle(cell(fields, plan.title), problems)
-  if (title !== undefined) params.TITLE = title
   const desc = parseText(cell(fields, plan.description), 'DESCRIPTION', problems)
-  if (desc !== undefined) params.DESCRIPTION = desc
   const color = parseColor(cell(fields, plan.color), problems)
-  if (color) params.COLOR = color
   const msg = parseText(cell(fields, plan.message), 'MESSAGE', problems)
-  if (msg !== undefined) params.MESSAGE = msg
   const entity = parseEntity(cell(fields, plan.entityType), cell(fields, plan.entityId), problems)
-  if (entity.entityType !== undefined) params.ENTITY_TYPE = entity.entityType
-  if (entity.entityId !== undefined) params.ENTITY_ID = entity.entityId
   const role = parseCopilotRole(cell(fields, plan.copilot), problems)
-  if (role !== undefined) params.COPILOT_MAIN_ROLE = role
+  const params = new Params(ids.length ? ids : undefined, type, title, desc, color, msg, entity.entityType, entity.entityId, role)
 
   const rawAvatar = cell(fields, plan.avatar)
   const avatarCell = rawAvatar === '' ? '' : rawAvatar.trim()
@@ -138,23 +185,17 @@ export function buildRow(
   if (!anything) problems.push(makeProblem('ROW', 'ROW_EMPTY'))
   else if (!ids.length && !emails.length) problems.push(makeProblem('USERS', 'USERS_NONE'))
 
-  const row: SheetRow = {
-    key: base.key,
-    line: base.line,
-    cells: base.cells,
-    status: statusOf(problems),
-    params,
-    emails,
-    titlePreview: '',
-    titleGenerated: false,
-    colorAuto: !color,
-    problems,
+  let preview: string
+  let generated: boolean
+  if (title) {
+    preview = title
+    generated = false
+  } else {
+    const tp = titlePreview({ params, emails, color }, opts)
+    preview = tp.titlePreview
+    generated = tp.titleGenerated
   }
-  if (owner !== undefined) row.owner = owner
-  if (color) row.color = color
-  const tp = titlePreview(row, opts)
-  row.titlePreview = tp.titlePreview
-  row.titleGenerated = tp.titleGenerated
+  const row = new Row(base.key, base.line, base.cells, statusOf(problems), params, emails, preview, generated, problems, owner, color)
   return avatarCell ? { row, avatarCell } : { row }
 }
 

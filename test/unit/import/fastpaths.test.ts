@@ -1,0 +1,104 @@
+/**
+ * The import's fast paths against the straightforward code they replace: same values, same shapes. Each
+ * "reference" below is the slow path as it was written before the fast path existed.
+ */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { emailOfUncached, parseUserToken, parseUsers } from '../../../electron/core/import/fields'
+import type { UserRef } from '../../../electron/core/import/fields'
+import type { Problem } from '../../../electron/shared/sheet'
+import { importText } from './helpers'
+
+const EMAIL_RE = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/
+
+function referenceToken(token: string): UserRef {
+  if (/^\d{1,10}$/.test(token)) {
+    const id = Number(token)
+    return id > 0 && id <= 2_147_483_647 ? { id } : { invalid: token }
+  }
+  const t = token.startsWith('mailto:') ? token.slice(7) : token
+  return EMAIL_RE.test(t) ? { email: t.toLowerCase() } : { invalid: token }
+}
+
+/** The regex/split version of parseUsers (ids and e-mails in first-seen order, duplicates dropped). */
+function referenceUsers(raw: string): { ids: number[]; emails: string[]; invalid: string[] } {
+  const ids: number[] = []
+  const emails: string[] = []
+  const invalid: string[] = []
+  for (const token of raw.split(/[,;\s\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+/)) {
+    if (!token) continue
+    const ref = referenceToken(token)
+    if ('id' in ref) {
+      if (!ids.includes(ref.id)) ids.push(ref.id)
+    } else if ('email' in ref) {
+      if (!emails.includes(ref.email)) emails.push(ref.email)
+    } else invalid.push(token)
+  }
+  return { ids, emails, invalid }
+}
+
+const SAMPLE_TOKENS = [
+  '1', '42', '0', '007', '2147483647', '2147483648', '9999999999', '12345678901', '١٢', '１２', '-5', '+5', '1.5', '1e3',
+  'ivan@example.com', 'Ivan@Example.COM', 'mailto:A@B.ru', 'MAILTO:a@b.ru', 'a@b', 'a@@b.c', 'a b@c.d', 'user@домен.рф', 'x"y@z.w',
+  'Иван', '', '@', 'a@b.c.', 'mailto:', 'ÄÖ@Ü.de',
+]
+
+describe('import fast paths', () => {
+  it('a user token reads the same as with the regexes, also when the e-mail cache answers', () => {
+    for (let round = 0; round < 2; round++) for (const t of SAMPLE_TOKENS) expect(parseUserToken(t)).toEqual(referenceToken(t))
+    for (const t of SAMPLE_TOKENS) {
+      if (/^\d/.test(t)) continue
+      const ref = referenceToken(t)
+      expect(emailOfUncached(t)).toBe('email' in ref ? ref.email : null)
+    }
+  })
+
+  it('USERS lists: exact-size lists, same ids, e-mails and named bad tokens as the reference', () => {
+    const token = fc.oneof(fc.constantFrom(...SAMPLE_TOKENS), fc.integer({ min: 0, max: 60 }).map(String), fc.string({ maxLength: 6 }))
+    const sep = fc.constantFrom(',', ', ', ';', ' ', '\n', '\r\n', '\u00a0', '\t', ',,')
+    fc.assert(
+      fc.property(fc.array(fc.tuple(token, sep), { maxLength: 45 }), (parts) => {
+        const raw = parts.map(([t, s]) => t + s).join('')
+        const problems: Problem[] = []
+        const got = parseUsers(raw, problems)
+        const ids = got.ids.slice()
+        const emails = got.emails.slice()
+        const ref = referenceUsers(raw)
+        expect(ids).toEqual(ref.ids)
+        expect(emails).toEqual(ref.emails)
+        if (ref.invalid.length) {
+          expect(problems).toHaveLength(1)
+          for (const bad of ref.invalid.slice(0, 5)) if (bad.length <= 60) expect(problems[0]!.message).toContain(`"${bad}"`)
+        } else expect(problems).toEqual([])
+      }),
+      { numRuns: 400, seed: 42 },
+    )
+    // More than 32 ids switches to a Set for the duplicate check.
+    const many = Array.from({ length: 80 }, (_, i) => String((i % 50) + 1)).join(',')
+    expect(parseUsers(many, []).ids).toEqual(Array.from({ length: 50 }, (_, i) => i + 1))
+  })
+
+  it('rows, params and cells are plain objects with their keys in the documented order', async () => {
+    const sheet = await importText('TITLE,USERS,COLOR,OWNER,ENTITY_TYPE,ENTITY_ID,Note\nHello,"1, 2",RED,3,T,1,n\n,a@b.ru,,,,,\n')
+    const [a, b] = sheet.rows
+    for (const o of [a!, a!.params, a!.cells, b!, b!.params, b!.cells]) expect(Object.getPrototypeOf(o)).toBe(Object.prototype)
+    expect(Object.keys(a!)).toEqual(['key', 'line', 'cells', 'status', 'params', 'emails', 'titlePreview', 'titleGenerated', 'colorAuto', 'problems', 'owner', 'color'])
+    expect(Object.keys(b!)).toEqual(['key', 'line', 'cells', 'status', 'params', 'emails', 'titlePreview', 'titleGenerated', 'colorAuto', 'problems'])
+    expect(a!.params).toStrictEqual({ USERS: [1, 2, 3], TYPE: 'CHAT', TITLE: 'Hello', COLOR: 'RED', ENTITY_TYPE: 'T', ENTITY_ID: '1' })
+    expect(Object.keys(a!.params)).toEqual(['USERS', 'TYPE', 'TITLE', 'COLOR', 'ENTITY_TYPE', 'ENTITY_ID'])
+    expect(b!.params).toStrictEqual({ TYPE: 'CHAT' })
+    expect(a!.cells).toStrictEqual({ TITLE: 'Hello', USERS: '1, 2', COLOR: 'RED', OWNER: '3', ENTITY_TYPE: 'T', ENTITY_ID: '1', Note: 'n' })
+    expect(Object.keys(a!.cells)).toEqual(['TITLE', 'USERS', 'COLOR', 'OWNER', 'ENTITY_TYPE', 'ENTITY_ID', 'Note'])
+    expect(a!.key).toMatch(/^r1-[0-9a-z]+$/)
+    expect(b!.key).toMatch(/^r2-[0-9a-z]+$/)
+    // A row object takes new keys like any object (the avatar and the live dry run add theirs).
+    Object.assign(a!, { avatar: undefined })
+    expect(Object.keys(a!)).toContain('avatar')
+  })
+
+  it('tiny parse chunks (cells cut from slices of the text) give exactly the rows of one big chunk', async () => {
+    const text = 'TITLE,USERS,DESCRIPTION\n' + Array.from({ length: 40 }, (_, i) => `T${i},"${i + 1}, x${i}@y.ru","multi\nline ""${i}"""\n`).join('') + 'last,"5'
+    const big = await importText(text)
+    for (const chunkChars of [1, 7, 64]) expect((await importText(text, { chunkChars })).rows).toStrictEqual(big.rows)
+  })
+})
