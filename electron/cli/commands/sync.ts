@@ -1,0 +1,259 @@
+/**
+ * `b24chat sync FILE`: creates the chats of a sheet on a portal — throttled to its limits, exactly once,
+ * resumable. The same command with the same --data resumes the same job (keyed by the sheet's content and the
+ * profile). Rows that validation rejected are reported, never sent. Exit 0 only when every row ends created or
+ * skipped.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { basename, dirname, join, resolve } from 'node:path'
+import { importSheet, isReadable } from '../../core/import'
+import { defaultDataDir } from '../../core/paths'
+import { createPortalClient } from '../../core/portal/client'
+import type { PortalClient, PortalClientOptions } from '../../core/portal/client'
+import { preflight } from '../../core/portal/preflight'
+import { createLogger, redact, silentLogger } from '../../core/redact'
+import { SyncEngine } from '../../core/sync/engine'
+import type { SyncEngineOptions } from '../../core/sync/engine'
+import { exportResultsCsv } from '../../core/sync/export'
+import { JobStore, jobIdFor } from '../../core/sync/store'
+import type { JobProgress, PacingState } from '../../shared/jobs'
+import type { Plan } from '../../shared/profile'
+import { PLANS } from '../../shared/profile'
+import { AppFailure } from '../../shared/result'
+import { parseCommandArgs } from '../args'
+import { resolveCaller } from '../caller'
+import type { CliCommand, CliIO } from '../types'
+import { EXIT } from '../types'
+
+const USAGE = `Usage: b24chat sync FILE (--profile NAME | --webhook URL | --sandbox) [--ca FILE] [--data DIR]
+                    [--results FILE] [--plan standard|enterprise] [--dry-run] [--retry-failed] [--verify]
+
+Creates one chat per row of FILE with im.chat.add, as fast as the portal's limits allow and never twice.
+  --profile NAME     a stored profile (b24chat profile add …); secrets come from the OS keychain
+  --webhook URL      a one-off inbound webhook (https://portal/rest/USER/SECRET/)
+  --sandbox          start the built-in sandbox portal in this process and sync to it
+  --ca FILE          trust this CA certificate (PEM) too — the sandbox's, or a private portal's
+  --data DIR         where jobs and their journals live; the same DIR resumes an interrupted run
+  --results FILE     write the results (original columns + status, chat_id, chat_link, error_code, error_message)
+  --plan P           standard (50 requests / 2 per s) or enterprise (250 / 5); default: the profile's
+  --dry-run          check the connection and show what would be sent; send nothing
+  --retry-failed     send again only the rows that failed at the portal last time
+  --verify           check each created chat with im.dialog.get (title, colour, owner)
+Exit status: 0 every row created or skipped; 3 some rows failed, need checking or were not sent;
+1 the run could not start or stopped on an error; 2 bad options.`
+
+/** Knobs the fault campaign and the benchmark turn; not on the command line. */
+export interface SyncOverrides {
+  client?: Partial<PortalClientOptions>
+  engine?: Partial<Omit<SyncEngineOptions, 'job' | 'client'>>
+  /** Use this client instead of resolving one (the caller owns it). */
+  clientFactory?: () => Promise<{ client: PortalClient; profileName: string; dedupeTagging: boolean }>
+  /** Seconds between status lines when stdout is not a terminal (default 3). */
+  lineEverySec?: number
+}
+
+const fmtDuration = (sec: number | null): string => {
+  if (sec === null || !Number.isFinite(sec)) return '—'
+  const s = Math.max(0, Math.round(sec))
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`
+}
+
+const clock = (ms: number): string => new Date(ms).toTimeString().slice(0, 8)
+
+export function describePacing(p: PacingState): string {
+  switch (p.kind) {
+    case 'idle':
+    case 'sending':
+      return ''
+    case 'bucket':
+      return `request-rate limit, until ${clock(p.untilMs)}`
+    case 'operating':
+      return `waiting for the operating budget of ${p.method} until ${clock(p.untilMs)}`
+    case 'backoff':
+      return `${p.reason} back-off until ${clock(p.untilMs)}`
+    case 'resolving':
+      return 'checking chats whose answer was lost'
+    case 'refreshing-token':
+      return 'refreshing the access token'
+    default:
+      return ''
+  }
+}
+
+export function progressLine(p: JobProgress, width = 24): string {
+  const done = p.counts.created + p.counts.failed + p.counts['needs-checking'] + p.counts.skipped
+  const frac = p.total ? done / p.total : 1
+  const bar = `${'#'.repeat(Math.round(frac * width))}${'-'.repeat(width - Math.round(frac * width))}`
+  const extra = [p.counts.failed ? `${p.counts.failed} failed` : '', p.counts['needs-checking'] ? `${p.counts['needs-checking']} to check` : '', p.counts.skipped ? `${p.counts.skipped} skipped` : ''].filter(Boolean).join(', ')
+  const pacing = describePacing(p.pacing)
+  return `[${bar}] ${done}/${p.total} created ${p.counts.created}${extra ? ` (${extra})` : ''} · ${p.chatsPerSec.toFixed(1)} chats/s · ETA ${fmtDuration(p.etaSec)}${pacing ? ` · ${pacing}` : ''}`
+}
+
+export async function runSync(argv: string[], io: CliIO, over: SyncOverrides = {}): Promise<number> {
+  const parsed = parseCommandArgs(argv, {
+    profile: { type: 'string' },
+    webhook: { type: 'string' },
+    sandbox: { type: 'boolean' },
+    ca: { type: 'string' },
+    data: { type: 'string' },
+    results: { type: 'string' },
+    plan: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    'retry-failed': { type: 'boolean' },
+    verify: { type: 'boolean' },
+  }, USAGE, io)
+  if ('exit' in parsed) return parsed.exit
+  const v = parsed.values
+  const file = parsed.positionals[0]
+  if (!file || parsed.positionals.length > 1) {
+    io.stderr.write(`Give exactly one sheet file.\n\n${USAGE}\n`)
+    return EXIT.USAGE
+  }
+  const plan = v.plan as string | undefined
+  if (plan !== undefined && !(PLANS as readonly string[]).includes(plan)) {
+    io.stderr.write(`--plan must be standard or enterprise.\n`)
+    return EXIT.USAGE
+  }
+  const sources = [v.profile, v.webhook, v.sandbox].filter(Boolean).length
+  if (sources !== 1 && !over.clientFactory) {
+    io.stderr.write(`Say which portal: exactly one of --profile NAME, --webhook URL or --sandbox.\n\n${USAGE}\n`)
+    return EXIT.USAGE
+  }
+  const out = (s: string): boolean => io.stdout.write(`${s}\n`)
+  const path = resolve(file)
+  let bytes: Uint8Array
+  try {
+    bytes = await readFile(path)
+  } catch (e) {
+    io.stderr.write(`Cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}).\n`)
+    return EXIT.FAILURE
+  }
+  const sheet = await importSheet(bytes, { fileName: basename(path), dir: dirname(path) })
+  if (!isReadable(sheet.fileProblems)) {
+    for (const p of sheet.fileProblems) io.stderr.write(`${p.severity.toUpperCase()}: ${p.message}\n`)
+    return EXIT.FAILURE
+  }
+
+  const cleanups: (() => Promise<void>)[] = []
+  const logger = io.env.B24CHAT_DEBUG ? createLogger('sync', (l) => io.stderr.write(`${l}\n`)) : silentLogger
+  try {
+    let client: PortalClient
+    let profileName: string
+    let dedupeTagging = true
+    let dataDir = v.data ? resolve(String(v.data)) : undefined
+    if (over.clientFactory) {
+      ;({ client, profileName, dedupeTagging } = await over.clientFactory())
+    } else if (v.sandbox) {
+      const { startSandbox } = await import('../../sandbox')
+      const sb = await startSandbox({ plan: (plan as Plan | undefined) ?? 'standard' })
+      cleanups.push(() => sb.close())
+      client = createPortalClient({ kind: 'webhook', url: sb.webhookUrl }, { ca: sb.caPem, plan: (plan as Plan | undefined) ?? 'standard', logger, ...over.client })
+      profileName = `Sandbox portal ${sb.origin}`
+      out(`Sandbox portal running at ${sb.origin}`)
+      if (!dataDir) {
+        dataDir = await mkdtemp(join(tmpdir(), 'b24chat-sandbox-'))
+        const d = dataDir
+        cleanups.push(() => rm(d, { recursive: true, force: true }))
+      }
+    } else {
+      const r = await resolveCaller({ profile: v.profile as string | undefined, webhook: v.webhook as string | undefined, ca: v.ca as string | undefined, data: dataDir, plan: plan as Plan | undefined, env: io.env, logger })
+      client = r.client
+      profileName = r.profile.name
+      dedupeTagging = r.profile.dedupeTagging
+    }
+    cleanups.unshift(async () => client.close())
+    dataDir ??= resolve(defaultDataDir(io.env))
+
+    const store = new JobStore(dataDir)
+    cleanups.unshift(() => store.closeAll())
+    const jobId = jobIdFor(sheet.meta.contentHash, profileName)
+    let job
+    if (await store.exists(jobId)) {
+      job = await store.load(jobId)
+      if (v['retry-failed']) {
+        const n = await store.retryFailed(jobId)
+        out(`Retrying ${n} failed row${n === 1 ? '' : 's'} of job ${jobId}.`)
+      } else out(`Resuming job ${jobId} (${JSON.stringify(job.counts())}).`)
+    } else {
+      job = await store.createDraft({ id: jobId, rows: sheet.rows, profile: profileName, source: path, headers: sheet.meta.headers, contentHash: sheet.meta.contentHash, dedupeTagging })
+      out(`New job ${jobId}: ${sheet.summary.rows} rows (${sheet.summary.error} with errors, not sent).`)
+    }
+    for (const r of job.record.rows) {
+      if (r.status === 'error') out(`line ${r.line}: not sent — ${r.problem?.code ?? 'VALIDATION'}: ${r.problem?.message ?? ''}`)
+    }
+
+    if (v['dry-run']) {
+      const report = await preflight(client, profileName)
+      out(`Connected to ${report.portal} as ${report.user.name} (id ${report.user.id}); scopes: ${report.scopes.join(', ') || 'none'}.`)
+      for (const m of report.missing) out(`Missing scope ${m.scope}: ${m.why}`)
+      const c = job.counts()
+      out(`Dry run: would create ${c.planned + c.sending} chat${c.planned + c.sending === 1 ? '' : 's'}; ${c.created} already created, ${c.failed} failed, ${c.skipped} skipped, ${c['needs-checking']} to check. Nothing was sent.`)
+      return report.canCreate ? EXIT.OK : EXIT.FAILURE
+    }
+
+    const engine = new SyncEngine({ job, client, logger, verify: Boolean(v.verify), ...over.engine })
+    const tty = Boolean(io.stdout.isTTY)
+    const every = (over.lineEverySec ?? 3) * 1000
+    let lastLine = 0
+    let latest: JobProgress | null = null
+    const width = Math.max(20, Math.min(40, ((io.stdout.columns ?? 100) as number) - 90))
+    engine.onEvent((e) => {
+      if (e.type === 'rows') {
+        for (const r of e.rows) {
+          if (r.state === 'created' && !tty) continue
+          if (r.state === 'created') continue
+          const text = `line ${r.line}: ${r.state}${r.chatId ? ` chat ${r.chatId}` : ''}${r.errorCode ? ` — ${r.errorCode}: ${r.errorMessage ?? ''}` : ''}`
+          io.stdout.write(tty ? `\r\x1b[K${redact(text)}\n` : `${redact(text)}\n`)
+        }
+      }
+      if (e.type === 'progress' || e.type === 'finished' || e.type === 'failed' || e.type === 'cancelled') latest = e.progress
+      if (e.type === 'paused') out('Paused.')
+      if (!latest) return
+      const now = Date.now()
+      if (tty) io.stdout.write(`\r\x1b[K${progressLine(latest, width)}`)
+      else if (now - lastLine >= every) {
+        lastLine = now
+        out(progressLine(latest, 20))
+      }
+    })
+    let interrupted = false
+    void io.interrupted.then(() => {
+      interrupted = true
+      io.stderr.write('\nStopping after the current batch… (run the same command again to resume)\n')
+      engine.cancel()
+    })
+    const end = await engine.start()
+    if (tty) io.stdout.write('\n')
+    out(progressLine(end.progress, 20))
+
+    if (v.results) {
+      const target = resolve(String(v.results))
+      await writeFile(target, exportResultsCsv(job), { mode: 0o600 })
+      out(`Results written to ${target}`)
+    }
+    const c = job.counts()
+    if (end.type === 'failed') {
+      io.stderr.write(`Sync stopped: ${redact(end.error.message)}${end.error.portalError ? ` (${end.error.portalError}: ${redact(end.error.portalDescription ?? '')})` : ''}\nRun the same command again to resume.\n`)
+      return EXIT.FAILURE
+    }
+    out(`Done: ${c.created} created, ${c.skipped} skipped, ${c.failed} failed, ${c['needs-checking']} need checking${c.planned + c.sending ? `, ${c.planned + c.sending} not sent yet` : ''}.`)
+    if (interrupted || end.type === 'cancelled') return EXIT.INCOMPLETE
+    return c.failed + c['needs-checking'] + c.planned + c.sending === 0 ? EXIT.OK : EXIT.INCOMPLETE
+  } catch (e) {
+    const msg = e instanceof AppFailure ? e.message : e instanceof Error ? e.message : String(e)
+    io.stderr.write(`b24chat sync: ${redact(msg)}\n`)
+    return EXIT.FAILURE
+  } finally {
+    for (const c of cleanups) await c().catch(() => {})
+  }
+}
+
+export const syncCommand: CliCommand = {
+  name: 'sync',
+  summary: 'Create the chats of a sheet on a portal: throttled, exactly once, resumable',
+  usage: USAGE,
+  run: (argv, io) => runSync(argv, io),
+}
