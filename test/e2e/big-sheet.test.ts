@@ -71,8 +71,17 @@ describe('journey (e): a 100,000-row sheet', () => {
       expect(await page.locator('[data-testid="preview-row"]').count()).toBeLessThan(100)
       await shootBoth(app, J, 'preview-top')
 
+      // ---- "Go to line" reaches a line in the middle, focused -------------------------------------------------
+      const mid = 50_001
+      await page.getByTestId('preview-jump').fill(String(mid))
+      await page.getByTestId('preview-jump').press('Enter')
+      const middle = page.locator(`[data-testid="preview-row"][data-line="${mid}"]`)
+      await middle.waitFor({ timeout: BIG_WAIT })
+      expect(await middle.innerText()).toContain(titleOf(mid - 1))
+      await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-line'))).toBe(String(mid))
+
       // ---- scroll to the very end ----------------------------------------------------------------------------
-      const scroller = table.locator('.v-vl').first()
+      const scroller = page.getByTestId('preview-scroll')
       await scroller.evaluate((el) => {
         el.scrollTop = el.scrollHeight
         el.dispatchEvent(new Event('scroll'))

@@ -15,18 +15,21 @@ const service = `b24-chat-admin-e2e-compose-${process.pid}`
 const J = 'b-compose'
 const TITLE = 'E2E — квартальный отчёт'
 
-/** Members picker: type the e-mail, wait for the portal's answer (name · e-mail) and choose it. */
+/** Members picker: type the e-mail, wait for the portal's answer (name · e-mail, with the user id) and choose it. */
 async function addMember(app: AppSession, id: number): Promise<void> {
   const { page } = app
   const u = makeUser(id)
   const picker = page.getByTestId('compose-members')
   await picker.click()
   await picker.locator('input').pressSequentially(u.email)
-  const option = page.locator('.n-base-select-option').filter({ hasText: `${fullName(u)} · ${u.email}` })
+  const option = page.locator(`[data-testid="compose-members-option"][data-value="${id}"]`)
   await option.waitFor()
+  expect(await option.innerText()).toContain(`${fullName(u)} · ${u.email}`)
   await option.click()
   // The chosen member shows as a tag with the portal's name for them.
-  await picker.locator('.n-base-selection-tag-wrapper').filter({ hasText: fullName(u) }).waitFor()
+  const tag = picker.locator(`[data-testid="compose-members-tag"][data-value="${id}"]`)
+  await tag.waitFor()
+  expect(await tag.innerText()).toContain(fullName(u))
 }
 
 describe('journey (b): compose a chat with an avatar', () => {
@@ -42,8 +45,17 @@ describe('journey (b): compose a chat with an avatar', () => {
       await startSandboxFromUi(page)
 
       await go(page, 'compose')
-      // Nothing can be created yet: no members.
+      // Nothing can be created yet: no members. The empty title is previewed as the portal's own, in words.
       await page.getByTestId('compose-create').waitFor()
+      await expect.poll(() => page.getByTestId('chat-card-title').innerText()).toBe('Chat #… — the portal picks the colour and the name')
+      await page.getByTestId('color-RED').click()
+      await expect.poll(() => page.getByTestId('chat-card-title').innerText()).toBe('Red Chat #… — named by the portal')
+      await page.getByTestId('color-AUTO').click()
+      // Entity type and id sit on one line, with hints instead of naive-ui's "Please Input".
+      const [typeBox, idBox] = await Promise.all([page.getByTestId('compose-entity-type').boundingBox(), page.getByTestId('compose-entity-id').boundingBox()])
+      expect(Math.abs((typeBox?.y ?? 0) - (idBox?.y ?? 1e9))).toBeLessThanOrEqual(1)
+      expect(await page.getByTestId('compose-entity-type').getAttribute('placeholder')).toBe('e.g. CRM')
+      expect(await page.locator('input[placeholder="Please Input"], textarea[placeholder="Please Input"]').count()).toBe(0)
       await shootBoth(app, J, 'compose-empty')
 
       await addMember(app, 5)

@@ -62,6 +62,13 @@ describe('journey (a): import → flag → fix inline → send → the sandbox h
       expect(await page.getByTestId('status-filter-ready').innerText()).toMatch(/\D14$/)
       await page.locator('[data-testid="preview-row"][data-line="2"]').waitFor()
       expect(await page.locator('[data-testid="preview-row"][data-line="2"]').innerText()).toContain('Sales — North-West')
+      // Untitled rows: the portal's title, worded from the colour (GREEN on line 10, none on line 11), marked generated.
+      const generated10 = page.locator('[data-testid="preview-row"][data-line="10"] [data-generated="yes"]')
+      expect(await generated10.innerText()).toMatch(/^generated\s*Green Chat #… — named by the portal$/)
+      expect(await page.locator('[data-testid="preview-row"][data-line="11"] [data-generated="yes"]').innerText()).toMatch(/^generated\s*Chat #… — the portal picks the colour and the name$/)
+      expect(await page.getByTestId('preview-table').innerText()).not.toContain('round-robin')
+      // Rows with errors are not sent, and the screen says so.
+      expect(await page.getByTestId('errors-skipped').innerText()).toBe('Rows with errors will not be sent: 6 — fix them here first, or they will be listed in the results as not sent.')
       await shootBoth(app, J, 'preview')
       // Scrolling through the table shows every line of the sheet (2..21), each with the status the core gave it.
       const lines = await collectPreviewLines(page)
@@ -78,6 +85,11 @@ describe('journey (a): import → flag → fix inline → send → the sandbox h
       expect(shown.every(([, status]) => status === 'error')).toBe(true)
       await shootBoth(app, J, 'preview-errors')
 
+      // An invalid colour says so, quoting the cell: it is not "auto".
+      const badColour = page.locator('[data-testid="preview-row"][data-line="16"] [data-color="invalid"]')
+      expect(await badColour.innerText()).toBe('✕ invalid: Fuchsia')
+      expect(await page.locator('[data-testid="preview-row"][data-line="16"]').innerText()).not.toContain('auto (server picks)')
+
       // Each bad row's side panel names the reason.
       for (const [line, code] of Object.entries(BAD_LINES)) {
         await page.locator(`[data-testid="preview-row"][data-line="${line}"]`).click()
@@ -92,14 +104,18 @@ describe('journey (a): import → flag → fix inline → send → the sandbox h
       await page.locator('[data-testid="preview-row"][data-line="16"]').click()
       const panel = page.locator('[data-testid="row-panel"][data-line="16"]')
       await panel.waitFor()
+      expect(await panel.getByTestId('panel-color').innerText()).toContain('✕ invalid: Fuchsia')
+      // Empty cells show a meaningful placeholder, never naive-ui's "Please Input".
+      expect(await panel.getByTestId('cell-input-ENTITY_TYPE').getAttribute('placeholder')).toBe('(empty)')
       const colour = panel.getByTestId('cell-input-COLOR')
       expect(await colour.inputValue()).toBe('Fuchsia')
       await colour.fill('MINT')
       await panel.getByTestId('cell-apply-COLOR').click()
       await page.locator('[data-testid="row-panel"][data-line="16"][data-status="ready"]').waitFor()
       await panel.getByTestId('panel-no-problems').waitFor()
+      expect(await panel.getByTestId('panel-color').innerText()).toContain('Mint')
       await shootBoth(app, J, 'row-panel-fixed')
-      await closePanel(page)
+      await closePanel(page, 'button')
 
       await page.getByTestId('status-filter-all').click()
       await expect.poll(() => page.getByTestId('status-filter-error').innerText()).toMatch(/\D5$/)
@@ -119,17 +135,24 @@ describe('journey (a): import → flag → fix inline → send → the sandbox h
       await page.locator('[data-testid="job-detail"][data-status="finished"]').waitFor({ timeout: 60_000 })
       const progress = page.getByTestId('job-progress')
       const total = Number(await progress.getAttribute('data-total'))
-      // Every row of the sheet is accounted for: the 5 still-wrong rows enter the job as failed (VALIDATION, never
-      // sent), and the row with the unknown e-mail fails at send time.
-      expect(total).toBe(20)
+      // Every row of the sheet is accounted for: the 5 still-wrong rows enter the job as "not sent" (VALIDATION,
+      // outside the progress), and the row with the unknown e-mail fails at the portal.
+      expect(Number(await progress.getAttribute('data-rows'))).toBe(20)
+      expect(total).toBe(20 - 5)
       expect(Number(await progress.getAttribute('data-done'))).toBe(total)
-      expect(await page.getByTestId('job-done').innerText()).toBe('20 / 20')
+      expect(await page.getByTestId('job-done').innerText()).toBe('15 / 15')
       const created = await dataCount(page, 'job-count-created')
       const failed = await dataCount(page, 'job-count-failed')
+      const notSent = await dataCount(page, 'job-count-not-sent')
       expect(created).toBe(SENT_TITLES.length + UNTITLED_ROWS)
-      expect(failed).toBe(5 + 1)
+      expect(failed).toBe(1)
+      expect(notSent).toBe(5)
+      expect(created + failed + notSent).toBe(20)
       expect(await page.getByTestId('job-count-skipped').count()).toBe(0)
       expect(await page.getByTestId('job-count-created').innerText()).toBe(`Created: ${created}`)
+      expect(await page.getByTestId('job-count-not-sent').innerText()).toBe('Not sent (errors in the sheet): 5')
+      // The portal refused one row: that one can be retried.
+      expect(await page.getByTestId('job-retry').isEnabled()).toBe(true)
       // The refused row says why, in the live log.
       expect(await dataCount(page, 'job-log')).toBe(20)
       const log = await collectLogRows(page)
@@ -140,6 +163,7 @@ describe('journey (a): import → flag → fix inline → send → the sandbox h
       for (const line of Object.keys(BAD_LINES).map(Number).filter((l) => l !== 16)) {
         expect(log.get(line)?.state, `line ${line}`).toBe('failed')
         expect(log.get(line)?.text, `line ${line}`).toContain(BAD_LINES[line])
+        expect(log.get(line)?.text, `line ${line}`).toContain('Not sent')
       }
       expect(log.get(16)?.state).toBe('created')
       expect([...log.values()].filter((r) => r.state === 'created')).toHaveLength(created)

@@ -96,11 +96,12 @@ export async function dataCount(page: Page, testid: string): Promise<number> {
   return Number(await page.getByTestId(testid).getAttribute('data-count'))
 }
 
-/** Esc closes the row side panel; waits until its drawer (and the mask over the table) is gone. */
-export async function closePanel(page: Page): Promise<void> {
-  await page.keyboard.press('Escape')
+/** Closes the row side panel (Esc, or its close button); waits until the drawer has finished leaving. */
+export async function closePanel(page: Page, how: 'escape' | 'button' = 'escape'): Promise<void> {
+  if (how === 'escape') await page.keyboard.press('Escape')
+  else await page.getByTestId('row-panel-close').click()
   await page.getByTestId('row-panel').waitFor({ state: 'detached' })
-  await page.locator('.n-drawer-mask').waitFor({ state: 'detached' })
+  await page.locator('[data-testid="row-panel-state"][data-state="closed"]').waitFor({ state: 'attached' })
 }
 
 interface SeenRow {
@@ -147,12 +148,12 @@ async function scanVirtual(page: Page, scrollerSel: string, rowSel: string, stat
 
 /** Every line the preview's virtual table shows when scrolled through, with its status. */
 export async function collectPreviewLines(page: Page, maxSteps = 200): Promise<Map<number, string>> {
-  const seen = await scanVirtual(page, '[data-testid="preview-table"] .v-vl', '[data-testid="preview-row"]', 'data-status', maxSteps)
+  const seen = await scanVirtual(page, '[data-testid="preview-scroll"]', '[data-testid="preview-row"]', 'data-status', maxSteps)
   return new Map([...seen].map(([line, r]) => [line, r.status]))
 }
 
 /** Every entry of the job's live log (a virtual list) seen when scrolled through: line → state and text. */
 export async function collectLogRows(page: Page, maxSteps = 200): Promise<Map<number, { state: string; text: string }>> {
-  const seen = await scanVirtual(page, '[data-testid="job-log"] .v-vl', '[data-testid="job-log-row"]', 'data-state', maxSteps)
+  const seen = await scanVirtual(page, '[data-testid="job-log-scroll"]', '[data-testid="job-log-row"]', 'data-state', maxSteps)
   return new Map([...seen].map(([line, r]) => [line, { state: r.status, text: r.text }]))
 }

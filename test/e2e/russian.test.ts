@@ -89,6 +89,19 @@ describe('journey (d): switch to Russian', () => {
       await page.locator('[data-testid="preview-row"][data-line="2"]').waitFor()
       expect(await page.locator('[data-testid="preview-row"][data-line="2"]').innerText()).toContain('Готова')
       expect(await page.getByRole('columnheader').allInnerTexts()).not.toContain('Title')
+      // Generated titles are Russian too (line 10: GREEN, line 11: no colour), and say nothing in English.
+      expect(await page.locator('[data-testid="preview-row"][data-line="10"] [data-generated="yes"]').innerText()).toContain('Зелёный чат №… — название даст портал')
+      expect(await page.locator('[data-testid="preview-row"][data-line="11"] [data-generated="yes"]').innerText()).toContain('Чат №… — цвет и название выберет портал')
+      expect(await page.getByTestId('preview-table').innerText()).not.toMatch(/Chat #|round-robin/)
+      expect(await text(page, 'errors-skipped')).toMatch(/^Строки с ошибками не будут отправлены: 6 — /)
+      // The navigation label fits: nothing in the menu is cut off with an ellipsis.
+      const cut = await page.getByTestId('nav').evaluate((nav) =>
+        Array.from(nav.querySelectorAll('[data-testid^="nav-"]')).filter((el) => {
+          const box = el.parentElement as HTMLElement
+          return box.scrollWidth > box.clientWidth + 1
+        }).length,
+      )
+      expect(cut).toBe(0)
       await shootBoth(app, J, 'import-preview')
       await page.getByTestId('status-filter-error').click()
       await page.locator('[data-testid="preview-row"][data-line="16"]').click()
@@ -98,6 +111,8 @@ describe('journey (d): switch to Russian', () => {
       expect(problemText).toMatch(CYRILLIC)
       expect(problemText).toContain('Fuchsia')
       expect(problemText).not.toMatch(/is not a chat colou?r/)
+      expect(await text(page, 'panel-color')).toBe('✕ неверный: Fuchsia')
+      expect(await page.locator('[data-testid="row-panel"] input[placeholder="Ввести"]').count()).toBe(0)
       expect(await page.locator('[data-testid="row-panel"][data-line="16"]').innerText()).toContain('Ошибка')
       await shootBoth(app, J, 'import-row-panel')
       await closePanel(page)
@@ -108,6 +123,9 @@ describe('journey (d): switch to Russian', () => {
       expect(await text(page, 'compose-outbox')).toBe('В исходящие')
       const compose = await text(page, 'compose-view')
       expect(compose).not.toMatch(/\bMembers\b|\bDescription\b|\bColour\b/)
+      await expect.poll(() => text(page, 'chat-card-title')).toBe('Чат №… — цвет и название выберет портал')
+      expect(compose).not.toContain('round-robin')
+      expect(await page.locator('input[placeholder="Ввести"], textarea[placeholder="Ввести"]').count()).toBe(0)
       await shootBoth(app, J, 'compose')
 
       // ---- Outbox & jobs ---------------------------------------------------------------------------------------

@@ -20,13 +20,38 @@ const wait = async (ms: number): Promise<void> => {
 describe('Compose', () => {
   it('previews the auto title while the title is empty and the typed title once there is one', async () => {
     m = await mountView(ComposeView)
-    expect(byTestId('chat-card-title')?.textContent).toBe('Chat with 0 members')
+    expect(byTestId('chat-card-title')?.textContent).toBe('Chat #… — the portal picks the colour and the name')
     expect(byTestId('chat-card-title')?.classList.contains('generated-title')).toBe(true)
+    expect(byTestId('chat-card-generated')?.textContent).toBe('generated')
+    await click(byTestId('color-PURPLE'))
+    expect(byTestId('chat-card-title')?.textContent).toBe('Purple Chat #… — named by the portal')
+    expect(bodyText()).toContain('If left empty: Purple Chat #… — named by the portal')
     await typeInto(byTestId('compose-title'), 'Sales team')
     expect(byTestId('chat-card-title')?.textContent).toBe('Sales team')
     expect(byTestId('chat-card')?.textContent).toContain('ST')
+    expect(byTestId('chat-card-generated')).toBeNull()
     await wait(350)
     expect(m.fake.callsTo('compose.validate').at(-1)?.arg).toMatchObject({ form: { title: 'Sales team', type: 'CHAT' } })
+  })
+
+  it('in Russian the generated title is Russian', async () => {
+    m = await mountView(ComposeView, { lang: 'ru' })
+    expect(byTestId('chat-card-title')?.textContent).toBe('Чат №… — цвет и название выберет портал')
+    await click(byTestId('color-GREEN'))
+    expect(byTestId('chat-card-title')?.textContent).toBe('Зелёный чат №… — название даст портал')
+    expect(bodyText()).not.toContain('round-robin')
+  })
+
+  it('entity inputs have meaningful placeholders (the id one follows the type)', async () => {
+    m = await mountView(ComposeView)
+    const type = byTestId('compose-entity-type') as HTMLInputElement
+    const id = byTestId('compose-entity-id') as HTMLInputElement
+    expect(type.placeholder).toBe('e.g. CRM')
+    expect(id.placeholder).toBe('')
+    await typeInto(type, 'CRM')
+    expect(id.placeholder).toBe('e.g. DEAL|1663')
+    await typeInto(type, 'TASKS')
+    expect(id.placeholder).toBe('e.g. 1663')
   })
 
   it('the colour picker sets one of the 16 colours and the card shows its real hex', async () => {

@@ -60,11 +60,14 @@ describe('Import', () => {
     expect(rows[0]?.querySelector('[data-hex]')?.getAttribute('data-hex')).toBe('#df532d')
     expect(rows[0]?.textContent).toContain('Red')
     expect(rows[1]?.dataset.status).toBe('error')
-    expect(rows[1]?.textContent).toContain('auto (server picks)')
+    // An invalid colour says so, quoting the cell; it is not the portal's "auto".
+    expect(rows[1]?.querySelector('[data-color=invalid]')?.textContent).toBe('✕ invalid: BLURPLE')
+    expect(rows[1]?.textContent).not.toContain('auto (server picks)')
+    expect(rows[1]?.querySelector('[data-hex]')).toBeNull()
     expect(rows[1]?.querySelector('[data-testid=row-problems]')?.textContent).toContain('1')
     expect(byTestId('status-filter')?.textContent).toContain('Errors · 1')
     expect(byTestId('status-filter')?.textContent).toContain('Ready · 5')
-    expect(byTestId('errors-skipped')?.textContent).toContain('Rows with errors will be skipped: 1.')
+    expect(byTestId('errors-skipped')?.textContent).toBe('Rows with errors will not be sent: 1 — fix them here first, or they will be listed in the results as not sent.')
 
     await click(byTestId('status-filter-error')?.querySelector('input') ?? byTestId('status-filter-error'))
     expect(allByTestId('preview-row').map((r) => r.dataset.line)).toEqual(['3'])
@@ -76,6 +79,9 @@ describe('Import', () => {
     await click(allByTestId('preview-row').find((r) => r.dataset.line === '4') ?? null)
     const panel = byTestId('row-panel')
     expect(panel?.dataset.status).toBe('error')
+    expect(byTestId('row-panel-state')?.dataset.state).toBe('open')
+    expect(byTestId('panel-color')?.textContent).toContain('✕ invalid: BLURPLE')
+    expect(byTestId('panel-color')?.textContent).not.toContain('auto')
     expect(byTestId('panel-problem')?.textContent).toContain('Unknown colour "BLURPLE".')
     await typeInto(byTestId('cell-input-COLOR'), 'AQUA')
     await click(byTestId('cell-apply-COLOR'))
@@ -87,6 +93,57 @@ describe('Import', () => {
     expect(row?.dataset.status).toBe('ready')
     expect(row?.querySelector('[data-hex]')?.getAttribute('data-hex')).toBe('#1eb4aa')
     expect(byTestId('status-filter')?.textContent).toContain('Errors · 0')
+    expect(byTestId('panel-color')?.textContent).toContain('Aqua')
+    // Every cell input has a meaningful placeholder, never naive-ui's "Please Input".
+    const inputs = Array.from(document.querySelectorAll<HTMLInputElement>('[data-testid^=cell-input-]'))
+    expect(inputs.length).toBeGreaterThan(0)
+    for (const i of inputs) expect(i.placeholder).toBe('(empty)')
+    await click(byTestId('row-panel-close'))
+    expect(byTestId('row-panel')).toBeNull()
+  })
+
+  it('words generated titles in the UI language from the colour, marked as generated', async () => {
+    m = await mountView(ImportView)
+    await dropAndPreview('Title,Color,Users\n,RED,1 2\n,,3\nNamed,MINT,4')
+    const rows = allByTestId('preview-row')
+    const title = (i: number): string => rows[i]?.querySelector('[data-generated=yes] .gen-text')?.textContent ?? ''
+    expect(title(0)).toBe('Red Chat #… — named by the portal')
+    expect(title(1)).toBe('Chat #… — the portal picks the colour and the name')
+    expect(rows[0]?.querySelector('[data-generated=yes] .gen-mark')?.textContent).toBe('generated')
+    expect(rows[0]?.querySelector('.gen-text')?.classList.contains('generated-title')).toBe(true)
+    expect(rows[2]?.querySelector('[data-generated=yes]')).toBeNull()
+    expect(rows[2]?.textContent).toContain('Named')
+    expect(bodyText()).not.toContain('round-robin')
+    await click(rows[0] ?? null)
+    expect(byTestId('panel-title')?.textContent).toBe('Red Chat #… — named by the portal')
+    expect(byTestId('panel-title')?.classList.contains('generated-title')).toBe(true)
+    expect(byTestId('panel-title-generated')).not.toBeNull()
+  })
+
+  it('in Russian, generated titles and colours are Russian', async () => {
+    m = await mountView(ImportView, { lang: 'ru' })
+    await dropAndPreview('Title,Color,Users\n,RED,1 2\n,,3\n,Fuchsia,4')
+    const rows = allByTestId('preview-row')
+    expect(rows[0]?.querySelector('[data-generated=yes] .gen-text')?.textContent).toBe('Красный чат №… — название даст портал')
+    expect(rows[1]?.querySelector('[data-generated=yes] .gen-text')?.textContent).toBe('Чат №… — цвет и название выберет портал')
+    expect(rows[2]?.querySelector('[data-color=invalid]')?.textContent).toBe('✕ неверный: Fuchsia')
+    expect(bodyText()).not.toMatch(/Chat #|named by/)
+  })
+
+  it('"Go to line" scrolls a far line of a big sheet into view and focuses it', async () => {
+    m = await mountView(ImportView)
+    await dropAndPreview(makeCsv(5_000))
+    expect(allByTestId('preview-row').some((r) => r.dataset.line === '4001')).toBe(false)
+    expect(byTestId('preview-scroll')).not.toBeNull()
+    await typeInto(byTestId('preview-jump'), '4001')
+    byTestId('preview-jump')?.closest('form')?.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }))
+    // happy-dom scrolls without firing 'scroll': tell the virtual list, as a browser would.
+    await settle()
+    const scroller = byTestId('preview-scroll')!
+    scroller.dispatchEvent(new Event('scroll'))
+    for (let i = 0; i < 20 && document.activeElement?.getAttribute('data-line') !== '4001'; i++) await new Promise((r) => setTimeout(r, 20))
+    expect(document.activeElement?.getAttribute('data-testid')).toBe('preview-row')
+    expect(document.activeElement?.getAttribute('data-line')).toBe('4001')
   })
 
   it('Send now is disabled with the reason while the sandbox is stopped; Save as draft still works offline', async () => {

@@ -2,7 +2,7 @@ import './helpers/resizeObserver'
 import { afterEach, describe, expect, it } from 'vitest'
 import OutboxView from '../../renderer/src/views/OutboxView.vue'
 import { emptyCounts } from '../../electron/shared/jobs'
-import type { JobProgress } from '../../electron/shared/jobs'
+import type { JobProgress, JobRowLog } from '../../electron/shared/jobs'
 import { allByTestId, bodyText, byTestId, click, mountView, settle } from './helpers/mount'
 import type { Mounted } from './helpers/mount'
 import { FakeApi, sandboxProfile, webhookProfile } from './helpers/fakeApi'
@@ -49,11 +49,64 @@ describe('Outbox & jobs', () => {
     await settle()
     expect(byTestId('job-detail')?.dataset.status).toBe('finished')
     expect(byTestId('outbox-history')?.textContent).toContain('chats.csv')
-    expect(byTestId('job-retry')).not.toBeNull()
+    expect((byTestId('job-retry') as HTMLButtonElement).disabled).toBe(false)
 
     m.wrapper.unmount()
     m = undefined
     expect(fake.listeners.size).toBe(0)
+  })
+
+  it('rows rejected by validation are "not sent": apart from portal failures, outside the progress, never retried', async () => {
+    const fake = new FakeApi()
+    const row = (line: number, state: JobRowLog['state'], errorCode?: string): JobRowLog => ({ rowKey: `k${line}`, line, state, ...(errorCode ? { errorCode, errorMessage: 'x' } : {}), at: 1 })
+    const notSent = [row(2, 'failed', 'VALIDATION'), row(3, 'failed', 'VALIDATION'), row(4, 'failed', 'VALIDATION')]
+    const counts = (created: number, failed: number, planned: number): JobProgress => ({ counts: { ...emptyCounts(), created, failed, planned }, total: 10, chatsPerSec: 0, etaSec: null, pacing: { kind: 'idle' } })
+    // A draft that never ran: 3 of its 10 rows have errors; nothing is done yet.
+    fake.addJob({ id: 'draft', status: 'draft', createdAt: 2, progress: counts(0, 3, 7) }, [...notSent, ...[5, 6, 7, 8, 9, 10, 11].map((l) => row(l, 'planned'))])
+    // A finished run whose only failures are those rows.
+    fake.addJob({ id: 'done', status: 'finished', createdAt: 1, startedAt: 1, progress: counts(7, 3, 0) }, [...notSent, ...[5, 6, 7, 8, 9, 10, 11].map((l) => row(l, 'created'))])
+    m = await mountView(OutboxView, { fake })
+    await click(document.querySelector('[data-testid=job-item][data-job-id=draft]'))
+    expect(byTestId('job-progress')?.dataset.done).toBe('0')
+    expect(byTestId('job-progress')?.dataset.total).toBe('7')
+    expect(byTestId('job-progress')?.dataset.rows).toBe('10')
+    expect(byTestId('job-done')?.textContent).toBe('0 / 7')
+    expect(byTestId('job-count-not-sent')?.dataset.count).toBe('3')
+    expect(byTestId('job-count-not-sent')?.textContent?.trim()).toBe('Not sent (errors in the sheet): 3')
+    expect(byTestId('job-count-failed')?.dataset.count).toBe('0')
+    expect(byTestId('job-retry')).toBeNull()
+    expect(byTestId('job-log')?.querySelector('[data-line="2"] [data-status=not-sent]')?.textContent).toBe('Not sent')
+    expect(document.querySelector('[data-testid=job-item][data-job-id=draft]')?.textContent).toContain('0 / 7')
+
+    await click(document.querySelector('[data-testid=job-item][data-job-id=done]'))
+    expect(byTestId('job-detail')?.dataset.jobId).toBe('done')
+    expect(byTestId('job-done')?.textContent).toBe('7 / 7')
+    expect(byTestId('job-count-failed')?.dataset.count).toBe('0')
+    expect(byTestId('job-count-not-sent')?.dataset.count).toBe('3')
+    const retry = byTestId('job-retry') as HTMLButtonElement
+    expect(retry.disabled).toBe(true)
+    expect(retry.closest('[data-reason]')?.getAttribute('data-reason')).toContain('Rows with errors in the sheet are never sent')
+    await click(retry)
+    expect(fake.callsTo('jobs.retryFailed')).toHaveLength(0)
+  })
+
+  it('Retry is enabled when the portal refused a row, next to rows not sent', async () => {
+    const fake = new FakeApi()
+    const log: JobRowLog[] = [
+      { rowKey: 'a', line: 2, state: 'failed', errorCode: 'VALIDATION', errorMessage: 'COLOR_INVALID: bad', at: 1 },
+      { rowKey: 'b', line: 3, state: 'failed', errorCode: 'USER_NOT_FOUND', errorMessage: 'nobody', at: 2 },
+      { rowKey: 'c', line: 4, state: 'created', chatId: 9, at: 3 },
+    ]
+    fake.addJob({ id: 'f', status: 'finished', startedAt: 1, progress: { counts: { ...emptyCounts(), created: 1, failed: 2 }, total: 3, chatsPerSec: 0, etaSec: null, pacing: { kind: 'idle' } } }, log)
+    m = await mountView(OutboxView, { fake })
+    expect(byTestId('job-count-failed')?.dataset.count).toBe('1')
+    expect(byTestId('job-count-failed')?.textContent?.trim()).toBe('Failed at the portal: 1')
+    expect(byTestId('job-count-not-sent')?.dataset.count).toBe('1')
+    expect(byTestId('job-done')?.textContent).toBe('2 / 2')
+    const retry = byTestId('job-retry') as HTMLButtonElement
+    expect(retry.disabled).toBe(false)
+    await click(retry)
+    expect(fake.callsTo('jobs.retryFailed')[0]?.arg).toEqual({ jobId: 'f' })
   })
 
   it('Sync is disabled with the reason while the sandbox is stopped, and starting it from here enables it', async () => {

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { isReactive, isProxy } from 'vue'
 import { setApiForTests } from '../../renderer/src/api'
-import { summarize, toPreviewRow, useSheetStore } from '../../renderer/src/stores/sheet'
+import { indexOfLine, summarize, toPreviewRow, useSheetStore } from '../../renderer/src/stores/sheet'
 import { useJobsStore } from '../../renderer/src/stores/jobs'
 import { useProfilesStore } from '../../renderer/src/stores/profiles'
 import { useSettingsStore } from '../../renderer/src/stores/settings'
@@ -32,6 +32,10 @@ describe('preview rows', () => {
   it('carry the real Bitrix24 hex, or none when the server picks the colour', () => {
     expect(toPreviewRow(validateCells('k', 2, { Title: 'A', Color: 'MINT', Users: '1' })).colorHex).toBe('#4ba984')
     expect(toPreviewRow(validateCells('k', 2, { Title: 'A', Color: '', Users: '1' })).colorHex).toBeNull()
+    const bad = toPreviewRow(validateCells('k', 2, { Title: 'A', Color: 'Fuchsia', Users: '1' }), 'Color')
+    expect(bad.colorInvalid).toBe('Fuchsia')
+    expect(bad.colorHex).toBeNull()
+    expect(toPreviewRow(validateCells('k', 2, { Title: 'A', Color: '', Users: '1' }), 'Color').colorInvalid).toBeNull()
   })
 })
 
@@ -190,5 +194,18 @@ describe('jobs store', () => {
     fake.emit(ev)
     await settle()
     expect(jobs.states.ghost).toBeUndefined()
+  })
+})
+
+describe('indexOfLine ("Go to line")', () => {
+  const rows = [2, 3, 7, 9, 40].map((line) => ({ line }))
+  it('finds the line, else the next line shown, else the last row', () => {
+    expect(indexOfLine(rows, 7)).toBe(2)
+    expect(indexOfLine(rows, 2)).toBe(0)
+    expect(indexOfLine(rows, 1)).toBe(0)
+    expect(indexOfLine(rows, 8)).toBe(3)
+    expect(indexOfLine(rows, 40)).toBe(4)
+    expect(indexOfLine(rows, 1000)).toBe(4)
+    expect(indexOfLine([], 5)).toBe(-1)
   })
 })

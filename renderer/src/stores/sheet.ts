@@ -23,6 +23,8 @@ export interface PreviewRow {
   titleGenerated: boolean
   colorHex: string | null
   colorCode: string | null
+  /** The COLOR cell's text when the core refused it (the colour is invalid, not "auto"); null otherwise. */
+  colorInvalid: string | null
   thumbnail: string | null
   /** "Anna Ivanova, 12, ✗ bob(at)x" — ids, names after a live check, unresolved e-mails marked ✗. */
   members: string
@@ -33,7 +35,8 @@ export interface PreviewRow {
   row: SheetRow
 }
 
-export function toPreviewRow(row: SheetRow): PreviewRow {
+/** `colorColumn`: the header mapped to COLOR, to quote the cell of an invalid colour. */
+export function toPreviewRow(row: SheetRow, colorColumn?: string): PreviewRow {
   const names = row.live?.names ?? {}
   const resolved = row.live?.resolved ?? {}
   const parts: string[] = []
@@ -46,14 +49,16 @@ export function toPreviewRow(row: SheetRow): PreviewRow {
     }
   }
   const colorCode = row.color ?? null
+  const colorBad = row.problems.some((p) => p.field === 'COLOR' && p.severity === 'error')
   return markRaw({
     key: row.key,
     line: row.line,
     status: row.status,
     title: row.titlePreview,
     titleGenerated: row.titleGenerated,
-    colorHex: !row.colorAuto && colorCode ? COLORS[colorCode].hex : null,
-    colorCode: !row.colorAuto ? colorCode : null,
+    colorHex: !colorBad && !row.colorAuto && colorCode ? COLORS[colorCode].hex : null,
+    colorCode: !colorBad && !row.colorAuto ? colorCode : null,
+    colorInvalid: colorBad ? (colorColumn !== undefined ? (row.cells[colorColumn] ?? '') : '').trim() : null,
     thumbnail: row.avatar?.thumbnail ?? null,
     members: parts.join(', '),
     memberCount: parts.length,
@@ -61,6 +66,19 @@ export function toPreviewRow(row: SheetRow): PreviewRow {
     existingChatId: row.live?.existingChatId ?? null,
     row,
   })
+}
+
+/** Index of the first row at or after `line` (rows are in sheet order), or the last row; -1 when there are none. */
+export function indexOfLine(rows: readonly { line: number }[], line: number): number {
+  if (rows.length === 0) return -1
+  let lo = 0
+  let hi = rows.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (rows[mid]!.line < line) lo = mid + 1
+    else hi = mid
+  }
+  return lo
 }
 
 export function summarize(rows: readonly { status: RowStatus }[]): SheetSummary {
@@ -91,7 +109,8 @@ export const useSheetStore = defineStore('sheet', () => {
 
   function adopt(preview: SheetPreview, nextStep?: ImportStep): void {
     sheet.value = markRaw(preview)
-    const display = preview.rows.map(toPreviewRow)
+    const colorColumn = preview.meta.mapping.COLOR
+    const display = preview.rows.map((r) => toPreviewRow(r, colorColumn))
     rows.value = markRaw(display)
     index = new Map(display.map((r, i) => [r.key, i]))
     summary.value = { ...preview.summary }
@@ -164,7 +183,7 @@ export const useSheetStore = defineStore('sheet', () => {
   /** Puts a re-validated row in place of the old one (its key may change with its content). */
   function replaceRow(oldKey: string, updated: SheetRow): PreviewRow {
     const i = index.get(oldKey)
-    const display = toPreviewRow(updated)
+    const display = toPreviewRow(updated, sheet.value?.meta.mapping.COLOR)
     if (i === undefined) return display
     const old = rows.value[i]
     const next = rows.value.slice()

@@ -22,6 +22,9 @@ export interface Call {
 
 const problem = (field: Problem['field'], code: string, severity: Problem['severity'], message: string, messageRu: string): Problem => ({ field, code, severity, message, messageRu })
 
+/** The core's English auto-title preview (electron/core/import/rows.ts); the renderer must word it itself. */
+export const autoTitle = (color: ColorCode | undefined): string => (color ? `${COLORS[color].en} Chat #…` : 'Chat #… (colour picked by the portal, round-robin)')
+
 /** Validates one row of the fake sheet format (TITLE, COLOR, USERS). */
 export function validateCells(key: string, line: number, cells: Record<string, string>): SheetRow {
   const problems: Problem[] = []
@@ -46,7 +49,7 @@ export function validateCells(key: string, line: number, cells: Record<string, s
     status,
     params,
     emails,
-    titlePreview: title || `Chat with ${users.join(', ') || 'nobody'}`,
+    titlePreview: title || autoTitle(color),
     titleGenerated: !title,
     ...(color ? { color } : {}),
     colorAuto: !color,
@@ -337,9 +340,9 @@ function composeRow(form: ComposeForm): SheetRow {
     status: problems.length ? 'error' : 'ready',
     params: { TYPE: form.type ?? 'CHAT', ...(title ? { TITLE: title } : {}), ...(color ? { COLOR: color } : {}) },
     emails: users.filter((u): u is string => typeof u === 'string'),
-    titlePreview: title || `Chat with ${users.length} members`,
+    titlePreview: title || autoTitle(color),
     titleGenerated: !title,
-    ...(color ? { color } : { color: 'RED' as ColorCode }),
+    ...(color ? { color } : {}),
     colorAuto: !color,
     problems,
   }
