@@ -60,7 +60,7 @@ export interface OperatingConfig {
 }
 
 interface MinuteBucket {
-  /** Start of the minute (ms, floor to 60 s). */
+  /** Start of the bucket (ms, floored to the bucket length: a tenth of the window, 60 s by default). */
   minute: number
   /** When its first call was counted (ms). */
   firstAt: number
@@ -141,7 +141,9 @@ export class OperatingBudget {
     if (!(durationSec > this.config.minCountedSec)) return false
     const s = this.state(key)
     this.prune(s, now)
-    const minute = Math.floor(now / 60_000) * 60_000
+    // Ten buckets per window: 1-minute buckets over the real 10-minute window, proportionally shorter when scaled.
+    const bucketMs = (this.config.windowSec * 1000) / 10
+    const minute = Math.floor(now / bucketMs) * bucketMs
     const last = s.buckets[s.buckets.length - 1]
     if (last && last.minute === minute) last.sum += durationSec * weight
     else s.buckets.push({ minute, firstAt: now, sum: durationSec * weight })

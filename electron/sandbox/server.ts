@@ -130,7 +130,7 @@ export class SandboxServer implements Sandbox {
       windowSec: positive('operatingWindowSec', opts.operatingWindowSec, 600),
       banMode: this.switches.banMode,
       banSec: positive('banSec', opts.banSec, 300),
-      minCountedSec: 0.1,
+      minCountedSec: opts.operatingMinCountedSec ?? 0.1,
     })
     this.capMs = positive('requestCapSec', opts.requestCapSec, 60) * 1000
     this.maxBody = positive('maxBodyBytes', opts.maxBodyBytes, 256 * 1024 * 1024)

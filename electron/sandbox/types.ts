@@ -43,6 +43,8 @@ export interface SandboxOptions extends Partial<SandboxSwitches> {
   /** Operating budget: seconds per window (default 480 / 600). */
   operatingLimitSec?: number
   operatingWindowSec?: number
+  /** Calls shorter than this are not counted against the budget (default 0.1 s; scale it with latencyMs). */
+  operatingMinCountedSec?: number
   /** Ban length in ban mode (default 300 s). */
   banSec?: number
   /** im.chat.add median simulated server time in ms (default 300); 0 = no simulated time for any method. */

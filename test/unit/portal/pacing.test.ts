@@ -41,8 +41,8 @@ describe('operating budget', () => {
     const clock = new ManualClock(T0, true)
     const p = new Pacer({ clock, limits, margin: 0.9, priorServerSec: { 'im.chat.add': 1 } })
     // The server reports 85 s used on im.chat.add.
-    p.observe({ serverSec: { 'im.chat.add': 10 }, calls: { 'im.chat.add': 10 }, reports: [{ key: 'im.chat.add', operating: 85, resetAt: (T0 + 600_000) / 1000 }], wallMs: 10_000 })
-    expect(p.affordable('im.chat.add')).toBe(5) // 90 - 85 = 5 s left at 1 s per chat
+    p.observe({ serverSec: { 'im.chat.add': 10 }, calls: { 'im.chat.add': 10 }, reports: [{ key: 'im.chat.add', operating: 92.5, resetAt: (T0 + 600_000) / 1000 }], wallMs: 10_000 })
+    expect(p.affordable('im.chat.add')).toBe(5) // budget 97.5 (a quarter of the 10 % rate margin) - 92.5 = 5 s left at 1 s per chat
     const n = await p.waitForBudget('im.chat.add', 10, 8)
     // 8 chats did not fit: it waited for the booked usage to leave the window
     expect(clock.now()).toBeGreaterThanOrEqual(T0 + 600_000)
@@ -58,8 +58,8 @@ describe('operating budget', () => {
     p.observe({ serverSec: { 'im.chat.add': 15 }, calls: { 'im.chat.add': 50 }, reports: [{ key: 'batch', operating: 15, resetAt: reset, serverNow: (T0 + 20_000) / 1000 }], wallMs: 15_000 })
     expect(p.costPerCall('batch', 'im.chat.add')).toBeCloseTo(0.15, 5)
     expect(p.usedSec('batch')).toBeCloseTo(15, 5)
-    // Another client spends the batch budget: 84 s of 90 used → 6 s left at 0.15 s per chat = 40 chats.
-    p.observe({ serverSec: {}, calls: {}, reports: [{ key: 'batch', operating: 84, resetAt: reset, serverNow: (T0 + 21_000) / 1000 }], wallMs: 50 })
+    // Another client spends the batch budget: 91.5 s of 97.5 used → 6 s left at 0.15 s per chat = 40 chats.
+    p.observe({ serverSec: {}, calls: {}, reports: [{ key: 'batch', operating: 91.5, resetAt: reset, serverNow: (T0 + 21_000) / 1000 }], wallMs: 50 })
     expect(p.affordable('im.chat.add')).toBe(40)
   })
 
@@ -84,7 +84,7 @@ describe('operating budget', () => {
     const clock = new ManualClock(T0, true)
     const p = new Pacer({ clock, limits, margin: 0.9, priorServerSec: { 'im.chat.add': 0.3 } })
     const resetAt = (T0 + 40_000) / 1000
-    p.observe({ serverSec: { 'im.chat.add': 15 }, calls: { 'im.chat.add': 50 }, reports: [{ key: 'batch', operating: 89, resetAt, serverNow: T0 / 1000 }], wallMs: 15_000 })
+    p.observe({ serverSec: { 'im.chat.add': 15 }, calls: { 'im.chat.add': 50 }, reports: [{ key: 'batch', operating: 97, resetAt, serverNow: T0 / 1000 }], wallMs: 15_000 })
     const probes: number[] = []
     p.prober = async () => {
       probes.push(clock.now())

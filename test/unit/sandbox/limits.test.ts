@@ -73,6 +73,17 @@ describe('operating budget', () => {
     expect(o.view('k', 660_000).used).toBe(3)
   })
 
+  it('scales its ten buckets with the window (a 30 s window has 3 s buckets)', () => {
+    const o = new OperatingBudget({ ...cfg, windowSec: 30, limitSec: 10 })
+    o.add('k', 0, 1)
+    o.add('k', 2_999, 2)
+    o.add('k', 3_000, 4)
+    // The first 3 s bucket began at 0: it expires at 30 s, the second (from 3 s) at 33 s.
+    expect(o.view('k', 29_999).used).toBe(7)
+    expect(o.view('k', 30_000).used).toBe(4)
+    expect(o.view('k', 33_000).used).toBe(0)
+  })
+
   it('keys are independent', () => {
     const o = new OperatingBudget(cfg)
     o.add('a', 0, 20)
