@@ -1,27 +1,8 @@
-/** Injected time and randomness (house-style habit 7): the pacer, backoff and fault injection take these. */
-export interface Clock {
-  /** Milliseconds since the epoch. */
-  now(): number
-  /** Resolves after `ms` of this clock's time; rejects with the signal's reason when aborted. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>
-}
+/** Time and randomness for the core: the shared definitions plus a manual clock for exact, instant tests. */
+import type { Clock } from '../shared/clock'
 
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason)
-      const t = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort)
-        resolve()
-      }, Math.max(0, ms))
-      const onAbort = (): void => {
-        clearTimeout(t)
-        reject(signal?.reason)
-      }
-      signal?.addEventListener('abort', onAbort, { once: true })
-    }),
-}
+export { systemClock, seededRng } from '../shared/clock'
+export type { Clock, Rng } from '../shared/clock'
 
 /**
  * A manual clock for tests: time moves only when `advance` is called (or, with `autoAdvance`, when every
@@ -79,18 +60,5 @@ export class ManualClock implements Clock {
   }
   get pending(): number {
     return this.sleepers.length
-  }
-}
-
-/** A seeded PRNG (mulberry32): reproducible randomness for fault injection and jitter. */
-export type Rng = () => number
-export function seededRng(seed: number): Rng {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }

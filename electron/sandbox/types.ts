@@ -1,5 +1,6 @@
 /** The sandbox's public types (re-exported by index.ts). */
 import type { Clock } from './clock'
+import type { SandboxChatView } from '../shared/ipc'
 
 export type Plan = 'standard' | 'enterprise'
 export const FAULT_KINDS = ['qle', 'http500', 'html', 'reset-after-commit', 'timeout'] as const
@@ -76,20 +77,8 @@ export interface SandboxOptions extends Partial<SandboxSwitches> {
   maxBodyBytes?: number
 }
 
-export interface SandboxChat {
-  id: number
-  title: string
-  type: 'OPEN' | 'CHAT'
-  /** The colour code, e.g. "PINK". */
-  color: string
-  description: string
-  users: number[]
-  ownerId: number
-  entityType: string | null
-  entityId: string | null
-  avatar: { width: number; height: number; mime: string } | null
-  messages: string[]
-}
+/** A chat as the inspection API shows it: the same shape the app's Sandbox chats screen receives. */
+export type SandboxChat = SandboxChatView
 
 export interface OperatingStat {
   authType: 'webhook' | 'oauth'

@@ -16,6 +16,7 @@ import { createGate } from '../main/gatekeeper'
 import { registerBackend } from '../main/ipc'
 import { CHANNEL_NAMES } from '../shared/channels'
 import { bridgeScriptText } from './bridge-script'
+import { decodeWire as decode } from './wire'
 
 const MIME: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2', '.ico': 'image/x-icon' }
 const MAX_BODY = 80 * 1024 * 1024
@@ -25,16 +26,6 @@ export interface WebShell {
   /** The URL with the token fragment: what the user opens. Never log it. */
   openUrl: string
   close(): Promise<void>
-}
-
-function decode(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(decode)
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>
-    if (typeof o.__u8 === 'string' && Object.keys(o).length === 1) return new Uint8Array(Buffer.from(o.__u8, 'base64'))
-    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, decode(x)]))
-  }
-  return v
 }
 
 async function body(req: IncomingMessage): Promise<string> {

@@ -20,6 +20,7 @@ import { KeytarSecretStore } from '../../electron/keychain/keytar-store'
 import { createGate } from '../../electron/main/gatekeeper'
 import { registerBackend } from '../../electron/main/ipc'
 import { startSandbox } from '../../electron/sandbox'
+import { decodeWire as decode } from '../../electron/web/wire'
 import { CHANNEL_NAMES, JOB_EVENT_CHANNEL } from '../../electron/shared/ipc'
 import type { JobEvent } from '../../electron/shared/jobs'
 
@@ -77,16 +78,6 @@ function bridgeScript({ channels, eventChannel }: { channels: Record<string, str
   api.events = { onJobEvent: (l: (e: unknown) => void) => (listeners.add(l), () => listeners.delete(l)) }
   api.files = { pathForFile: (f: File & { __path?: string }) => f.__path ?? '' }
   Object.defineProperty(window, 'api', { value: Object.freeze(api), writable: false, configurable: false })
-}
-
-const decode = (v: unknown): unknown => {
-  if (Array.isArray(v)) return v.map(decode)
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>
-    if (typeof o.__u8 === 'string' && Object.keys(o).length === 1) return new Uint8Array(Buffer.from(o.__u8, 'base64'))
-    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, decode(x)]))
-  }
-  return v
 }
 
 export interface AppSession {
