@@ -348,6 +348,12 @@ class Client implements PortalClient {
     let attempt = 0
     for (;;) {
       if (ctx.signal?.aborted) throw new AppFailure('CANCELLED', 'Cancelled')
+      // A profile stored with only its refresh token (as added by the admin) gets its first access token here,
+      // before anything is sent: a call with an empty `auth` would only earn NO_AUTH_FOUND.
+      if (this.authKind === 'oauth' && !this.accessToken) {
+        await this.refresh(undefined)
+        refreshed = true
+      }
       await this.pacer.waitForBudget(ctx.budgetMethod, ctx.budgetCalls, ctx.budgetCalls, ctx.signal)
       await this.pacer.takeSlot(ctx.signal)
       this.pacer.setState({ kind: 'sending' })
