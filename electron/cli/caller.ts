@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { PortalClient } from '../core/portal/client'
 import { createPortalClient } from '../core/portal/client'
-import { defaultDataDir } from '../core/paths'
+import { resolveDataDir } from '../core/paths'
 import { ProfileStore } from '../core/profiles/profile-store'
 import type { SecretStore } from '../core/profiles/secret-store'
 import { registerSecret } from '../core/redact'
@@ -59,7 +59,7 @@ export async function resolveCaller(opts: CallerOptions): Promise<ResolvedCaller
     return { client, ca, profile: { name: `webhook ${hook.portal}`, portal: hook.portal, plan, dedupeTagging: true, authKind: 'webhook', userId: hook.userId } }
   }
   if (opts.profile) {
-    const dataDir = resolve(opts.data ?? defaultDataDir(opts.env))
+    const dataDir = resolve(opts.data ?? resolveDataDir(opts.env))
     const store = new ProfileStore(dataDir, opts.secrets ?? new KeytarSecretStore())
     const profile = await store.get(opts.profile)
     const creds = await store.credentials(opts.profile)

@@ -6,7 +6,7 @@ import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Backend } from '../core/app/backend'
-import { defaultDataDir } from '../core/paths'
+import { defaultDataDir, resolveDataDir } from '../core/paths'
 import { createLogger } from '../core/redact'
 import { KeytarSecretStore } from '../keychain/keytar-store'
 import { startSandbox } from '../sandbox'
@@ -17,7 +17,7 @@ import { denyAllPermissions, hardenWebContents, isAllowedExternal, isAppUrl, pre
 
 const mainDir = dirname(fileURLToPath(import.meta.url))
 const log = createLogger('main')
-const dataDir = process.env.B24CHAT_DATA_DIR || defaultDataDir()
+const dataDir = resolveDataDir()
 app.setPath('userData', dataDir)
 
 const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
@@ -94,6 +94,11 @@ if (!app.requestSingleInstanceLock()) {
             properties: ['openFile'],
             filters: [{ name: 'Sheets (CSV, TSV, TXT)', extensions: ['csv', 'tsv', 'txt'] }, { name: 'All files', extensions: ['*'] }],
           })
+          return r.canceled ? null : (r.filePaths[0] ?? null)
+        },
+        defaultDataDir: defaultDataDir(),
+        pickFolder: async () => {
+          const r = await dialog.showOpenDialog({ title: 'Choose the data folder', properties: ['openDirectory', 'createDirectory'] })
           return r.canceled ? null : (r.filePaths[0] ?? null)
         },
         openExternal: async (url) => {

@@ -4,6 +4,7 @@
  */
 export const CHANNEL_NAMES = {
   'app.info': 'app:get-info',
+  'app.chooseDataDir': 'app:choose-data-dir',
   'settings.get': 'settings:get',
   'settings.set': 'settings:set',
   'profiles.list': 'profiles:list',

@@ -104,6 +104,7 @@ const sheetRef = z.object({ sheetId: z.string().min(1).max(200) })
 /** The zod schema each call's payload must pass, by AppApi path (main's gatekeeper parses with it). */
 export const PAYLOAD_SCHEMAS = {
   'app.info': z.undefined(),
+  'app.chooseDataDir': z.undefined(),
   'settings.get': z.undefined(),
   'settings.set': settingsSchema.partial(),
   'profiles.list': z.undefined(),
@@ -154,7 +155,11 @@ export interface PreparedAvatar extends AvatarInfo {
 
 /** Everything the backend serves; AppApi adds the renderer-only conveniences. All calls resolve to a Result. */
 export interface BackendApi {
-  app: { info(): Promise<Result<AppInfo>> }
+  app: {
+    info(): Promise<Result<AppInfo>>
+    /** Lets the admin pick another data folder; it is used from the next start. null when cancelled. */
+    chooseDataDir(): Promise<Result<{ dataDir: string; restartRequired: boolean } | null>>
+  }
   settings: { get(): Promise<Result<Settings>>; set(patch: Partial<Settings>): Promise<Result<Settings>> }
   profiles: {
     list(): Promise<Result<ProfileView[]>>

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Backend } from '../core/app/backend'
-import { defaultDataDir } from '../core/paths'
+import { resolveDataDir } from '../core/paths'
 import { createLogger } from '../core/redact'
 import { KeytarSecretStore } from '../keychain/keytar-store'
 import { startSandbox } from '../sandbox'
@@ -17,7 +17,7 @@ import { startWebShell } from './server'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const log = createLogger('web')
-const dataDir = process.env.B24CHAT_DATA_DIR || defaultDataDir()
+const dataDir = resolveDataDir()
 
 async function main(): Promise<void> {
   const backend = new Backend({

@@ -69,7 +69,7 @@ const ns = <K extends keyof BackendApi>(name: K, fns: Record<keyof BackendApi[K]
   Object.fromEntries(Object.keys(fns).map((fn) => [fn, (arg?: unknown) => call(name, fn, arg)])) as unknown as UiApi[K]
 
 export const api: UiApi = {
-  app: ns('app', { info: true }),
+  app: ns('app', { info: true, chooseDataDir: true }),
   settings: ns('settings', { get: true, set: true }),
   profiles: ns('profiles', { list: true, add: true, update: true, remove: true, test: true, searchUsers: true }),
   sandbox: ns('sandbox', { status: true, start: true, stop: true, chats: true }),

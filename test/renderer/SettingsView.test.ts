@@ -58,6 +58,20 @@ describe('Settings and the app shell', () => {
     expect(byTestId('settings-pacing-value')?.textContent).toBe('90% of the limits')
   })
 
+  it('changing the data folder records the choice and says a restart applies it', async () => {
+    m = await mountView(SettingsView)
+    m.fake.pickedDataDir = '/srv/b24-chat-data'
+    await click(byTestId('settings-data-dir-change'))
+    await settle()
+    expect(m.fake.callsTo('app.chooseDataDir')).toHaveLength(1)
+    expect(byTestId('settings-data-dir-notice')?.textContent).toContain('will use /srv/b24-chat-data from its next start')
+    // A cancelled dialog says nothing new.
+    m.fake.pickedDataDir = null
+    await click(byTestId('settings-data-dir-change'))
+    await settle()
+    expect(byTestId('settings-data-dir-notice')).toBeNull()
+  })
+
   it('toggles are saved', async () => {
     m = await mountView(SettingsView)
     await click(byTestId('settings-verify'))

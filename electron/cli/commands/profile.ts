@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { defaultDataDir } from '../../core/paths'
+import { resolveDataDir } from '../../core/paths'
 import { ProfileStore } from '../../core/profiles/profile-store'
 import type { SecretStore } from '../../core/profiles/secret-store'
 import { KeytarSecretStore } from '../../keychain/keytar-store'
@@ -36,7 +36,7 @@ export function makeProfileCommand(secretStore: () => SecretStore = () => new Ke
       if ('exit' in parsed) return parsed.exit
       const { values, positionals } = parsed
       const [sub, name, ...extra] = positionals
-      const dataDir = resolve(typeof values.data === 'string' ? values.data : defaultDataDir(io.env))
+      const dataDir = resolve(typeof values.data === 'string' ? values.data : resolveDataDir(io.env))
       const store = new ProfileStore(dataDir, secretStore())
       const failWith = (e: unknown): number => {
         const msg = e instanceof AppFailure ? e.appError.message : e instanceof Error ? e.message : String(e)

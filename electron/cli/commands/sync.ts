@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import { importSheet, isReadable } from '../../core/import'
-import { defaultDataDir } from '../../core/paths'
+import { resolveDataDir } from '../../core/paths'
 import { createPortalClient } from '../../core/portal/client'
 import type { PortalClient, PortalClientOptions } from '../../core/portal/client'
 import { preflight } from '../../core/portal/preflight'
@@ -165,7 +165,7 @@ export async function runSync(argv: string[], io: CliIO, over: SyncOverrides = {
       dedupeTagging = r.profile.dedupeTagging
     }
     cleanups.unshift(async () => client.close())
-    dataDir ??= resolve(defaultDataDir(io.env))
+    dataDir ??= resolve(resolveDataDir(io.env))
 
     const store = new JobStore(dataDir)
     cleanups.unshift(() => store.closeAll())

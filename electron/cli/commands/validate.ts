@@ -4,7 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises'
 import { basename, dirname, resolve } from 'node:path'
-import { defaultDataDir } from '../../core/paths'
+import { resolveDataDir } from '../../core/paths'
 import { DEFAULT_MAX_BYTES, MappingMemory, importSheet, isReadable, liveCheck } from '../../core/import'
 import { formatSize } from '../../core/import/avatar'
 import { redact } from '../../core/redact'
@@ -162,7 +162,7 @@ export const validateCommand: CliCommand = {
       const code = (e as NodeJS.ErrnoException).code
       return fail(makeProblem('FILE', 'FILE_UNREADABLE', { reason: code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? 'error') }))
     }
-    const dataDir = resolve(str('data') ?? defaultDataDir(io.env))
+    const dataDir = resolve(str('data') ?? resolveDataDir(io.env))
     const sheet = await importSheet(bytes, { fileName: basename(path), dir: dirname(path) }, {
       encoding: encoding as SheetEncoding | undefined,
       delimiter,

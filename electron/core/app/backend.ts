@@ -3,8 +3,8 @@
  * gatekeeper; the e2e harness exposes the very same object to Chromium through a test bridge. Electron-only
  * abilities (dialogs, the OS browser) are injected as `host`.
  */
-import { readFile } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import type { AppInfo, BackendApi, ComposeForm, ImportOptionsInput, PortalUser, SandboxChatView, SandboxStatus, SheetPreview } from '../../shared/ipc'
 import type { JobEvent, JobSnapshot, JobSummary } from '../../shared/jobs'
@@ -26,6 +26,8 @@ import type { PortalClient } from '../portal/client'
 import { createPortalClient } from '../portal/client'
 import { preflight } from '../portal/preflight'
 import { exportResultsCsv, JobStore, SyncEngine } from '../sync'
+import { writeFileAtomic } from '../fsutil'
+import { defaultDataDir, LOCATION_FILE } from '../paths'
 import { attempt } from './errors'
 import { SettingsStore } from './settings-store'
 
@@ -38,6 +40,10 @@ export interface BackendHost {
   pickSheetFile(): Promise<string | null>
   /** Opens an https URL in the OS browser (the host refuses anything but a configured portal). */
   openExternal(url: string): Promise<void>
+  /** Shows a choose-folder dialog; null when cancelled or when the host has no such dialog (browser mode). */
+  pickFolder?(): Promise<string | null>
+  /** The default per-user data folder, where the pointer to a chosen data folder is kept. */
+  defaultDataDir?: string
 }
 
 /** The part of a running sandbox portal the backend uses (electron/sandbox's Sandbox satisfies it). */
@@ -204,6 +210,26 @@ export class Backend implements BackendApi {
           keychain = { available: false, message: e instanceof AppFailure ? e.appError.message : 'The OS keychain is not available.' }
         }
         return { version: this.deps.host.version, dataDir: this.deps.dataDir, platform: this.deps.host.platform, locale: this.deps.host.locale, keychain }
+      }),
+    chooseDataDir: () =>
+      this.run(async () => {
+        if (!this.deps.host.pickFolder) throw new AppFailure('NOT_FOUND', 'Choosing a folder is not available here. Set B24CHAT_DATA_DIR before starting the app instead.', { messageRu: 'Выбор папки здесь недоступен. Задайте B24CHAT_DATA_DIR перед запуском приложения.' })
+        const picked = await this.deps.host.pickFolder()
+        if (!picked) return null
+        const dir = resolve(picked)
+        if (!isAbsolute(dir)) throw new AppFailure('VALIDATION', 'Choose a folder with a full path.')
+        // The folder must be writable now, not at the next start.
+        const probe = join(dir, `.b24chat-write-test-${process.pid}`)
+        try {
+          await mkdir(dir, { recursive: true })
+          await writeFile(probe, 'ok')
+          await rm(probe, { force: true })
+        } catch (e) {
+          throw new AppFailure('VALIDATION', `The app cannot write to ${dir} (${(e as NodeJS.ErrnoException).code ?? 'error'}). Choose another folder.`, { messageRu: `Приложение не может писать в ${dir}. Выберите другую папку.` })
+        }
+        const base = this.deps.host.defaultDataDir ?? defaultDataDir()
+        await writeFileAtomic(join(base, LOCATION_FILE), `${JSON.stringify({ dataDir: dir }, null, 2)}\n`)
+        return { dataDir: dir, restartRequired: dir !== this.deps.dataDir }
       }),
   }
 

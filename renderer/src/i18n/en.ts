@@ -410,6 +410,9 @@ export const en = {
     px: 'px',
     dataDir: 'Data folder',
     dataDirHelp: 'Profiles (without secrets), drafts, jobs and their journals live here.',
+    dataDirChange: 'Change…',
+    dataDirChanged: 'The app will use {dir} from its next start. Restart it to switch; the current folder is left as it is.',
+    dataDirSame: 'That is already the data folder.',
     version: 'Version {version}',
   },
   a11y: {

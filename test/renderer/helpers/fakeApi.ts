@@ -85,6 +85,8 @@ export class FakeApi {
   sandboxChats: SandboxChatView[] = []
   users: PortalUser[]
   info: AppInfo
+  /** What the next "Change…" of the data folder picks (null: the dialog is cancelled). */
+  pickedDataDir: string | null = null
   sheets = new Map<string, SheetPreview>()
   jobs = new Map<string, JobSnapshot>()
   listeners = new Set<(e: JobEvent) => void>()
@@ -189,7 +191,10 @@ export class FakeApi {
 
   api(): AppApi {
     return {
-      app: { info: () => this.r('app.info', undefined, () => this.info) },
+      app: {
+        info: () => this.r('app.info', undefined, () => this.info),
+        chooseDataDir: () => this.r('app.chooseDataDir', undefined, () => (this.pickedDataDir === null ? null : { dataDir: this.pickedDataDir, restartRequired: this.pickedDataDir !== this.info.dataDir })),
+      },
       settings: {
         get: () => this.r('settings.get', undefined, () => ({ ...this.settings })),
         set: (patch) => this.r('settings.set', patch, () => (this.settings = { ...this.settings, ...patch })),
