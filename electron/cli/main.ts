@@ -14,7 +14,8 @@ export function helpText(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run "b24chat <command> --help" for the options of a command.',
-    'Data folder: --data DIR (default: the per-user config folder the desktop app uses).',
+    'Data folder: --data DIR (default: the one the desktop app uses — B24CHAT_DATA_DIR, the folder chosen in',
+    "the app's Settings, or the per-user config folder).",
   ].join('\n')
 }
 
