@@ -18,7 +18,7 @@ import { chatLink } from '../../shared/chat'
 import type { Clock } from '../clock'
 import { systemClock } from '../clock'
 import type { Logger } from '../redact'
-import { silentLogger } from '../redact'
+import { redact, silentLogger } from '../redact'
 import { ProfileStore } from '../profiles/profile-store'
 import type { SecretStore } from '../profiles/secret-store'
 import { importSheet, liveCheck, MappingMemory, prepareAvatar, revalidateRow, templateCsv, TEMPLATE_FILE_NAME, validateCompose } from '../import'
@@ -113,7 +113,8 @@ export class Backend implements BackendApi {
     return () => this.jobListeners.delete(listener)
   }
 
-  private emitJobEvent(event: JobEvent): void {
+  private emitJobEvent(raw: JobEvent): void {
+    const event = redactJobEvent(raw)
     for (const l of this.jobListeners) {
       try {
         l(event)
@@ -556,6 +557,13 @@ export class Backend implements BackendApi {
         return null
       }),
   }
+}
+
+/** Job events leave the main process without passing the IPC gate: their error texts are redacted here. */
+export function redactJobEvent(e: JobEvent): JobEvent {
+  if (e.type === 'failed') return { ...e, error: { ...e.error, message: redact(e.error.message), ...(e.error.portalDescription ? { portalDescription: redact(e.error.portalDescription) } : {}) } }
+  if (e.type === 'rows') return { ...e, rows: e.rows.map((r) => (r.errorMessage ? { ...r, errorMessage: redact(r.errorMessage) } : r)) }
+  return e
 }
 
 function toPortalUser(u: Record<string, unknown>): PortalUser {

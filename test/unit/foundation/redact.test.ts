@@ -53,3 +53,15 @@ describe('redact()', () => {
     }
   })
 })
+
+describe('job events leaving the backend', () => {
+  it('have their error texts redacted', async () => {
+    const { redactJobEvent } = await import('../../../electron/core/app/backend')
+    const failed = redactJobEvent({ type: 'failed', jobId: 'j', seq: 3, at: 0, error: { code: 'NETWORK', message: `lost https://p.example/rest/1/${HOOK_SECRET}/batch`, portalDescription: `auth=${TOKEN}` }, progress: { counts: { planned: 0, sending: 0, created: 0, failed: 0, 'needs-checking': 0, skipped: 0 }, total: 0, chatsPerSec: 0, etaSec: null, pacing: { kind: 'idle' } } })
+    expect(JSON.stringify(failed)).not.toContain(HOOK_SECRET)
+    expect(JSON.stringify(failed)).not.toContain(TOKEN)
+    const rows = redactJobEvent({ type: 'rows', jobId: 'j', seq: 4, at: 0, rows: [{ rowKey: 'r1', line: 2, state: 'failed', at: 0, errorCode: 'X', errorMessage: `refresh_token=${TOKEN}` }] })
+    expect(JSON.stringify(rows)).not.toContain(TOKEN)
+    expect(rows.type === 'rows' && rows.rows[0]?.errorCode).toBe('X')
+  })
+})
