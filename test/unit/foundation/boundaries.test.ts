@@ -6,7 +6,7 @@ const eslint = new ESLint({ cwd: process.cwd() })
 
 async function restricted(filePath: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath })
-  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message)
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === '@typescript-eslint/no-restricted-imports').map((m) => m.message)
 }
 
 describe('import boundaries (eslint)', () => {
@@ -23,6 +23,12 @@ describe('import boundaries (eslint)', () => {
 
   it('the sandbox may not borrow the client core', async () => {
     expect(await restricted('electron/sandbox/x.ts', "import { redact } from '../core/redact'\nexport const r = redact\n")).toHaveLength(1)
+  })
+
+  it('the browser shell may name Electron types but never load Electron or keytar', async () => {
+    expect(await restricted('electron/web/x.ts', "import type { IpcMainInvokeEvent } from 'electron'\nexport type E = IpcMainInvokeEvent\n")).toEqual([])
+    expect(await restricted('electron/web/x.ts', "import { app } from 'electron'\nexport const a = app\n")).toHaveLength(1)
+    expect(await restricted('electron/web/x.ts', "import keytar from 'keytar'\nexport const k = keytar\n")).toHaveLength(1)
   })
 
   it('allows what each layer needs', async () => {
