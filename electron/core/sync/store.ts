@@ -6,10 +6,9 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { mkdir, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { ChatParams } from '../../shared/chat'
 import { emptyCounts } from '../../shared/jobs'
 import type { JobRowLog, JobStatus, JobSummary, StateCounts } from '../../shared/jobs'
-import type { RowStatus, SheetRow } from '../../shared/sheet'
+import type { SheetRow } from '../../shared/sheet'
 import { AppFailure } from '../../shared/result'
 import { systemClock } from '../clock'
 import type { Clock } from '../clock'
@@ -21,14 +20,7 @@ import type { JobStateData, JournalEntry, RowRecord } from './journal'
 export const VALIDATION_CODE = 'VALIDATION'
 
 /** A row as the job stores it: what the engine sends and what the export gives back. */
-export interface JobRow {
-  key: string
-  line: number
-  cells: Record<string, string>
-  status: RowStatus
-  params: ChatParams
-  emails: string[]
-  owner?: number | string
+export interface JobRow extends Pick<SheetRow, 'key' | 'line' | 'cells' | 'status' | 'params' | 'emails' | 'owner'> {
   /** e-mail → id already known from a live dry run. */
   resolved?: Record<string, number | null>
   /** Why validation rejected the row (status 'error'). */
