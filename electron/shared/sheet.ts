@@ -46,7 +46,10 @@ export interface AvatarInfo {
 
 /** A row as the preview shows it and the engine sends it. */
 export interface SheetRow {
-  /** Stable across re-imports of the same sheet: derived from the row's content and its ordinal. */
+  /**
+   * `r` + the record's ordinal among the data rows: the same file always gives the same keys (a job is tied to the
+   * file's content hash, so keys of two versions of a sheet never meet).
+   */
   key: string
   /** The record's first physical line in the file (1-based, header is line 1). */
   line: number

@@ -96,7 +96,8 @@ const NONE: never[] = Object.freeze([]) as unknown as never[]
 /** Reused result (the hot path makes no garbage object per row): read it before the next call. */
 const USERS_OUT: UsersValue = { ids: NONE, emails: NONE }
 
-/** Scratch lists reused by every call; the results are exact-size copies (no spare capacity kept per row). */
+/** Scratch lists reused by every call (only the first nIds / nEmails entries are this call's); the results are
+ * exact-size copies (no spare capacity kept per row). */
 const ID_SCRATCH: number[] = []
 const EMAIL_SCRATCH: string[] = []
 
@@ -146,23 +147,20 @@ export function parseUsers(raw: string, problems: Problem[]): UsersValue {
       }
     }
     const token = raw.slice(start, i)
-    const ref = digits ? { invalid: token } : parseUserToken(token)
-    if ('email' in ref) {
+    // Not a short positive id: an e-mail, or a long / zero id that is invalid (no wrapper object per token).
+    const email = digits ? null : emailOf(token)
+    if (email !== null) {
       let seen = false
-      for (let k = 0; k < nEmails; k++) if (emails[k] === ref.email) seen = true
-      if (!seen) emails[nEmails++] = ref.email
-    } else if ('id' in ref) {
-      let seen = false
-      for (let k = 0; k < nIds; k++) if (ids[k] === ref.id) seen = true
-      if (!seen) ids[nIds++] = ref.id
+      for (let k = 0; k < nEmails; k++) if (emails[k] === email) seen = true
+      if (!seen) emails[nEmails++] = email
     } else {
       ;(invalid ??= []).push(token)
     }
   }
   USERS_OUT.ids = ids.slice(0, nIds)
   USERS_OUT.emails = nEmails ? emails.slice(0, nEmails) : NONE
-  ids.length = 0
-  emails.length = 0
+  // The scratch lists are not truncated: `length = 0` would free their backing store, and the next row would
+  // allocate a new one. Stale entries past the counts are never read.
   if (invalid) {
     const shown = invalid.slice(0, 5).map((v) => `"${v.length > 60 ? `${v.slice(0, 57)}…` : v}"`).join(', ') + (invalid.length > 5 ? ` (+${invalid.length - 5})` : '')
     problems.push(makeProblem('USERS', 'USERS_INVALID', { values: shown }))
@@ -171,11 +169,20 @@ export function parseUsers(raw: string, problems: Problem[]): UsersValue {
 }
 
 export function parseOwner(raw: string, problems: Problem[]): number | string | undefined {
+  if (raw === '') return undefined
+  if (isShortDigits(raw)) {
+    const id = Number(raw)
+    if (id > 0 && id <= MAX_USER_ID) return id
+  }
   const v = raw.trim()
   if (!v) return undefined
-  const ref = parseUserToken(v)
-  if ('id' in ref) return ref.id
-  if ('email' in ref) return ref.email
+  if (isShortDigits(v)) {
+    const id = Number(v)
+    if (id > 0 && id <= MAX_USER_ID) return id
+  } else {
+    const email = emailOf(v)
+    if (email !== null) return email
+  }
   problems.push(makeProblem('OWNER', 'OWNER_INVALID', { value: v.length > 80 ? `${v.slice(0, 77)}…` : v }))
   return undefined
 }
@@ -306,17 +313,20 @@ const RESERVED: Record<string, { en: string; ru: string }> = {
 }
 
 export interface EntityValue {
-  entityType?: string
-  entityId?: string
+  entityType: string | undefined
+  entityId: string | undefined
 }
 
-const NO_ENTITY: EntityValue = Object.freeze({})
+/** Reused result, like parseUsers': read it before the next call. */
+const ENTITY_OUT: EntityValue = { entityType: undefined, entityId: undefined }
 
 export function parseEntity(rawType: string, rawId: string, problems: Problem[]): EntityValue {
-  if (!rawType && !rawId) return NO_ENTITY
+  const out = ENTITY_OUT
+  out.entityType = undefined
+  out.entityId = undefined
+  if (!rawType && !rawId) return out
   const type = rawType.trim()
   const id = rawId.trim()
-  const out: EntityValue = {}
   if (type) {
     out.entityType = type
     const tLen = charLength(type)

@@ -19,7 +19,7 @@ import type { MappingLookup, MappingMemory } from './mapping'
 import { resolveMapping } from './mapping'
 import { detectDelimiter, detectNewline, parseRecords, yieldToLoop } from './parse'
 import type { FieldIndex, FieldPlan } from './rows'
-import { applyAvatar, applyCrossRow, buildRow, compilePlan, hashFields, statusOf, summarize } from './rows'
+import { applyAvatar, applyCrossRow, avatarCellOf, buildRow, compilePlan, statusOf, summarize } from './rows'
 
 export { prepareAvatar } from './avatar'
 export { liveCheck } from './live'
@@ -73,17 +73,11 @@ const isBlank = (fields: string[]): boolean => {
   return true
 }
 
-const KEY_PARTS: (string | number)[] = ['r', 0, '-', '']
-
 /**
- * `r<ordinal>-<hash>` as one flat string: a template literal makes a concatenation (rope) of 3 strings once it is
- * 13 characters or longer, and a sheet keeps 100k of them.
+ * The row key: `r` and the record's ordinal among the data rows. The same file always gives the same keys; a job
+ * is tied to the file's content hash (`meta.contentHash`), so keys of two versions of a sheet never meet.
  */
-function rowKey(ordinal: number, hash: string): string {
-  KEY_PARTS[1] = ordinal
-  KEY_PARTS[3] = hash
-  return KEY_PARTS.join('')
-}
+const rowKey = (ordinal: number): string => 'r' + ordinal
 
 const emptySummary = () => ({ rows: 0, ready: 0, warning: 0, error: 0 })
 
@@ -195,9 +189,12 @@ export async function importSheet(bytes: Uint8Array, source: { fileName: string;
       if (quoteError === 'unterminated') (structural ??= []).push(makeProblem('ROW', 'ROW_UNTERMINATED_QUOTE', { end: endLine }))
       else if (quoteError === 'malformed') (structural ??= []).push(makeProblem('ROW', 'ROW_MALFORMED_QUOTES'))
       ordinal++
-      const built = buildRow({ key: rowKey(ordinal, hashFields(fields)), line, cells }, fields, plan, structural, ctx)
-      sheet.rows.push(built.row)
-      if (built.avatarCell) pending.push({ row: built.row, cell: built.avatarCell })
+      const row = buildRow(rowKey(ordinal), line, cells, fields, plan, structural, ctx)
+      sheet.rows.push(row)
+      if (plan.avatar >= 0) {
+        const avatar = avatarCellOf(fields, plan)
+        if (avatar) pending.push({ row, cell: avatar })
+      }
     }
 
     await parseRecords(text, meta.delimiter, {
@@ -281,9 +278,10 @@ export async function revalidateRow(sheet: ImportedSheet, rowKey: string, column
   const structural = old.problems.filter((p) => STRUCTURAL.has(p.code) && p.code !== 'ROW_TOO_MANY_FIELDS')
   const extras = Object.keys(cells).filter((k) => !meta.headers.includes(k) && cells[k]!.trim() !== '')
   if (extras.length) structural.push(makeProblem('ROW', 'ROW_TOO_MANY_FIELDS', { count: meta.headers.length + extras.length, headers: meta.headers.length }))
-  const built = buildRow({ key: old.key, line: old.line, cells }, fields, compilePlan(Object.fromEntries(mapped.map((f) => [f, FIELD_ORDER[f]]))), structural, ctx)
-  const row = built.row
-  if (built.avatarCell) await resolveAvatars([{ row, cell: built.avatarCell }], ctx, meta.dir)
+  const plan = compilePlan(Object.fromEntries(mapped.map((f) => [f, FIELD_ORDER[f]])))
+  const row = buildRow(old.key, old.line, cells, fields, plan, structural, ctx)
+  const avatar = avatarCellOf(fields, plan)
+  if (avatar) await resolveAvatars([{ row, cell: avatar }], ctx, meta.dir)
   const cache = liveCacheOf(sheet)
   if (cache) applyLive(row, cache)
   sheet.rows[at] = row
@@ -309,8 +307,7 @@ export async function validateCompose(form: ComposeForm, opts: { avatarMaxEdge?:
     OWNER: form.owner === undefined ? '' : String(form.owner),
   }
   const fields = CHAT_FIELDS.map((f) => (f === 'AVATAR' ? '' : cells[f] ?? ''))
-  const built = buildRow({ key: 'compose', line: 0, cells }, fields, compilePlan(FIELD_ORDER), null, opts)
-  const row = built.row
+  const row = buildRow('compose', 0, cells, fields, compilePlan(FIELD_ORDER), null, opts)
   const avatar = cells.AVATAR!.trim()
   if (avatar) {
     // The picker sends base64 or a data: URI, never a path.

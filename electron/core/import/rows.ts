@@ -16,27 +16,9 @@ export interface RowOptions {
 }
 
 export function statusOf(problems: readonly Problem[]): RowStatus {
-  let warning = false
-  for (const p of problems) {
-    if (p.severity === 'error') return 'error'
-    warning = true
-  }
-  return warning ? 'warning' : 'ready'
-}
-
-/**
- * FNV-1a over the start and length of every cell: the content part of the row key (the ordinal part makes keys unique, so
- * a collision costs nothing; the hash only makes a key from another version of the file unlikely to match).
- */
-export function hashFields(fields: readonly string[]): string {
-  let h = 0x811c9dc5
-  for (let k = 0; k < fields.length; k++) {
-    const str = fields[k]!
-    const n = str.length < 12 ? str.length : 12
-    for (let i = 0; i < n; i++) h = Math.imul(h ^ str.charCodeAt(i), 16777619)
-    h = Math.imul(h ^ (str.length & 0xffff) ^ 0x1f00, 16777619)
-  }
-  return (h >>> 0).toString(36)
+  // Indexed loops in the per-row paths: a for-of that V8 has not optimised yet allocates an iterator per call.
+  for (let i = 0; i < problems.length; i++) if (problems[i]!.severity === 'error') return 'error'
+  return problems.length ? 'warning' : 'ready'
 }
 
 const EMPTY_MEMBERS_TITLE = 'Chat'
@@ -56,12 +38,6 @@ export function titlePreview(row: Pick<SheetRow, 'params' | 'emails' | 'color' |
 
 const AUTO_TITLE_ANY = Object.freeze({ titlePreview: 'Chat #… (colour picked by the portal, round-robin)', titleGenerated: true })
 const AUTO_TITLES = Object.fromEntries(COLOR_CODES.map((c) => [c, Object.freeze({ titlePreview: `${COLORS[c].en} Chat #…`, titleGenerated: true })])) as Record<ColorCode, { titlePreview: string; titleGenerated: boolean }>
-
-export interface BuiltRow {
-  row: SheetRow
-  /** Non-empty AVATAR cell still to resolve (file read / decode). */
-  avatarCell?: string
-}
 
 /** Field → column index of the cells array. */
 export type FieldIndex = Partial<Record<ChatField, number>>
@@ -85,6 +61,12 @@ export function compilePlan(index: FieldIndex): FieldPlan {
 
 function cell(fields: readonly string[], i: number): string {
   return i < 0 ? '' : (fields[i] ?? '')
+}
+
+/** The row's AVATAR cell, trimmed ('' when there is none): `applyAvatar` resolves it after `buildRow`. */
+export function avatarCellOf(fields: readonly string[], plan: FieldPlan): string {
+  const raw = cell(fields, plan.avatar)
+  return raw === '' ? '' : raw.trim()
 }
 
 /**
@@ -143,17 +125,36 @@ const Row = function (
 ;(Row as unknown as { prototype: object }).prototype = Object.prototype
 
 /**
+ * The problems of a row that has none: one shared, frozen list (most rows of a good sheet), so a 100k-row sheet
+ * does not keep 100k empty arrays. Code that adds a problem to a row assigns a new list (`withProblem`).
+ */
+export const NO_PROBLEMS: Problem[] = Object.freeze([]) as unknown as Problem[]
+
+/** The validators' scratch list (buildRow is synchronous): each row keeps an exact-size copy, or NO_PROBLEMS. */
+const PROBLEM_SCRATCH: Problem[] = []
+
+/** Adds a problem to a row (a new list: the old one may be the shared NO_PROBLEMS) and refreshes its status. */
+export function withProblem(row: SheetRow, problem: Problem): void {
+  row.problems = [...row.problems, problem]
+  row.status = statusOf(row.problems)
+}
+
+/**
  * Validates one row. `fields` are the record's cells in header order, `index` says which column feeds which
  * field; `structural` are problems found while reading (ragged row, quotes). AVATAR is left to `applyAvatar`.
  */
 export function buildRow(
-  base: { key: string; line: number; cells: Record<string, string> },
+  key: string,
+  line: number,
+  cells: Record<string, string>,
   fields: readonly string[],
   plan: FieldPlan,
   structural: Problem[] | null,
   opts: RowOptions = {},
-): BuiltRow {
-  const problems: Problem[] = structural ? structural.slice() : []
+): SheetRow {
+  const problems = PROBLEM_SCRATCH
+  problems.length = 0
+  if (structural) for (let i = 0; i < structural.length; i++) problems.push(structural[i]!)
 
   const parsed = parseUsers(cell(fields, plan.users), problems)
   let ids = parsed.ids
@@ -170,16 +171,13 @@ export function buildRow(
   const role = parseCopilotRole(cell(fields, plan.copilot), problems)
   const params = new Params(ids.length ? ids : undefined, type, title, desc, color, msg, entity.entityType, entity.entityId, role)
 
-  const rawAvatar = cell(fields, plan.avatar)
-  const avatarCell = rawAvatar === '' ? '' : rawAvatar.trim()
-  let anything = avatarCell !== ''
-  if (!anything) {
-    for (const i of plan.mapped) {
-      const v = cell(fields, i)
-      if (v !== '' && v.trim() !== '') {
-        anything = true
-        break
-      }
+  let anything = false
+  const mapped = plan.mapped
+  for (let k = 0; k < mapped.length; k++) {
+    const v = cell(fields, mapped[k]!)
+    if (v !== '' && v.trim() !== '') {
+      anything = true
+      break
     }
   }
   if (!anything) problems.push(makeProblem('ROW', 'ROW_EMPTY'))
@@ -195,20 +193,20 @@ export function buildRow(
     preview = tp.titlePreview
     generated = tp.titleGenerated
   }
-  const row = new Row(base.key, base.line, base.cells, statusOf(problems), params, emails, preview, generated, problems, owner, color)
-  return avatarCell ? { row, avatarCell } : { row }
+  const own = problems.length ? problems.slice() : NO_PROBLEMS
+  problems.length = 0
+  return new Row(key, line, cells, statusOf(own), params, emails, preview, generated, own, owner, color)
 }
 
 /** Puts a resolved avatar (or its problem) into the row and refreshes its status. */
 export function applyAvatar(row: SheetRow, result: AvatarResult): void {
   if ('problem' in result) {
-    row.problems.push(result.problem)
+    withProblem(row, result.problem)
   } else {
     row.params.AVATAR = result.base64
     row.avatar = result.info
-    if (result.warning) row.problems.push(result.warning)
+    if (result.warning) withProblem(row, result.warning)
   }
-  row.status = statusOf(row.problems)
 }
 
 const memberKey = (row: SheetRow): string => {
@@ -229,8 +227,9 @@ const fnv = (h: number, s: string): number => {
 function membersHash(row: SheetRow): number {
   let h = 0
   const ids = row.params.USERS
-  if (ids) for (const id of ids) h = (h + Math.imul(id ^ 0x5bd1e995, 0x9e3779b1)) | 0
-  for (const e of row.emails) h = (h + fnv(0x811c9dc5, e)) | 0
+  if (ids) for (let i = 0; i < ids.length; i++) h = (h + Math.imul(ids[i]! ^ 0x5bd1e995, 0x9e3779b1)) | 0
+  const emails = row.emails
+  for (let i = 0; i < emails.length; i++) h = (h + fnv(0x811c9dc5, emails[i]!)) | 0
   return h
 }
 
@@ -293,16 +292,22 @@ function byExactKey(group: number[], keyOf: (i: number) => string): number[][] {
  * pair twice (error on each). Replaces earlier cross-row problems, so it can run again after an edit.
  */
 export function applyCrossRow(rows: SheetRow[]): void {
-  for (const row of rows) {
-    if (!row.problems.length) continue
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!
+    const problems = row.problems
+    if (!problems.length) continue
     let had = false
-    for (const p of row.problems) if (CROSS.has(p.code)) had = true
+    for (let i = 0; i < problems.length; i++) if (CROSS.has(problems[i]!.code)) had = true
     if (had) {
       row.problems = row.problems.filter((p) => !CROSS.has(p.code))
       row.status = statusOf(row.problems)
     }
   }
-  const isEmpty = (row: SheetRow): boolean => row.problems.length > 0 && row.problems.some((p) => p.code === 'ROW_EMPTY')
+  const isEmpty = (row: SheetRow): boolean => {
+    const problems = row.problems
+    for (let i = 0; i < problems.length; i++) if (problems[i]!.code === 'ROW_EMPTY') return true
+    return false
+  }
   const dupHash = (row: SheetRow): number => {
     if (isEmpty(row)) return -1
     const title = row.params.TITLE ?? ''
@@ -320,8 +325,7 @@ export function applyCrossRow(rows: SheetRow[]): void {
       for (const i of list) {
         const row = rows[i]!
         const others = list.filter((j) => j !== i).map((j) => rows[j]!.line)
-        row.problems.push(makeProblem('ROW', 'ROW_DUPLICATE', { other: listLines(others) }))
-        row.status = statusOf(row.problems)
+        withProblem(row, makeProblem('ROW', 'ROW_DUPLICATE', { other: listLines(others) }))
       }
     }
   }
@@ -331,8 +335,7 @@ export function applyCrossRow(rows: SheetRow[]): void {
       const lines = listLines(list.map((j) => rows[j]!.line))
       for (const i of list) {
         const row = rows[i]!
-        row.problems.push(makeProblem('ENTITY_ID', 'ENTITY_PAIR_DUPLICATE', { lines }))
-        row.status = 'error'
+        withProblem(row, makeProblem('ENTITY_ID', 'ENTITY_PAIR_DUPLICATE', { lines }))
       }
     }
   }
@@ -342,6 +345,6 @@ const listLines = (lines: number[]): string => (lines.length > 10 ? `${lines.sli
 
 export function summarize(rows: readonly SheetRow[]): SheetSummary {
   const s: SheetSummary = { rows: rows.length, ready: 0, warning: 0, error: 0 }
-  for (const r of rows) s[r.status]++
+  for (let i = 0; i < rows.length; i++) s[rows[i]!.status]++
   return s
 }

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest'
 import { emailOfUncached, parseUserToken, parseUsers } from '../../../electron/core/import/fields'
 import type { UserRef } from '../../../electron/core/import/fields'
 import type { Problem } from '../../../electron/shared/sheet'
+import { NO_PROBLEMS, withProblem } from '../../../electron/core/import/rows'
+import { makeProblem } from '../../../electron/shared/problems'
 import { importText } from './helpers'
 
 const EMAIL_RE = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/
@@ -89,11 +91,24 @@ describe('import fast paths', () => {
     expect(b!.params).toStrictEqual({ TYPE: 'CHAT' })
     expect(a!.cells).toStrictEqual({ TITLE: 'Hello', USERS: '1, 2', COLOR: 'RED', OWNER: '3', ENTITY_TYPE: 'T', ENTITY_ID: '1', Note: 'n' })
     expect(Object.keys(a!.cells)).toEqual(['TITLE', 'USERS', 'COLOR', 'OWNER', 'ENTITY_TYPE', 'ENTITY_ID', 'Note'])
-    expect(a!.key).toMatch(/^r1-[0-9a-z]+$/)
-    expect(b!.key).toMatch(/^r2-[0-9a-z]+$/)
+    expect(a!.key).toBe('r1')
+    expect(b!.key).toBe('r2')
     // A row object takes new keys like any object (the avatar and the live dry run add theirs).
     Object.assign(a!, { avatar: undefined })
     expect(Object.keys(a!)).toContain('avatar')
+  })
+
+  it('rows without problems share one frozen empty list; adding a problem gives the row its own list', async () => {
+    const sheet = await importText('TITLE,USERS,ENTITY_TYPE,ENTITY_ID\nA,1,T,1\nB,2,,\nC,3,T,1\n')
+    const [a, b, c] = sheet.rows
+    expect(b!.problems).toBe(NO_PROBLEMS)
+    expect(Object.isFrozen(b!.problems)).toBe(true)
+    expect(a!.problems.map((p) => p.code)).toEqual(['ENTITY_PAIR_DUPLICATE'])
+    expect(c!.problems).not.toBe(a!.problems)
+    withProblem(b!, makeProblem('ROW', 'ROW_DUPLICATE', { other: '9' }))
+    expect(b!.problems.map((p) => p.code)).toEqual(['ROW_DUPLICATE'])
+    expect(b!.status).toBe('warning')
+    expect(NO_PROBLEMS).toHaveLength(0)
   })
 
   it('tiny parse chunks (cells cut from slices of the text) give exactly the rows of one big chunk', async () => {
