@@ -153,7 +153,7 @@ export function buildRow(
   opts: RowOptions = {},
 ): SheetRow {
   const problems = PROBLEM_SCRATCH
-  problems.length = 0
+  if (problems.length) problems.length = 0
   if (structural) for (let i = 0; i < structural.length; i++) problems.push(structural[i]!)
 
   const parsed = parseUsers(cell(fields, plan.users), problems)
@@ -193,8 +193,11 @@ export function buildRow(
     preview = tp.titlePreview
     generated = tp.titleGenerated
   }
-  const own = problems.length ? problems.slice() : NO_PROBLEMS
-  problems.length = 0
+  let own = NO_PROBLEMS
+  if (problems.length) {
+    own = problems.slice()
+    problems.length = 0
+  }
   return new Row(key, line, cells, statusOf(own), params, emails, preview, generated, own, owner, color)
 }
 
@@ -233,46 +236,46 @@ function membersHash(row: SheetRow): number {
   return h
 }
 
-const INDEX_SPACE = 4_194_304 // 2^22 rows; with a 31-bit hash the packed value stays an exact double
-
 /**
- * Groups of row indexes whose `hashOf` collide (-1: skip the row), found by sorting packed (hash, index)
- * doubles: no per-row Map entries, so it stays cheap at 100k rows. Callers confirm with the exact key.
+ * Groups of row indexes with equal `hashes` (-1: skip the row), found with an open-addressing table over typed
+ * arrays: no per-row Map entry and no sort (a typed-array sort boxes every element), so it stays cheap at 100k
+ * rows. Callers confirm each group with the exact key.
  */
-function collisions(rows: readonly SheetRow[], hashOf: (row: SheetRow) => number): number[][] {
-  const n = rows.length
-  const groups: number[][] = []
-  if (n > INDEX_SPACE) {
-    const m = new Map<number, number[]>()
-    rows.forEach((r, i) => {
-      const h = hashOf(r)
-      if (h < 0) return
-      const g = m.get(h)
-      if (g) g.push(i)
-      else m.set(h, [i])
-    })
-    m.forEach((g) => g.length > 1 && groups.push(g))
-    return groups
-  }
-  const packed = new Float64Array(n)
-  let k = 0
+export function sameHash(hashes: Int32Array): number[][] {
+  const n = hashes.length
+  let cap = 16
+  while (cap < n * 2) cap *= 2
+  const mask = cap - 1
+  // slot → the first row with that hash; next[i] chains the later rows with row i's hash.
+  const slots = new Int32Array(cap).fill(-1)
+  const next = new Int32Array(n).fill(-1)
+  const tail = new Int32Array(n)
+  const heads: number[] = []
   for (let i = 0; i < n; i++) {
-    const h = hashOf(rows[i]!)
-    if (h >= 0) packed[k++] = h * INDEX_SPACE + i
-  }
-  const sorted = packed.subarray(0, k).sort()
-  for (let i = 0; i < k; ) {
-    const h = Math.floor(sorted[i]! / INDEX_SPACE)
-    let j = i + 1
-    while (j < k && Math.floor(sorted[j]! / INDEX_SPACE) === h) j++
-    if (j - i > 1) {
-      const g: number[] = []
-      for (let x = i; x < j; x++) g.push(sorted[x]! - h * INDEX_SPACE)
-      groups.push(g)
+    const h = hashes[i]!
+    if (h < 0) continue
+    let s = Math.imul(h, 0x9e3779b1) & mask
+    for (;;) {
+      const j = slots[s]!
+      if (j === -1) {
+        slots[s] = i
+        tail[i] = i
+        break
+      }
+      if (hashes[j] === h) {
+        if (next[j] === -1) heads.push(j)
+        next[tail[j]!] = i
+        tail[j] = i
+        break
+      }
+      s = (s + 1) & mask
     }
-    i = j
   }
-  return groups
+  return heads.map((j) => {
+    const g: number[] = []
+    for (let i = j; i !== -1; i = next[i]!) g.push(i)
+    return g
+  })
 }
 
 /** Splits a candidate group by the exact key; returns the groups of two or more. */
@@ -308,18 +311,25 @@ export function applyCrossRow(rows: SheetRow[]): void {
     for (let i = 0; i < problems.length; i++) if (problems[i]!.code === 'ROW_EMPTY') return true
     return false
   }
-  const dupHash = (row: SheetRow): number => {
-    if (isEmpty(row)) return -1
-    const title = row.params.TITLE ?? ''
-    if (!title && !row.params.USERS && !row.emails.length) return -1
-    return (fnv(0x811c9dc5, title) ^ membersHash(row)) >>> 1
+  // Both hashes in one pass over the rows (-1: the row takes no part in that check).
+  const n = rows.length
+  const dup = new Int32Array(n)
+  const pair = new Int32Array(n)
+  for (let i = 0; i < n; i++) {
+    const row = rows[i]!
+    if (isEmpty(row)) {
+      dup[i] = -1
+      pair[i] = -1
+      continue
+    }
+    const p = row.params
+    const title = p.TITLE ?? ''
+    dup[i] = !title && !p.USERS && !row.emails.length ? -1 : (fnv(0x811c9dc5, title) ^ membersHash(row)) >>> 1
+    const t = p.ENTITY_TYPE
+    const id = p.ENTITY_ID
+    pair[i] = t && id ? fnv(fnv(0x811c9dc5, t) ^ 0x1f, id) >>> 1 : -1
   }
-  const pairHash = (row: SheetRow): number => {
-    const { ENTITY_TYPE: t, ENTITY_ID: id } = row.params
-    if (!t || !id || isEmpty(row)) return -1
-    return fnv(fnv(0x811c9dc5, t) ^ 0x1f, id) >>> 1
-  }
-  for (const candidates of collisions(rows, dupHash)) {
+  for (const candidates of sameHash(dup)) {
     for (const list of byExactKey(candidates, (i) => `${rows[i]!.params.TITLE ?? ''}\u0000${memberKey(rows[i]!)}`)) {
       list.sort((x, y) => x - y)
       for (const i of list) {
@@ -329,7 +339,7 @@ export function applyCrossRow(rows: SheetRow[]): void {
       }
     }
   }
-  for (const candidates of collisions(rows, pairHash)) {
+  for (const candidates of sameHash(pair)) {
     for (const list of byExactKey(candidates, (i) => `${rows[i]!.params.ENTITY_TYPE}\u0000${rows[i]!.params.ENTITY_ID}`)) {
       list.sort((x, y) => x - y)
       const lines = listLines(list.map((j) => rows[j]!.line))

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { emailOfUncached, parseUserToken, parseUsers } from '../../../electron/core/import/fields'
 import type { UserRef } from '../../../electron/core/import/fields'
 import type { Problem } from '../../../electron/shared/sheet'
-import { NO_PROBLEMS, withProblem } from '../../../electron/core/import/rows'
+import { NO_PROBLEMS, sameHash, withProblem } from '../../../electron/core/import/rows'
 import { makeProblem } from '../../../electron/shared/problems'
 import { importText } from './helpers'
 
@@ -109,6 +109,23 @@ describe('import fast paths', () => {
     expect(b!.problems.map((p) => p.code)).toEqual(['ROW_DUPLICATE'])
     expect(b!.status).toBe('warning')
     expect(NO_PROBLEMS).toHaveLength(0)
+  })
+
+  it('sameHash groups exactly the rows whose hashes are equal (open addressing against a Map)', () => {
+    const reference = (hashes: number[]): number[][] => {
+      const m = new Map<number, number[]>()
+      hashes.forEach((h, i) => h >= 0 && m.set(h, [...(m.get(h) ?? []), i]))
+      return [...m.values()].filter((g) => g.length > 1)
+    }
+    const norm = (groups: number[][]): string[] => groups.map((g) => g.slice().sort((a, b) => a - b).join(',')).sort()
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 0x7fffffff })), { maxLength: 300 }), (hashes) => {
+        expect(norm(sameHash(Int32Array.from(hashes)))).toEqual(norm(reference(hashes)))
+      }),
+      { numRuns: 300, seed: 7 },
+    )
+    // Multiples of 16 all start at slot 0 of the 16-slot table: equal ones are grouped, the others probe on.
+    expect(sameHash(Int32Array.from([0, 16, 32, 0, 48, 16]))).toEqual([[0, 3], [1, 5]])
   })
 
   it('tiny parse chunks (cells cut from slices of the text) give exactly the rows of one big chunk', async () => {
