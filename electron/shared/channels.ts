@@ -20,6 +20,7 @@ export const CHANNEL_NAMES = {
   'sheets.import': 'sheets:import-file',
   'sheets.openDialog': 'sheets:open-dialog',
   'sheets.reimport': 'sheets:reimport',
+  'sheets.rows': 'sheets:get-rows',
   'sheets.editCell': 'sheets:edit-cell',
   'sheets.liveCheck': 'sheets:live-check',
   'sheets.template': 'sheets:get-template',

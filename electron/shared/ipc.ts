@@ -8,8 +8,8 @@ import { z } from 'zod'
 import { addProfileSchema, planSchema, profileNameSchema } from './profile'
 import type { AddProfileInput, Plan, ProfileView } from './profile'
 import type { Result } from './result'
-import { DELIMITERS, ENCODINGS } from './sheet'
-import type { AvatarInfo, ColumnMapping, ImportedSheet, SheetRow } from './sheet'
+import { DELIMITERS, ENCODINGS, SHEET_PAGE_MAX } from './sheet'
+import type { AvatarInfo, ColumnMapping, SheetOverview, SheetRow, SheetRowsPage } from './sheet'
 import { CHAT_FIELDS, CHAT_TYPES, COLOR_CODES } from './chat'
 import type { JobEvent, JobSnapshot, JobSummary } from './jobs'
 import { settingsSchema } from './settings'
@@ -69,8 +69,8 @@ export interface SandboxChatView {
   messages: string[]
 }
 
-/** An imported sheet held by the backend; the renderer refers to it by id. */
-export interface SheetPreview extends ImportedSheet {
+/** An imported sheet held by the backend; the renderer refers to it by id and reads its rows in pages. */
+export interface SheetPreview extends SheetOverview {
   sheetId: string
 }
 
@@ -120,6 +120,7 @@ export const PAYLOAD_SCHEMAS = {
   'sheets.import': z.object({ name: z.string().min(1).max(1000), bytes: z.instanceof(Uint8Array), path: z.string().max(4096).optional(), options: sheetOptionsSchema.optional() }),
   'sheets.openDialog': z.undefined(),
   'sheets.reimport': sheetRef.extend({ options: sheetOptionsSchema }),
+  'sheets.rows': sheetRef.extend({ offset: z.number().int().min(0), limit: z.number().int().min(1).max(SHEET_PAGE_MAX) }),
   'sheets.editCell': sheetRef.extend({ rowKey: z.string().min(1).max(200), column: z.string().max(500), value: z.string().max(30_000_000) }),
   'sheets.liveCheck': sheetRef.extend({ profile: profileNameSchema }),
   'sheets.template': z.undefined(),
@@ -179,6 +180,8 @@ export interface BackendApi {
     import(req: { name: string; bytes: Uint8Array; path?: string; options?: ImportOptionsInput }): Promise<Result<SheetPreview>>
     openDialog(): Promise<Result<SheetPreview | null>>
     reimport(req: { sheetId: string; options: ImportOptionsInput }): Promise<Result<SheetPreview>>
+    /** Rows `offset` … `offset + limit - 1` of an open sheet, built on request (at most SHEET_PAGE_MAX). */
+    rows(req: { sheetId: string; offset: number; limit: number }): Promise<Result<SheetRowsPage>>
     editCell(req: { sheetId: string; rowKey: string; column: string; value: string }): Promise<Result<SheetRow>>
     liveCheck(req: { sheetId: string; profile: string }): Promise<Result<SheetPreview>>
     template(): Promise<Result<{ name: string; text: string }>>

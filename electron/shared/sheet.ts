@@ -109,10 +109,25 @@ export interface SheetMeta {
   skippedBlank?: number
 }
 
-export interface ImportedSheet {
+/** An imported sheet without its rows: what the app shows at once (rows come in pages: `sheets.rows`). */
+export interface SheetOverview {
   meta: SheetMeta
-  rows: SheetRow[]
   /** File-level problems (empty file, binary, too large, unterminated quote …). */
   fileProblems: Problem[]
   summary: SheetSummary
+}
+
+/** An imported sheet with every row built as an object (the CLI's JSON output, tests). */
+export interface ImportedSheet extends SheetOverview {
+  rows: SheetRow[]
+}
+
+/** Most rows one `sheets.rows` call returns. */
+export const SHEET_PAGE_MAX = 5000
+
+/** One page of a sheet's rows, in sheet order. */
+export interface SheetRowsPage {
+  offset: number
+  total: number
+  rows: SheetRow[]
 }

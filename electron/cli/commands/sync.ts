@@ -178,7 +178,7 @@ export async function runSync(argv: string[], io: CliIO, over: SyncOverrides = {
         out(`Retrying ${n} failed row${n === 1 ? '' : 's'} of job ${jobId}.`)
       } else out(`Resuming job ${jobId} (${JSON.stringify(job.counts())}).`)
     } else {
-      job = await store.createDraft({ id: jobId, rows: sheet.rows, profile: profileName, source: path, headers: sheet.meta.headers, contentHash: sheet.meta.contentHash, dedupeTagging })
+      job = await store.createDraft({ id: jobId, rows: sheet.allRows(), profile: profileName, source: path, headers: sheet.meta.headers, contentHash: sheet.meta.contentHash, dedupeTagging })
       out(`New job ${jobId}: ${sheet.summary.rows} rows (${sheet.summary.error} with errors, not sent).`)
     }
     for (const r of job.record.rows) {

@@ -11,7 +11,8 @@ import { redact } from '../../core/redact'
 import type { ChatParams } from '../../shared/chat'
 import { makeProblem } from '../../shared/problems'
 import { AppFailure } from '../../shared/result'
-import type { Delimiter, ImportedSheet, Problem, SheetEncoding } from '../../shared/sheet'
+import type { Delimiter, Problem, SheetEncoding, SheetRow } from '../../shared/sheet'
+import type { Sheet } from '../../core/import'
 import { DELIMITERS, ENCODINGS } from '../../shared/sheet'
 import { parseCommandArgs } from '../args'
 import type { CliCommand, CliIO } from '../types'
@@ -42,7 +43,7 @@ export function summariseParams(params: ChatParams, avatar?: { mime: string; wid
   return out
 }
 
-export function toJson(sheet: ImportedSheet, file: string, ru = false): unknown {
+export function toJson(sheet: Sheet, file: string, ru = false): unknown {
   const text = (p: Problem) => ({ field: p.field, code: p.code, severity: p.severity, message: ru ? p.messageRu : p.message })
   return {
     file,
@@ -51,7 +52,7 @@ export function toJson(sheet: ImportedSheet, file: string, ru = false): unknown 
     headers: sheet.meta.headers,
     mapping: sheet.meta.mapping,
     fileProblems: sheet.fileProblems.map(text),
-    rows: sheet.rows.map((r) => ({
+    rows: Array.from(sheet.eachRow(), (r) => ({
       line: r.line,
       key: r.key,
       status: r.status,
@@ -82,14 +83,20 @@ export function wrap(s: string, n: number): string[] {
   return lines
 }
 
-export function toTable(sheet: ImportedSheet, file: string, ru: boolean, width = 120): string {
+export function toTable(sheet: Sheet, file: string, ru: boolean, width = 120): string {
   const lines: string[] = []
   const delim = sheet.meta.delimiter === '\t' ? 'tab' : sheet.meta.delimiter
   lines.push(`${file}: ${sheet.meta.encoding}, delimiter "${delim}", ${sheet.summary.rows} rows`)
   const mapped = Object.entries(sheet.meta.mapping).map(([f, h]) => (f === h ? f : `${h} → ${f}`))
   if (mapped.length) lines.push(`Columns: ${mapped.join(', ')}${sheet.meta.mappingRemembered ? ' (remembered mapping)' : ''}`)
   for (const p of sheet.fileProblems) lines.push(`${p.severity.toUpperCase()}: ${ru ? p.messageRu : p.message}`)
-  const problems = sheet.rows.flatMap((r) => r.problems.map((p) => ({ r, p })))
+  const problems: { r: SheetRow; p: Problem }[] = []
+  for (let i = 0; i < sheet.length; i++) {
+    // Only rows with problems are built.
+    if (sheet.statusAt(i) === 'ready') continue
+    const r = sheet.rowAt(i)
+    for (const p of r.problems) problems.push({ r, p })
+  }
   if (problems.length) {
     lines.push('')
     lines.push(`${'Line'.padStart(6)}  ${'Status'.padEnd(7)}  ${'Field'.padEnd(17)}  Problem`)

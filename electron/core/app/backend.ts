@@ -13,7 +13,7 @@ import { SANDBOX_PROFILE } from '../../shared/profile'
 import type { Result } from '../../shared/result'
 import { AppFailure } from '../../shared/result'
 import type { Settings } from '../../shared/settings'
-import type { ImportedSheet, SheetRow } from '../../shared/sheet'
+import type { SheetRow } from '../../shared/sheet'
 import { chatLink } from '../../shared/chat'
 import type { Clock } from '../clock'
 import { systemClock } from '../clock'
@@ -22,6 +22,7 @@ import { redact, silentLogger } from '../redact'
 import { ProfileStore } from '../profiles/profile-store'
 import type { SecretStore } from '../profiles/secret-store'
 import { importSheet, liveCheck, MappingMemory, prepareAvatar, revalidateRow, templateCsv, TEMPLATE_FILE_NAME, validateCompose } from '../import'
+import type { Sheet } from '../import'
 import type { PortalClient } from '../portal/client'
 import { createPortalClient } from '../portal/client'
 import { preflight } from '../portal/preflight'
@@ -66,7 +67,7 @@ export interface BackendDeps {
 }
 
 interface OpenSheet {
-  sheet: ImportedSheet
+  sheet: Sheet
   bytes: Uint8Array
   source: { fileName: string; dir?: string }
   options: ImportOptionsInput
@@ -323,7 +324,7 @@ export class Backend implements BackendApi {
       readFile: async (p) => new Uint8Array(await readFile(p)),
     })
     this.sheetsOpen.set(sheetId, { sheet, bytes, source, options })
-    return { sheetId, ...sheet }
+    return { sheetId, ...sheet.overview() }
   }
 
   private openSheet(sheetId: string): OpenSheet {
@@ -351,6 +352,7 @@ export class Backend implements BackendApi {
         const open = this.openSheet(req.sheetId)
         return this.doImport(open.bytes, open.source, { ...open.options, ...req.options }, req.sheetId)
       }),
+    rows: (req) => this.run(async () => this.openSheet(req.sheetId).sheet.page(req.offset, req.limit)),
     editCell: (req) =>
       this.run(async () => {
         const open = this.openSheet(req.sheetId)
@@ -360,8 +362,8 @@ export class Backend implements BackendApi {
       this.run(async () => {
         const open = this.openSheet(req.sheetId)
         const { client } = await this.clientFor(req.profile)
-        open.sheet = await liveCheck(open.sheet, client)
-        return { sheetId: req.sheetId, ...open.sheet }
+        await liveCheck(open.sheet, client)
+        return { sheetId: req.sheetId, ...open.sheet.overview() }
       }),
     template: () => this.run(async () => ({ name: TEMPLATE_FILE_NAME, text: templateCsv() })),
     close: (req) =>
@@ -471,10 +473,10 @@ export class Backend implements BackendApi {
     createFromSheet: (req) =>
       this.run(async () => {
         const open = this.openSheet(req.sheetId)
-        if (open.sheet.rows.length === 0) throw new AppFailure('VALIDATION', 'The sheet has no rows to send.', { messageRu: 'В листе нет строк для отправки.' })
+        if (open.sheet.length === 0) throw new AppFailure('VALIDATION', 'The sheet has no rows to send.', { messageRu: 'В листе нет строк для отправки.' })
         if (req.profile !== SANDBOX_PROFILE) await this.profilesStore.get(req.profile)
         const job = await this.jobStore.createDraft({
-          rows: open.sheet.rows,
+          rows: open.sheet.allRows(),
           profile: req.profile,
           source: open.sheet.meta.fileName,
           headers: open.sheet.meta.headers,

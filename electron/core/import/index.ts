@@ -6,22 +6,23 @@ import { createHash } from 'node:crypto'
 import { CHAT_FIELDS } from '../../shared/chat'
 import type { ChatField } from '../../shared/chat'
 import type { ComposeForm } from '../../shared/ipc'
-import type { ColumnMapping, ImportOptions, ImportedSheet, Problem, SheetMeta, SheetRow } from '../../shared/sheet'
+import type { ColumnMapping, ImportOptions, Problem, SheetMeta, SheetRow } from '../../shared/sheet'
 import { makeProblem } from '../../shared/problems'
 import { AppFailure } from '../../shared/result'
 import type { AvatarResult } from './avatar'
 import { DEFAULT_AVATAR_EDGE, formatSize, prepareAvatar, resolveAvatarCell } from './avatar'
 import type { ImportContext } from './context'
-import { contextOf, setContext } from './context'
 import { decode, detectEncoding, sniffBinary } from './decode'
 import { applyLive, liveCacheOf } from './live'
 import type { MappingLookup, MappingMemory } from './mapping'
 import { resolveMapping } from './mapping'
 import { detectDelimiter, detectNewline, parseRecords, yieldToLoop } from './parse'
-import type { FieldIndex, FieldPlan } from './rows'
-import { applyAvatar, applyCrossRow, avatarCellOf, buildRow, compilePlan, statusOf, summarize } from './rows'
+import type { FieldIndex } from './rows'
+import { applyAvatar, avatarCellOf, buildRow, compilePlan, statusOf } from './rows'
+import { Sheet } from './sheet'
 
 export { prepareAvatar } from './avatar'
+export { Sheet, keyOf } from './sheet'
 export { liveCheck } from './live'
 export { MappingMemory, autoMapping, normalizeHeader } from './mapping'
 export { templateCsv, TEMPLATE_FILE_NAME } from './template'
@@ -74,18 +75,11 @@ const isBlank = (fields: string[]): boolean => {
 }
 
 /**
- * The row key: `r` and the record's ordinal among the data rows. The same file always gives the same keys; a job
- * is tied to the file's content hash (`meta.contentHash`), so keys of two versions of a sheet never meet.
- */
-const rowKey = (ordinal: number): string => 'r' + ordinal
-
-const emptySummary = () => ({ rows: 0, ready: 0, warning: 0, error: 0 })
-
-/**
  * Reads a sheet. Never throws for any input: what cannot be read becomes a file-level problem, what is wrong
  * with a row becomes a row problem. Yields to the event loop between chunks; `onProgress` gets the row count.
+ * The rows are validated into a compact `Sheet`; `sheet.rowAt(i)` / `page` / `rows()` build them as objects.
  */
-export async function importSheet(bytes: Uint8Array, source: { fileName: string; dir?: string }, opts: ImportSheetOptions = {}): Promise<ImportedSheet> {
+export async function importSheet(bytes: Uint8Array, source: { fileName: string; dir?: string }, opts: ImportSheetOptions = {}): Promise<Sheet> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES
   const meta: SheetMeta = {
     fileName: source.fileName, bytes: bytes.byteLength, encoding: 'utf-8', encodingDetected: 'utf-8', delimiter: ',', delimiterDetected: ',',
@@ -94,9 +88,8 @@ export async function importSheet(bytes: Uint8Array, source: { fileName: string;
   if (source.dir !== undefined) meta.dir = source.dir
   const ctx: ImportContext = { maxEdge: opts.avatarMaxEdge ?? DEFAULT_AVATAR_EDGE, colorsEnabled: opts.colorsEnabled ?? true, avatars: new Map() }
   if (opts.readFile) ctx.readFile = opts.readFile
-  const sheet: ImportedSheet = { meta, rows: [], fileProblems: [], summary: emptySummary() }
-  setContext(sheet, ctx)
-  const fatal = (p: Problem): ImportedSheet => {
+  const sheet = new Sheet(meta, ctx)
+  const fatal = (p: Problem): Sheet => {
     sheet.fileProblems.push(p)
     return sheet
   }
@@ -116,14 +109,11 @@ export async function importSheet(bytes: Uint8Array, source: { fileName: string;
     meta.delimiter = opts.delimiter ?? meta.delimiterDetected
 
     let headers: string[] | null = null
-    let index: FieldIndex = {}
     let mapped: ChatField[] = []
-    let plan: FieldPlan = compilePlan({})
-    let ordinal = 0
+    let avatarColumn = -1
     let skippedBlank = 0
     let unterminatedLine = 0
-    let cellsTemplate: Record<string, string> = {}
-    const pending: { row: SheetRow; cell: string }[] = []
+    const pending: { index: number; cell: string }[] = []
 
     // The memory is read before parsing, so the header row can be set up synchronously when it arrives.
     let remembered: MappingLookup | undefined
@@ -145,15 +135,11 @@ export async function importSheet(bytes: Uint8Array, source: { fileName: string;
       }
       const m = resolveMapping(u.headers, manual)
       meta.mapping = m.mapping
-      index = m.index
       sheet.fileProblems.push(...m.problems)
-      mapped = CHAT_FIELDS.filter((f) => index[f] !== undefined)
-      plan = compilePlan(index)
-      // Built by JSON.parse, which lays every key out inside the object: its clones then need no separate
-      // property array either. Same keys, same order as assigning them one by one.
-      const template: Record<string, string> = {}
-      for (const name of u.headers) template[name] = ''
-      cellsTemplate = JSON.parse(JSON.stringify(template)) as Record<string, string>
+      mapped = CHAT_FIELDS.filter((f) => m.index[f] !== undefined)
+      const plan = compilePlan(m.index)
+      avatarColumn = plan.avatar
+      sheet.setColumns(u.headers, plan)
       return u.headers
     }
 
@@ -169,18 +155,10 @@ export async function importSheet(bytes: Uint8Array, source: { fileName: string;
       }
       const h = headers
       let structural: Problem[] | null = null
-      // A clone of the header template: one allocation with every header key in place, in header order.
-      const cells: Record<string, string> = { ...cellsTemplate }
-      for (let i = 0; i < h.length; i++) cells[h[i]!] = fields[i] ?? ''
       if (fields.length !== h.length) {
         if (fields.length > h.length) {
           let extra = false
-          for (let i = h.length; i < fields.length; i++) {
-            if (fields[i]!.trim() !== '') {
-              extra = true
-              cells[`Column ${i + 1}`] = fields[i]!
-            }
-          }
+          for (let i = h.length; i < fields.length; i++) if (fields[i]!.trim() !== '') extra = true
           if (extra) (structural ??= []).push(makeProblem('ROW', 'ROW_TOO_MANY_FIELDS', { count: fields.length, headers: h.length }))
         } else {
           ;(structural ??= []).push(makeProblem('ROW', 'ROW_TOO_FEW_FIELDS', { count: fields.length, headers: h.length }))
@@ -188,30 +166,31 @@ export async function importSheet(bytes: Uint8Array, source: { fileName: string;
       }
       if (quoteError === 'unterminated') (structural ??= []).push(makeProblem('ROW', 'ROW_UNTERMINATED_QUOTE', { end: endLine }))
       else if (quoteError === 'malformed') (structural ??= []).push(makeProblem('ROW', 'ROW_MALFORMED_QUOTES'))
-      ordinal++
-      const row = buildRow(rowKey(ordinal), line, cells, fields, plan, structural, ctx)
-      sheet.rows.push(row)
-      if (plan.avatar >= 0) {
-        const avatar = avatarCellOf(fields, plan)
-        if (avatar) pending.push({ row, cell: avatar })
+      const index = sheet.add(fields, line, structural)
+      if (avatarColumn >= 0) {
+        const raw = fields[avatarColumn] ?? ''
+        const cell = raw === '' ? '' : raw.trim()
+        if (cell) pending.push({ index, cell })
       }
     }
 
     await parseRecords(text, meta.delimiter, {
       record,
       chunkDone: async () => {
-        if (pending.length) await resolveAvatars(pending.splice(0), ctx, meta.dir)
-        opts.onProgress?.(sheet.rows.length)
+        for (const { index, cell } of pending.splice(0)) {
+          sheet.setAvatar(index, await resolveAvatar(cell, ctx, meta.dir))
+          await yieldToLoop()
+        }
+        opts.onProgress?.(sheet.length)
       },
     }, { signal: opts.signal, chunkChars: opts.chunkChars })
 
     if (headers === null) return fatal(makeProblem('FILE', 'FILE_NO_HEADER'))
     if (skippedBlank) meta.skippedBlank = skippedBlank
     if (unterminatedLine) sheet.fileProblems.push(makeProblem('FILE', 'QUOTE_UNTERMINATED', { line: unterminatedLine }))
-    if (!sheet.rows.length) sheet.fileProblems.push(makeProblem('FILE', 'FILE_NO_ROWS'))
+    if (!sheet.length) sheet.fileProblems.push(makeProblem('FILE', 'FILE_NO_ROWS'))
     if (!mapped.length) sheet.fileProblems.push(makeProblem('FILE', 'MAPPING_NONE'))
-    applyCrossRow(sheet.rows)
-    sheet.summary = summarize(sheet.rows)
+    sheet.applyCross()
     if (opts.mapping && opts.mappingMemory) {
       const full: ColumnMapping = {}
       for (const f of CHAT_FIELDS) full[f] = meta.mapping[f] ?? ''
@@ -224,22 +203,19 @@ export async function importSheet(bytes: Uint8Array, source: { fileName: string;
     return sheet
   } catch (e) {
     if (opts.signal?.aborted) throw new AppFailure('CANCELLED', 'The import was cancelled.')
-    sheet.rows = []
-    sheet.summary = emptySummary()
+    sheet.clear()
     return fatal(makeProblem('FILE', 'FILE_UNREADABLE', { reason: e instanceof Error ? e.message.slice(0, 200) : 'unknown error' }))
   }
 }
 
-async function resolveAvatars(items: { row: SheetRow; cell: string }[], ctx: ImportContext, dir: string | undefined): Promise<void> {
-  for (const { row, cell } of items) {
-    let p = ctx.avatars.get(cell)
-    if (!p) {
-      p = resolveAvatarCell(cell, { dir, readFile: ctx.readFile, maxEdge: ctx.maxEdge })
-      ctx.avatars.set(cell, p)
-    }
-    applyAvatar(row, await p)
-    await yieldToLoop()
+/** The prepared avatar of an AVATAR cell; rows that name the same image share one preparation. */
+function resolveAvatar(cell: string, ctx: ImportContext, dir: string | undefined): Promise<AvatarResult> {
+  let p = ctx.avatars.get(cell)
+  if (!p) {
+    p = resolveAvatarCell(cell, { dir, readFile: ctx.readFile, maxEdge: ctx.maxEdge })
+    ctx.avatars.set(cell, p)
   }
+  return p
 }
 
 /** Field → its position in CHAT_FIELDS (cells rebuilt from a mapping are laid out that way). */
@@ -250,12 +226,12 @@ const FIELD_BY_NAME = new Map<string, ChatField>(CHAT_FIELDS.map((f) => [f.toLow
 /**
  * Inline edit of one cell, by header text or by API field name (an unmapped field gets a new column named after
  * it). Re-validates the row (and its avatar), re-runs the cross-row checks and the summary, re-applies what a
- * live dry run already learnt. Returns the new row, which replaces the old one in `sheet.rows`.
+ * live dry run already learnt. Returns the new row (it replaces the old one in the sheet).
  */
-export async function revalidateRow(sheet: ImportedSheet, rowKey: string, column: string, value: string): Promise<SheetRow> {
-  const at = sheet.rows.findIndex((r) => r.key === rowKey)
+export async function revalidateRow(sheet: Sheet, rowKey: string, column: string, value: string): Promise<SheetRow> {
+  const at = sheet.indexOfKey(rowKey)
   if (at === -1) throw new AppFailure('NOT_FOUND', 'That row is not in the sheet any more; import the file again.')
-  const old = sheet.rows[at]!
+  const old = sheet.ownRow(at)
   const meta = sheet.meta
   let header = meta.headers.includes(column) ? column : undefined
   if (header === undefined) {
@@ -268,7 +244,7 @@ export async function revalidateRow(sheet: ImportedSheet, rowKey: string, column
       meta.mapping = { ...meta.mapping, [field]: header }
     }
   }
-  const ctx = contextOf(sheet)
+  const ctx = sheet.ctx
   const cells = { ...old.cells, [header]: value }
   const mapped = CHAT_FIELDS.filter((f) => meta.mapping[f])
   const fields = CHAT_FIELDS.map((f) => {
@@ -281,14 +257,12 @@ export async function revalidateRow(sheet: ImportedSheet, rowKey: string, column
   const plan = compilePlan(Object.fromEntries(mapped.map((f) => [f, FIELD_ORDER[f]])))
   const row = buildRow(old.key, old.line, cells, fields, plan, structural, ctx)
   const avatar = avatarCellOf(fields, plan)
-  if (avatar) await resolveAvatars([{ row, cell: avatar }], ctx, meta.dir)
+  if (avatar) applyAvatar(row, await resolveAvatar(avatar, ctx, meta.dir))
   const cache = liveCacheOf(sheet)
   if (cache) applyLive(row, cache)
-  sheet.rows[at] = row
-  applyCrossRow(sheet.rows)
-  row.status = statusOf(row.problems)
-  sheet.summary = summarize(sheet.rows)
-  return row
+  sheet.setRow(at, row)
+  sheet.applyCross()
+  return sheet.rowAt(at)
 }
 
 /** Validates the one-off Compose form with the same rules as a sheet row (line 0, key "compose"). */

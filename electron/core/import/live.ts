@@ -2,13 +2,13 @@
  * The live dry run: before anything is created, ask the portal (through any RestCaller) who the e-mails and ids
  * of the sheet are — active users only — and whether chats with the rows' entity pairs already exist. Read-only.
  */
-import type { ImportedSheet, Problem, SheetRow } from '../../shared/sheet'
+import type { Problem, SheetRow } from '../../shared/sheet'
 import { AppFailure } from '../../shared/result'
 import { LIVE_CODES, makeProblem } from '../../shared/problems'
 import type { RestCaller } from '../portal/types'
 import { redact } from '../redact'
-import { contextOf } from './context'
-import { statusOf, summarize, titlePreview } from './rows'
+import { statusOf, titlePreview } from './rows'
+import type { Sheet } from './sheet'
 
 type UserState = { state: 'active'; id: number; name: string } | { state: 'dismissed'; id: number; name: string } | { state: 'unknown' }
 
@@ -21,8 +21,8 @@ export interface LiveCache {
   colorsEnabled: boolean
 }
 
-const caches = new WeakMap<ImportedSheet, LiveCache>()
-export const liveCacheOf = (sheet: ImportedSheet): LiveCache | undefined => caches.get(sheet)
+const caches = new WeakMap<Sheet, LiveCache>()
+export const liveCacheOf = (sheet: Sheet): LiveCache | undefined => caches.get(sheet)
 
 const BATCH = 50
 
@@ -177,13 +177,13 @@ export function applyLive(row: SheetRow, cache: LiveCache): void {
  * entity pair with im.chat.get, and fills `row.live` and the live problems. A portal failure becomes a
  * file-level LIVE_FAILED warning (rows the portal did answer for keep their verdicts); cancelling rethrows.
  */
-export async function liveCheck(sheet: ImportedSheet, caller: RestCaller, opts: { signal?: AbortSignal; colorsEnabled?: boolean } = {}): Promise<ImportedSheet> {
+export async function liveCheck(sheet: Sheet, caller: RestCaller, opts: { signal?: AbortSignal; colorsEnabled?: boolean } = {}): Promise<Sheet> {
   const signal = opts.signal
-  const cache: LiveCache = { emails: new Map(), ids: new Map(), pairs: new Map(), colorsEnabled: opts.colorsEnabled ?? contextOf(sheet).colorsEnabled }
+  const cache: LiveCache = { emails: new Map(), ids: new Map(), pairs: new Map(), colorsEnabled: opts.colorsEnabled ?? sheet.ctx.colorsEnabled }
   const emails = new Set<string>()
   const ids = new Set<number>()
   const pairs = new Map<string, { type: string; id: string }>()
-  for (const row of sheet.rows) {
+  for (const row of sheet.eachRow()) {
     for (const e of row.emails) emails.add(e)
     const added = new Set(row.live?.addedUsers ?? [])
     for (const id of row.params.USERS ?? []) if (!added.has(id)) ids.add(id)
@@ -212,7 +212,11 @@ export async function liveCheck(sheet: ImportedSheet, caller: RestCaller, opts: 
   }
   if (errors.length) sheet.fileProblems.push(makeProblem('FILE', 'LIVE_FAILED', { reason: redact(errors[0]!).slice(0, 300) }))
   caches.set(sheet, cache)
-  for (const row of sheet.rows) applyLive(row, cache)
-  sheet.summary = summarize(sheet.rows)
+  for (let i = 0; i < sheet.length; i++) {
+    const row = sheet.ownRow(i)
+    applyLive(row, cache)
+    sheet.setRow(i, row)
+  }
+  sheet.applyCross()
   return sheet
 }

@@ -290,66 +290,64 @@ function byExactKey(group: number[], keyOf: (i: number) => string): number[][] {
   return [...m.values()].filter((g) => g.length > 1)
 }
 
+const isEmpty = (row: SheetRow): boolean => {
+  const problems = row.problems
+  for (let i = 0; i < problems.length; i++) if (problems[i]!.code === 'ROW_EMPTY') return true
+  return false
+}
+
+/** Hash of a row's title and members for the duplicate-row check; -1 when the row takes no part in it. */
+export function dupHashOf(row: SheetRow): number {
+  if (isEmpty(row)) return -1
+  const p = row.params
+  const title = p.TITLE ?? ''
+  return !title && !p.USERS && !row.emails.length ? -1 : (fnv(0x811c9dc5, title) ^ membersHash(row)) >>> 1
+}
+
+/** Hash of a row's entity pair for the duplicate-pair check; -1 when the row has no complete pair. */
+export function pairHashOf(row: SheetRow): number {
+  const p = row.params
+  const t = p.ENTITY_TYPE
+  const id = p.ENTITY_ID
+  return t && id && !isEmpty(row) ? fnv(fnv(0x811c9dc5, t) ^ 0x1f, id) >>> 1 : -1
+}
+
 /**
- * Cross-row checks over the whole sheet: the same title and members twice (warning on each), the same entity
- * pair twice (error on each). Replaces earlier cross-row problems, so it can run again after an edit.
+ * Cross-row checks over a whole sheet from the rows' hashes (`dupHashOf`, `pairHashOf`): the same title and
+ * members twice (warning on each), the same entity pair twice (error on each). Only rows whose hashes collide
+ * are built (`rowOf`, without cross-row problems) to compare their exact keys. Returns the problems by row index.
  */
-export function applyCrossRow(rows: SheetRow[]): void {
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!
-    const problems = row.problems
-    if (!problems.length) continue
-    let had = false
-    for (let i = 0; i < problems.length; i++) if (CROSS.has(problems[i]!.code)) had = true
-    if (had) {
-      row.problems = row.problems.filter((p) => !CROSS.has(p.code))
-      row.status = statusOf(row.problems)
-    }
+export function crossProblems(dup: Int32Array, pair: Int32Array, rowOf: (i: number) => SheetRow): Map<number, Problem[]> {
+  const out = new Map<number, Problem[]>()
+  const add = (i: number, p: Problem): void => {
+    const list = out.get(i)
+    if (list) list.push(p)
+    else out.set(i, [p])
   }
-  const isEmpty = (row: SheetRow): boolean => {
-    const problems = row.problems
-    for (let i = 0; i < problems.length; i++) if (problems[i]!.code === 'ROW_EMPTY') return true
-    return false
-  }
-  // Both hashes in one pass over the rows (-1: the row takes no part in that check).
-  const n = rows.length
-  const dup = new Int32Array(n)
-  const pair = new Int32Array(n)
-  for (let i = 0; i < n; i++) {
-    const row = rows[i]!
-    if (isEmpty(row)) {
-      dup[i] = -1
-      pair[i] = -1
-      continue
-    }
-    const p = row.params
-    const title = p.TITLE ?? ''
-    dup[i] = !title && !p.USERS && !row.emails.length ? -1 : (fnv(0x811c9dc5, title) ^ membersHash(row)) >>> 1
-    const t = p.ENTITY_TYPE
-    const id = p.ENTITY_ID
-    pair[i] = t && id ? fnv(fnv(0x811c9dc5, t) ^ 0x1f, id) >>> 1 : -1
+  const built = new Map<number, SheetRow>()
+  const row = (i: number): SheetRow => {
+    let r = built.get(i)
+    if (!r) built.set(i, (r = rowOf(i)))
+    return r
   }
   for (const candidates of sameHash(dup)) {
-    for (const list of byExactKey(candidates, (i) => `${rows[i]!.params.TITLE ?? ''}\u0000${memberKey(rows[i]!)}`)) {
+    for (const list of byExactKey(candidates, (i) => `${row(i).params.TITLE ?? ''}\u0000${memberKey(row(i))}`)) {
       list.sort((x, y) => x - y)
-      for (const i of list) {
-        const row = rows[i]!
-        const others = list.filter((j) => j !== i).map((j) => rows[j]!.line)
-        withProblem(row, makeProblem('ROW', 'ROW_DUPLICATE', { other: listLines(others) }))
-      }
+      for (const i of list) add(i, makeProblem('ROW', 'ROW_DUPLICATE', { other: listLines(list.filter((j) => j !== i).map((j) => row(j).line)) }))
     }
   }
   for (const candidates of sameHash(pair)) {
-    for (const list of byExactKey(candidates, (i) => `${rows[i]!.params.ENTITY_TYPE}\u0000${rows[i]!.params.ENTITY_ID}`)) {
+    for (const list of byExactKey(candidates, (i) => `${row(i).params.ENTITY_TYPE}\u0000${row(i).params.ENTITY_ID}`)) {
       list.sort((x, y) => x - y)
-      const lines = listLines(list.map((j) => rows[j]!.line))
-      for (const i of list) {
-        const row = rows[i]!
-        withProblem(row, makeProblem('ENTITY_ID', 'ENTITY_PAIR_DUPLICATE', { lines }))
-      }
+      const lines = listLines(list.map((j) => row(j).line))
+      for (const i of list) add(i, makeProblem('ENTITY_ID', 'ENTITY_PAIR_DUPLICATE', { lines }))
     }
   }
+  return out
 }
+
+/** True for the problems the cross-row checks add (they are kept apart from a row's own problems). */
+export const isCrossProblem = (p: Problem): boolean => CROSS.has(p.code)
 
 const listLines = (lines: number[]): string => (lines.length > 10 ? `${lines.slice(0, 10).join(', ')} (+${lines.length - 10})` : lines.join(', '))
 

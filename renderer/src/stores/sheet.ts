@@ -6,6 +6,7 @@
 import { defineStore } from 'pinia'
 import { computed, markRaw, ref, shallowRef } from 'vue'
 import type { ImportOptionsInput, SheetPreview } from '../../../electron/shared/ipc'
+import { SHEET_PAGE_MAX } from '../../../electron/shared/sheet'
 import type { ColumnMapping, RowStatus, SheetRow, SheetSummary } from '../../../electron/shared/sheet'
 import type { ChatField } from '../../../electron/shared/chat'
 import { COLORS } from '../../../electron/shared/chat'
@@ -107,10 +108,20 @@ export const useSheetStore = defineStore('sheet', () => {
   /** Fields the backend mapped itself (on import), for the "matched" tick. */
   const autoMapped = computed<ColumnMapping>(() => sheet.value?.meta.mapping ?? {})
 
-  function adopt(preview: SheetPreview, nextStep?: ImportStep): void {
-    sheet.value = markRaw(preview)
+  /**
+   * Shows an imported sheet: its overview, and its rows read from the backend in pages (the backend keeps the
+   * sheet compact and builds row objects only on request).
+   */
+  async function adopt(preview: SheetPreview, nextStep?: ImportStep): Promise<void> {
     const colorColumn = preview.meta.mapping.COLOR
-    const display = preview.rows.map((r) => toPreviewRow(r, colorColumn))
+    const display: PreviewRow[] = []
+    for (let offset = 0; offset < preview.summary.rows; ) {
+      const page = await api.sheets.rows({ sheetId: preview.sheetId, offset, limit: SHEET_PAGE_MAX })
+      if (!page.rows.length) break
+      for (const r of page.rows) display.push(toPreviewRow(r, colorColumn))
+      offset += page.rows.length
+    }
+    sheet.value = markRaw(preview)
     rows.value = markRaw(display)
     index = new Map(display.map((r, i) => [r.key, i]))
     summary.value = { ...preview.summary }
@@ -130,30 +141,36 @@ export const useSheetStore = defineStore('sheet', () => {
   async function importFile(file: File): Promise<void> {
     const buf = await file.arrayBuffer()
     const path = api.files.pathForFile(file)
-    const preview = await run('import', () => api.sheets.import({ name: file.name, bytes: new Uint8Array(buf), ...(path ? { path } : {}) }))
-    await closeCurrent()
-    liveCheckedWith.value = null
-    filter.value = 'all'
-    adopt(preview, 'mapping')
+    await run('import', async () => {
+      const preview = await api.sheets.import({ name: file.name, bytes: new Uint8Array(buf), ...(path ? { path } : {}) })
+      await closeCurrent()
+      liveCheckedWith.value = null
+      filter.value = 'all'
+      await adopt(preview, 'mapping')
+    })
   }
 
   /** Opens the native file dialog; false when the user cancelled it. */
   async function openDialog(): Promise<boolean> {
-    const preview = await run('import', () => api.sheets.openDialog())
-    if (!preview) return false
-    await closeCurrent()
-    liveCheckedWith.value = null
-    filter.value = 'all'
-    adopt(preview, 'mapping')
-    return true
+    return run('import', async () => {
+      const preview = await api.sheets.openDialog()
+      if (!preview) return false
+      await closeCurrent()
+      liveCheckedWith.value = null
+      filter.value = 'all'
+      await adopt(preview, 'mapping')
+      return true
+    })
   }
 
   async function reimport(options: ImportOptionsInput): Promise<void> {
     const current = sheet.value
     if (!current) return
-    const preview = await run('reimport', () => api.sheets.reimport({ sheetId: current.sheetId, options }))
-    liveCheckedWith.value = null
-    adopt(preview)
+    await run('reimport', async () => {
+      const preview = await api.sheets.reimport({ sheetId: current.sheetId, options })
+      liveCheckedWith.value = null
+      await adopt(preview)
+    })
   }
 
   function setMapping(field: ChatField, column: string | null): void {
@@ -207,9 +224,10 @@ export const useSheetStore = defineStore('sheet', () => {
   async function liveCheck(profile: string): Promise<void> {
     const current = sheet.value
     if (!current) return
-    const preview = await run('live', () => api.sheets.liveCheck({ sheetId: current.sheetId, profile }))
-    adopt(preview)
-    liveCheckedWith.value = profile
+    await run('live', async () => {
+      await adopt(await api.sheets.liveCheck({ sheetId: current.sheetId, profile }))
+      liveCheckedWith.value = profile
+    })
   }
 
   async function closeCurrent(): Promise<void> {

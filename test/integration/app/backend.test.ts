@@ -10,6 +10,7 @@ import type { JobEvent, TerminalJobEvent } from '../../../electron/shared/jobs'
 import { isTerminal } from '../../../electron/shared/jobs'
 import { SANDBOX_PROFILE } from '../../../electron/shared/profile'
 import type { Result } from '../../../electron/shared/result'
+import type { SheetRow } from '../../../electron/shared/sheet'
 
 // The backend behind window.api, end to end in plain Node: real core, real sandbox over HTTPS, in-memory secrets.
 const SAMPLE = resolve('resources/sample-chats.csv')
@@ -41,6 +42,16 @@ describe('Backend (sandbox profile)', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
+  /** Every row of an open sheet, read page by page as the app does (pages of 7 here, to cross page edges). */
+  const allRows = async (sheetId: string): Promise<SheetRow[]> => {
+    const out: SheetRow[] = []
+    for (;;) {
+      const page = value(await backend.sheets.rows({ sheetId, offset: out.length, limit: 7 }))
+      out.push(...page.rows)
+      if (!page.rows.length || out.length >= page.total) return out
+    }
+  }
+
   const terminalOf = (jobId: string): Promise<TerminalJobEvent> =>
     new Promise((done) => {
       const found = events.find((e) => e.jobId === jobId && isTerminal(e))
@@ -67,9 +78,15 @@ describe('Backend (sandbox profile)', () => {
   it('imports the sample sheet through the open dialog, sends it, and the sandbox holds exactly the sendable rows', async () => {
     picked.path = SAMPLE
     const sheet = value(await backend.sheets.openDialog())!
-    expect(sheet.rows.length).toBeGreaterThan(10)
+    // The overview comes without rows; they are read in pages, built on request.
+    expect(sheet).not.toHaveProperty('rows')
+    const rows = await allRows(sheet.sheetId)
+    expect(rows.length).toBeGreaterThan(10)
+    expect(rows).toHaveLength(sheet.summary.rows)
+    expect(value(await backend.sheets.rows({ sheetId: sheet.sheetId, offset: 3, limit: 2 }))).toMatchObject({ offset: 3, total: rows.length, rows: rows.slice(3, 5) })
+    expect(value(await backend.sheets.rows({ sheetId: sheet.sheetId, offset: rows.length, limit: 10 })).rows).toEqual([])
     expect(sheet.summary.error).toBeGreaterThan(0)
-    const sendable = sheet.rows.filter((r) => r.status !== 'error').length
+    const sendable = rows.filter((r) => r.status !== 'error').length
 
     const job = value(await backend.jobs.createFromSheet({ sheetId: sheet.sheetId, profile: SANDBOX_PROFILE, start: true }))
     const end = await terminalOf(job.id)
@@ -78,10 +95,10 @@ describe('Backend (sandbox profile)', () => {
     // and refuses the row rather than letting the portal drop the member silently.
     const snap = value(await backend.jobs.snapshot({ jobId: job.id }))
     const unknownUser = snap.log.filter((l) => l.errorCode === 'USER_NOT_FOUND')
-    expect(unknownUser.map((l) => l.line)).toEqual([sheet.rows.find((r) => r.cells.USERS?.includes('nobody@sandbox.test'))!.line])
+    expect(unknownUser.map((l) => l.line)).toEqual([rows.find((r) => r.cells.USERS?.includes('nobody@sandbox.test'))!.line])
     expect(end.progress.counts.created).toBe(sendable - unknownUser.length)
-    expect(end.progress.counts.failed).toBe(sheet.rows.length - sendable + unknownUser.length)
-    expect(snap.log.filter((l) => l.state === 'failed' && l.errorCode === 'VALIDATION')).toHaveLength(sheet.rows.length - sendable)
+    expect(end.progress.counts.failed).toBe(rows.length - sendable + unknownUser.length)
+    expect(snap.log.filter((l) => l.state === 'failed' && l.errorCode === 'VALIDATION')).toHaveLength(rows.length - sendable)
 
     const chats = value(await backend.sandbox.chats())
     expect(chats).toHaveLength(end.progress.counts.created)
@@ -119,6 +136,7 @@ describe('Backend (sandbox profile)', () => {
     await backend.sandbox.stop()
     picked.path = SAMPLE
     const sheet = value(await backend.sheets.openDialog())!
+    const rows = await allRows(sheet.sheetId)
     const draft = value(await backend.jobs.createFromSheet({ sheetId: sheet.sheetId, profile: SANDBOX_PROFILE, start: false }))
     expect(draft.status).toBe('draft')
     await backend.shutdown()
@@ -136,9 +154,9 @@ describe('Backend (sandbox profile)', () => {
     expect(end.type).toBe('finished')
     expect(value(await backend.sandbox.chats())).toHaveLength(chatsBefore + end.progress.counts.created)
     // Rows with their own ENTITY_TYPE/ENTITY_ID already have a chat from the first job: found, not duplicated.
-    const ownPairs = sheet.rows.filter((r) => r.status !== 'error' && r.cells.ENTITY_TYPE).length
+    const ownPairs = rows.filter((r) => r.status !== 'error' && r.cells.ENTITY_TYPE).length
     expect(ownPairs).toBeGreaterThan(0)
     expect(end.progress.counts.skipped).toBe(ownPairs)
-    expect(end.progress.counts.created + end.progress.counts.skipped).toBe(sheet.rows.filter((r) => r.status !== 'error').length - 1)
+    expect(end.progress.counts.created + end.progress.counts.skipped).toBe(rows.filter((r) => r.status !== 'error').length - 1)
   })
 })

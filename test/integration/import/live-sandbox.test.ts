@@ -31,7 +31,7 @@ describe('live dry run on the sandbox', () => {
       'Atlas,"5, USER6@sandbox.test",user7@sandbox.test,BULKTEST,atlas\n' +
       'Ghosts,"nobody@sandbox.test, 100, 999, user150@sandbox.test",,,\n')
     await liveCheck(s, caller)
-    const [phoenix, atlas, ghosts] = s.rows
+    const [phoenix, atlas, ghosts] = s.allRows()
     expect(phoenix!.live?.existingChatId).toBe(created.result)
     expect(phoenix!.problems.map((p) => p.code)).toEqual(['CHAT_EXISTS'])
     expect(phoenix!.params.USERS).toEqual([4, 3])

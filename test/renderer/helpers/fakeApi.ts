@@ -13,7 +13,7 @@ import { fail, ok } from '../../../electron/shared/result'
 import type { AppError, Result } from '../../../electron/shared/result'
 import { DEFAULT_SETTINGS } from '../../../electron/shared/settings'
 import type { Settings } from '../../../electron/shared/settings'
-import type { Problem, SheetRow } from '../../../electron/shared/sheet'
+import type { Problem, SheetRow, SheetRowsPage } from '../../../electron/shared/sheet'
 
 export interface Call {
   path: string
@@ -57,6 +57,12 @@ export function validateCells(key: string, line: number, cells: Record<string, s
   }
 }
 
+/** What the real backend hands out: the sheet without its rows (they come from `sheets.rows`). */
+function overview(s: SheetPreview & { rows: SheetRow[] }): SheetPreview {
+  const { rows: _rows, ...rest } = s
+  return rest
+}
+
 function parseCsv(text: string): { headers: string[]; records: string[][] } {
   const lines = text.split(/\r?\n/).filter((l) => l.length > 0)
   const [head, ...rest] = lines
@@ -87,7 +93,8 @@ export class FakeApi {
   info: AppInfo
   /** What the next "Change…" of the data folder picks (null: the dialog is cancelled). */
   pickedDataDir: string | null = null
-  sheets = new Map<string, SheetPreview>()
+  /** Open sheets with their rows (the API hands out the overview, and the rows in pages). */
+  sheets = new Map<string, SheetPreview & { rows: SheetRow[] }>()
   jobs = new Map<string, JobSnapshot>()
   listeners = new Set<(e: JobEvent) => void>()
   private seq = 0
@@ -130,7 +137,7 @@ export class FakeApi {
     return ok(out as T)
   }
 
-  importText(name: string, text: string): SheetPreview {
+  importText(name: string, text: string): SheetPreview & { rows: SheetRow[] } {
     const { headers, records } = parseCsv(text)
     const rows = records.map((rec, i) => {
       const cells: Record<string, string> = {}
@@ -140,7 +147,7 @@ export class FakeApi {
     const sheetId = `s${this.sheets.size + 1}`
     const summary = { rows: rows.length, ready: 0, warning: 0, error: 0 }
     for (const r of rows) summary[r.status]++
-    const preview: SheetPreview = {
+    const preview: SheetPreview & { rows: SheetRow[] } = {
       sheetId,
       meta: {
         fileName: name,
@@ -239,18 +246,24 @@ export class FakeApi {
         chats: () => this.r('sandbox.chats', undefined, () => this.sandboxChats.slice()),
       },
       sheets: {
-        import: (req) => this.r('sheets.import', { ...req, bytes: `<${req.bytes.length} bytes>` }, () => this.importText(req.name, new TextDecoder().decode(req.bytes))),
-        openDialog: () => this.r('sheets.openDialog', undefined, () => this.importText('dialog.csv', makeCsv(5, (i) => i === 2))),
+        import: (req) => this.r('sheets.import', { ...req, bytes: `<${req.bytes.length} bytes>` }, () => overview(this.importText(req.name, new TextDecoder().decode(req.bytes)))),
+        openDialog: () => this.r('sheets.openDialog', undefined, () => overview(this.importText('dialog.csv', makeCsv(5, (i) => i === 2)))),
+        rows: (req) =>
+          this.r('sheets.rows', req, () => {
+            const s = this.sheets.get(req.sheetId)
+            if (!s) return fail<SheetRowsPage>('NOT_FOUND', 'The sheet is no longer open.')
+            return { offset: req.offset, total: s.rows.length, rows: s.rows.slice(req.offset, req.offset + req.limit) }
+          }),
         reimport: (req) =>
           this.r('sheets.reimport', req, () => {
             const s = this.sheets.get(req.sheetId)
             if (!s) return fail<SheetPreview>('NOT_FOUND', 'The sheet is no longer open.')
-            const next: SheetPreview = {
+            const next = {
               ...s,
               meta: { ...s.meta, ...(req.options.encoding ? { encoding: req.options.encoding } : {}), ...(req.options.delimiter ? { delimiter: req.options.delimiter as ',' } : {}), ...(req.options.mapping ? { mapping: req.options.mapping } : {}) },
             }
             this.sheets.set(req.sheetId, next)
-            return ok(next)
+            return ok(overview(next))
           }),
         editCell: (req) =>
           this.r('sheets.editCell', req, () => {
@@ -270,7 +283,7 @@ export class FakeApi {
             for (const u of this.users) names[u.id] = u.name
             const next = { ...s, rows: s.rows.map((r) => ({ ...r, live: { resolved: {}, names } })) }
             this.sheets.set(req.sheetId, next)
-            return ok(next)
+            return ok(overview(next))
           }),
         template: () => this.r('sheets.template', undefined, () => ({ name: 'chats-template.csv', text: 'Title,Color,Users\n' })),
         close: (req) =>

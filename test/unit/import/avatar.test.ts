@@ -65,14 +65,14 @@ describe('avatars', () => {
     await writeFile(join(dir, 'fake.png'), 'hello')
     const s = await importText('TITLE,USERS,AVATAR\nA,1,real.txt\nB,1,fake.png\nC,1,missing.png\nD,1,https://x.example/a.png\n' +
       `E,1,"data:image/png;base64,${b64(pngBytes(5, 5))}"\nF,1,${b64(pngBytes(6, 6))}\n`, {}, dir)
-    expect(s.rows.map((r) => r.status)).toEqual(['ready', 'error', 'error', 'error', 'ready', 'ready'])
-    expect(s.rows.slice(1, 4).map((r) => codes(r)[0])).toEqual(['AVATAR_NOT_IMAGE', 'AVATAR_NOT_FOUND', 'AVATAR_URL'])
-    expect(s.rows[0]!.avatar).toMatchObject({ width: 10, height: 10, mime: 'image/png' })
-    expect(s.rows[0]!.params.AVATAR).toBe(b64(pngBytes(10, 10)))
-    expect(s.rows[4]!.avatar?.width).toBe(5)
-    expect(s.rows[5]!.avatar?.width).toBe(6)
+    expect(s.allRows().map((r) => r.status)).toEqual(['ready', 'error', 'error', 'error', 'ready', 'ready'])
+    expect(s.allRows().slice(1, 4).map((r) => codes(r)[0])).toEqual(['AVATAR_NOT_IMAGE', 'AVATAR_NOT_FOUND', 'AVATAR_URL'])
+    expect(s.allRows()[0]!.avatar).toMatchObject({ width: 10, height: 10, mime: 'image/png' })
+    expect(s.allRows()[0]!.params.AVATAR).toBe(b64(pngBytes(10, 10)))
+    expect(s.allRows()[4]!.avatar?.width).toBe(5)
+    expect(s.allRows()[5]!.avatar?.width).toBe(6)
     const noDir = await importText('TITLE,AVATAR\nA,x.png\n')
-    expect(codes(noDir.rows[0]!)).toContain('AVATAR_NO_FOLDER')
+    expect(codes(noDir.allRows()[0]!)).toContain('AVATAR_NO_FOLDER')
   })
 
   it('uses an injected reader and reads each distinct file once', async () => {
@@ -82,7 +82,7 @@ describe('avatars', () => {
       return pngBytes(4, 4)
     }
     const s = await importText('TITLE,USERS,AVATAR\nA,1,a.png\nB,2,a.png\nC,3,/abs/b.png\n', { readFile }, '/sheets')
-    expect(s.rows.every((r) => r.avatar?.width === 4)).toBe(true)
+    expect(s.allRows().every((r) => r.avatar?.width === 4)).toBe(true)
     expect(reads).toEqual(['/sheets/a.png', '/abs/b.png'])
     expect(await resolveAvatarCell('x.png', { dir: '/d', readFile: async () => { throw Object.assign(new Error('no'), { code: 'EACCES' }) } })).toMatchObject({ problem: { code: 'AVATAR_UNREADABLE' } })
   })

@@ -82,7 +82,7 @@ describe('import fast paths', () => {
 
   it('rows, params and cells are plain objects with their keys in the documented order', async () => {
     const sheet = await importText('TITLE,USERS,COLOR,OWNER,ENTITY_TYPE,ENTITY_ID,Note\nHello,"1, 2",RED,3,T,1,n\n,a@b.ru,,,,,\n')
-    const [a, b] = sheet.rows
+    const [a, b] = sheet.allRows()
     for (const o of [a!, a!.params, a!.cells, b!, b!.params, b!.cells]) expect(Object.getPrototypeOf(o)).toBe(Object.prototype)
     expect(Object.keys(a!)).toEqual(['key', 'line', 'cells', 'status', 'params', 'emails', 'titlePreview', 'titleGenerated', 'colorAuto', 'problems', 'owner', 'color'])
     expect(Object.keys(b!)).toEqual(['key', 'line', 'cells', 'status', 'params', 'emails', 'titlePreview', 'titleGenerated', 'colorAuto', 'problems'])
@@ -100,7 +100,7 @@ describe('import fast paths', () => {
 
   it('rows without problems share one frozen empty list; adding a problem gives the row its own list', async () => {
     const sheet = await importText('TITLE,USERS,ENTITY_TYPE,ENTITY_ID\nA,1,T,1\nB,2,,\nC,3,T,1\n')
-    const [a, b, c] = sheet.rows
+    const [a, b, c] = sheet.allRows()
     expect(b!.problems).toBe(NO_PROBLEMS)
     expect(Object.isFrozen(b!.problems)).toBe(true)
     expect(a!.problems.map((p) => p.code)).toEqual(['ENTITY_PAIR_DUPLICATE'])
@@ -131,6 +131,6 @@ describe('import fast paths', () => {
   it('tiny parse chunks (cells cut from slices of the text) give exactly the rows of one big chunk', async () => {
     const text = 'TITLE,USERS,DESCRIPTION\n' + Array.from({ length: 40 }, (_, i) => `T${i},"${i + 1}, x${i}@y.ru","multi\nline ""${i}"""\n`).join('') + 'last,"5'
     const big = await importText(text)
-    for (const chunkChars of [1, 7, 64]) expect((await importText(text, { chunkChars })).rows).toStrictEqual(big.rows)
+    for (const chunkChars of [1, 7, 64]) expect((await importText(text, { chunkChars })).allRows()).toStrictEqual(big.allRows())
   })
 })

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { importSheet } from '../../../electron/core/import'
-import type { ImportedSheet } from '../../../electron/shared/sheet'
+import type { Sheet } from '../../../electron/core/import'
 
 const dir = join(__dirname, '../../fixtures/sheets')
 const FILES = {
@@ -14,8 +14,8 @@ const FILES = {
   'chats.utf8-crlf.csv': { encoding: 'utf-8', delimiter: ',' },
 } as const
 
-const load = async (name: string): Promise<ImportedSheet> => importSheet(await readFile(join(dir, name)), { fileName: name, dir })
-const comparable = (s: ImportedSheet) => s.rows.map((r) => ({ line: r.line, status: r.status, params: r.params, emails: r.emails, owner: r.owner, problems: r.problems, titlePreview: r.titlePreview }))
+const load = async (name: string): Promise<Sheet> => importSheet(await readFile(join(dir, name)), { fileName: name, dir })
+const comparable = (s: Sheet) => s.allRows().map((r) => ({ line: r.line, status: r.status, params: r.params, emails: r.emails, owner: r.owner, problems: r.problems, titlePreview: r.titlePreview }))
 
 describe('LibreOffice exports', () => {
   it.each(Object.entries(FILES))('%s: encoding and delimiter detected', async (name, expected) => {
@@ -32,8 +32,8 @@ describe('LibreOffice exports', () => {
   it('the reference reads as intended', async () => {
     const s = await load('chats.utf8-comma.csv')
     expect(s.meta.headers.at(-1)).toBe('Заметки')
-    expect(s.rows.map((r) => r.line)).toEqual([2, 4, 5, 6, 7, 8, 9, 10])
-    const [moscow, support, cafe, auto, colour, type, twin, members] = s.rows
+    expect(s.allRows().map((r) => r.line)).toEqual([2, 4, 5, 6, 7, 8, 9, 10])
+    const [moscow, support, cafe, auto, colour, type, twin, members] = s.allRows()
     expect(moscow!.params).toMatchObject({ TITLE: 'Продажи, Москва', USERS: [2, 3], TYPE: 'CHAT', COLOR: 'RED', MESSAGE: 'Привет!\nПланёрка в 10:00.' })
     expect(moscow!.emails).toEqual(['user4@sandbox.test'])
     expect(moscow!.avatar).toMatchObject({ width: 48, height: 48 })

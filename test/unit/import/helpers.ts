@@ -4,7 +4,8 @@ import jpeg from 'jpeg-js'
 import pngjs from 'pngjs'
 import { importSheet } from '../../../electron/core/import'
 import type { ImportSheetOptions } from '../../../electron/core/import'
-import type { ImportedSheet, SheetRow } from '../../../electron/shared/sheet'
+import type { SheetRow } from '../../../electron/shared/sheet'
+import type { Sheet } from '../../../electron/core/import'
 
 const { PNG } = pngjs
 
@@ -12,7 +13,7 @@ export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
 export const cp = (s: string, enc: 'windows-1251' | 'windows-1252'): Uint8Array => new Uint8Array(iconv.encode(s, enc))
 export const utf16le = (s: string, bom = true): Uint8Array => new Uint8Array(Buffer.concat([bom ? Buffer.from([0xff, 0xfe]) : Buffer.alloc(0), Buffer.from(s, 'utf16le')]))
 
-export const importText = (text: string, opts: ImportSheetOptions = {}, dir?: string): Promise<ImportedSheet> =>
+export const importText = (text: string, opts: ImportSheetOptions = {}, dir?: string): Promise<Sheet> =>
   importSheet(utf8(text), { fileName: 'test.csv', ...(dir ? { dir } : {}) }, opts)
 
 export const codes = (row: SheetRow): string[] => row.problems.map((p) => p.code)

@@ -93,34 +93,34 @@ describe('file-level problems', () => {
     expect((await importText('TITLE,USERS\n')).fileProblems.map((p) => p.code)).toEqual(['FILE_NO_ROWS'])
     const none = await importText('foo,bar\n1,2\n')
     expect(none.fileProblems.map((p) => p.code)).toEqual(['MAPPING_NONE'])
-    expect(none.rows[0]!.status).toBe('error')
+    expect(none.allRows()[0]!.status).toBe('error')
     const dup = await importText('TITLE,Notes,,Notes\nA,x,y,z\n')
     expect(dup.meta.headers).toEqual(['TITLE', 'Notes', 'Column 3', 'Notes (2)'])
     expect(dup.fileProblems.map((p) => p.code)).toEqual(['HEADER_EMPTY', 'HEADER_DUPLICATE'])
-    expect(dup.rows[0]!.cells).toEqual({ TITLE: 'A', Notes: 'x', 'Column 3': 'y', 'Notes (2)': 'z' })
+    expect(dup.allRows()[0]!.cells).toEqual({ TITLE: 'A', Notes: 'x', 'Column 3': 'y', 'Notes (2)': 'z' })
   })
 
   it('unterminated quote: row error and a file-level note with the line', async () => {
     const s = await importText('TITLE,USERS\nok,1\n"broken,2\nnext,3\n')
-    expect(s.rows.map((r) => [r.line, r.status])).toEqual([[2, 'ready'], [3, 'error']])
-    expect(s.rows[1]!.problems.map((p) => p.code)).toContain('ROW_UNTERMINATED_QUOTE')
+    expect(s.allRows().map((r) => [r.line, r.status])).toEqual([[2, 'ready'], [3, 'error']])
+    expect(s.allRows()[1]!.problems.map((p) => p.code)).toContain('ROW_UNTERMINATED_QUOTE')
     expect(s.fileProblems.map((p) => p.code)).toEqual(['QUOTE_UNTERMINATED'])
     expect(s.fileProblems[0]!.message).toMatch(/line 3/)
   })
 
   it('ragged rows: extra non-empty cells are an error and kept, missing ones a warning', async () => {
     const s = await importText('TITLE,USERS\nA,1,extra\nB\nC,2,,\n')
-    expect(s.rows.map((r) => r.problems.map((p) => p.code)[0])).toEqual(['ROW_TOO_MANY_FIELDS', 'ROW_TOO_FEW_FIELDS', undefined])
-    expect(s.rows[0]!.cells['Column 3']).toBe('extra')
+    expect(s.allRows().map((r) => r.problems.map((p) => p.code)[0])).toEqual(['ROW_TOO_MANY_FIELDS', 'ROW_TOO_FEW_FIELDS', undefined])
+    expect(s.allRows()[0]!.cells['Column 3']).toBe('extra')
   })
 
   it('honours an encoding and delimiter override', async () => {
     const bytes = cp('TITLE;USERS\nПродажи;1\n', 'windows-1251')
     const auto = await importSheet(bytes, { fileName: 'x.csv' })
-    expect(auto.rows[0]!.params.TITLE).toBe('Продажи')
+    expect(auto.allRows()[0]!.params.TITLE).toBe('Продажи')
     const forced = await importSheet(bytes, { fileName: 'x.csv' }, { encoding: 'windows-1252', delimiter: ',' })
     expect(forced.meta).toMatchObject({ encoding: 'windows-1252', encodingDetected: 'windows-1251', delimiter: ',', delimiterDetected: ';' })
-    expect(forced.rows[0]!.params.TITLE).not.toBe('Продажи')
+    expect(forced.allRows()[0]!.params.TITLE).not.toBe('Продажи')
   })
 
   it('yields to the event loop and reports progress on a big sheet', async () => {
@@ -131,7 +131,7 @@ describe('file-level problems', () => {
     const timer = setInterval(() => ticks++, 0)
     const s = await importText(lines.join('\n'), { onProgress: (n) => progress.push(n), chunkChars: 16_384 })
     clearInterval(timer)
-    expect(s.rows).toHaveLength(20_000)
+    expect(s.allRows()).toHaveLength(20_000)
     expect(progress.length).toBeGreaterThan(1)
     expect(progress.at(-1)).toBe(20_000)
     expect(ticks).toBeGreaterThan(0)

@@ -63,7 +63,7 @@ describe('rows and params', () => {
   it('builds exactly the im.chat.add params, with API names and USERS as numbers', async () => {
     const s = await importText('TITLE,USERS,TYPE,COLOR,DESCRIPTION,MESSAGE,ENTITY_TYPE,ENTITY_ID,COPILOT_MAIN_ROLE,OWNER,Notes\r\n' +
       '" Deal chat ","103, 547",open,pink,"Line 1\r\nLine 2",Hi,CRM,DEAL|1663,copilot_assistant,9,keep me\r\n')
-    const r = s.rows[0]!
+    const r = s.allRows()[0]!
     expect(r.params).toEqual({ USERS: [103, 547, 9], TYPE: 'OPEN', TITLE: 'Deal chat', DESCRIPTION: 'Line 1\nLine 2', COLOR: 'PINK', MESSAGE: 'Hi', ENTITY_TYPE: 'CRM', ENTITY_ID: 'DEAL|1663', COPILOT_MAIN_ROLE: 'copilot_assistant' })
     expect(r.owner).toBe(9)
     expect(r.cells.Notes).toBe('keep me')
@@ -73,49 +73,49 @@ describe('rows and params', () => {
 
   it('leaves TITLE out when empty and previews the portal\'s auto-title', async () => {
     const s = await importText('TITLE,USERS,COLOR\n,1,RED\n,2,\n')
-    expect(s.rows[0]!.params).toEqual({ USERS: [1], TYPE: 'CHAT', COLOR: 'RED' })
-    expect(s.rows[0]).toMatchObject({ titlePreview: 'Red Chat #…', titleGenerated: true, colorAuto: false })
-    expect(s.rows[1]!.params).toEqual({ USERS: [2], TYPE: 'CHAT' })
-    expect(s.rows[1]).toMatchObject({ titleGenerated: true, colorAuto: true })
-    expect(s.rows[1]!.titlePreview).toMatch(/round-robin/)
+    expect(s.allRows()[0]!.params).toEqual({ USERS: [1], TYPE: 'CHAT', COLOR: 'RED' })
+    expect(s.allRows()[0]).toMatchObject({ titlePreview: 'Red Chat #…', titleGenerated: true, colorAuto: false })
+    expect(s.allRows()[1]!.params).toEqual({ USERS: [2], TYPE: 'CHAT' })
+    expect(s.allRows()[1]).toMatchObject({ titleGenerated: true, colorAuto: true })
+    expect(s.allRows()[1]!.titlePreview).toMatch(/round-robin/)
     const off = await importText('TITLE,USERS\n,"1, a@b.c"\n', { colorsEnabled: false })
-    expect(off.rows[0]!.titlePreview).toBe('Chat with #1, a@b.c')
+    expect(off.allRows()[0]!.titlePreview).toBe('Chat with #1, a@b.c')
   })
 
   it('keeps formula-looking text verbatim', async () => {
     const s = await importText('TITLE,MESSAGE,USERS\n=SUM(A1:A3),+1 -2 @all,1\n"@team",-5,2\n')
-    expect(s.rows.map((r) => [r.params.TITLE, r.params.MESSAGE])).toEqual([['=SUM(A1:A3)', '+1 -2 @all'], ['@team', '-5']])
-    expect(s.rows.every((r) => r.status === 'ready')).toBe(true)
+    expect(s.allRows().map((r) => [r.params.TITLE, r.params.MESSAGE])).toEqual([['=SUM(A1:A3)', '+1 -2 @all'], ['@team', '-5']])
+    expect(s.allRows().every((r) => r.status === 'ready')).toBe(true)
   })
 
   it('too long titles are errors counted in characters, not UTF-16 units', async () => {
     const s = await importText(`TITLE,USERS\n${'😀'.repeat(255)},1\n${'Я'.repeat(256)},1\n`)
-    expect(s.rows.map((r) => r.status)).toEqual(['ready', 'error'])
-    expect(codes(s.rows[1]!)).toEqual(['TITLE_TOO_LONG'])
+    expect(s.allRows().map((r) => r.status)).toEqual(['ready', 'error'])
+    expect(codes(s.allRows()[1]!)).toEqual(['TITLE_TOO_LONG'])
   })
 
   it('OWNER is added to the members; an invalid owner is an error', async () => {
     const s = await importText('TITLE,USERS,OWNER\nA,"1, 2",3\nB,1,boss@corp.example\nC,1,"3, 4"\n')
-    expect(s.rows[0]!.params.USERS).toEqual([1, 2, 3])
-    expect(s.rows[1]!.emails).toEqual(['boss@corp.example'])
-    expect(s.rows[1]!.owner).toBe('boss@corp.example')
-    expect(codes(s.rows[2]!)).toEqual(['OWNER_INVALID'])
+    expect(s.allRows()[0]!.params.USERS).toEqual([1, 2, 3])
+    expect(s.allRows()[1]!.emails).toEqual(['boss@corp.example'])
+    expect(s.allRows()[1]!.owner).toBe('boss@corp.example')
+    expect(codes(s.allRows()[2]!)).toEqual(['OWNER_INVALID'])
   })
 
   it('flags duplicate rows (warning) and duplicate entity pairs (error) on every occurrence', async () => {
     const s = await importText('TITLE,USERS,ENTITY_TYPE,ENTITY_ID\nA,"1, 2",,\nA,"2,1",,\nB,3,BULK,x\nC,4,BULK,x\nD,5,BULK,y\n')
-    expect(s.rows.map((r) => r.status)).toEqual(['warning', 'warning', 'error', 'error', 'ready'])
-    expect(s.rows[0]!.problems[0]!.message).toContain('line 3')
-    expect(s.rows[2]!.problems[0]).toMatchObject({ field: 'ENTITY_ID', code: 'ENTITY_PAIR_DUPLICATE' })
-    expect(s.rows[2]!.problems[0]!.message).toContain('lines 4, 5')
+    expect(s.allRows().map((r) => r.status)).toEqual(['warning', 'warning', 'error', 'error', 'ready'])
+    expect(s.allRows()[0]!.problems[0]!.message).toContain('line 3')
+    expect(s.allRows()[2]!.problems[0]).toMatchObject({ field: 'ENTITY_ID', code: 'ENTITY_PAIR_DUPLICATE' })
+    expect(s.allRows()[2]!.problems[0]!.message).toContain('lines 4, 5')
     expect(s.summary).toEqual({ rows: 5, ready: 1, warning: 2, error: 2 })
   })
 
   it('empty mapped cells → ROW_EMPTY; no members → warning; blank records skipped', async () => {
     const s = await importText('TITLE,USERS,Notes\n,,only a note\nSolo,,\n,,\n')
-    expect(codes(s.rows[0]!)).toEqual(['ROW_EMPTY'])
-    expect(codes(s.rows[1]!)).toEqual(['USERS_NONE'])
-    expect(s.rows).toHaveLength(2)
+    expect(codes(s.allRows()[0]!)).toEqual(['ROW_EMPTY'])
+    expect(codes(s.allRows()[1]!)).toEqual(['USERS_NONE'])
+    expect(s.allRows()).toHaveLength(2)
     expect(s.meta.skippedBlank).toBe(1)
   })
 
@@ -123,8 +123,8 @@ describe('rows and params', () => {
     const text = 'TITLE,USERS\nA,1\nA,1\nB,2\n'
     const a = await importText(text)
     const b = await importText(text)
-    expect(a.rows.map((r) => r.key)).toEqual(b.rows.map((r) => r.key))
-    expect(new Set(a.rows.map((r) => r.key)).size).toBe(3)
+    expect(a.allRows().map((r) => r.key)).toEqual(b.allRows().map((r) => r.key))
+    expect(new Set(a.allRows().map((r) => r.key)).size).toBe(3)
     expect(a.meta.contentHash).toMatch(/^[0-9a-f]{64}$/)
   })
 })
@@ -144,7 +144,7 @@ describe('column mapping', () => {
     const text = 'Name,Who,Extra\nSales,1,Welcome\n'
     const first = await importText(text, { mapping: { MESSAGE: 'Extra', USERS: 'Who', TITLE: '' }, mappingMemory: memory })
     expect(first.meta.mapping).toEqual({ MESSAGE: 'Extra', USERS: 'Who' })
-    expect(first.rows[0]!.params).toEqual({ USERS: [1], TYPE: 'CHAT', MESSAGE: 'Welcome' })
+    expect(first.allRows()[0]!.params).toEqual({ USERS: [1], TYPE: 'CHAT', MESSAGE: 'Welcome' })
     const again = await importText(text, { mappingMemory: new MappingMemory(join(dir, 'mappings.json')) })
     expect(again.meta.mappingRemembered).toBe(true)
     expect(again.meta.mapping).toEqual({ MESSAGE: 'Extra', USERS: 'Who' })
@@ -160,7 +160,7 @@ describe('column mapping', () => {
     const dir = await mkdtemp(join(tmpdir(), 'b24-map-'))
     await writeFile(join(dir, 'm.json'), '{not json')
     const s = await importText('TITLE\nA\n', { mappingMemory: new MappingMemory(join(dir, 'm.json')) })
-    expect(s.rows[0]!.params.TITLE).toBe('A')
+    expect(s.allRows()[0]!.params.TITLE).toBe('A')
   })
 })
 
@@ -168,14 +168,14 @@ describe('inline edits and Compose', () => {
   it('revalidateRow fixes a cell by header or API name and refreshes cross-row flags and the summary', async () => {
     const s = await importText('Название,USERS,ENTITY_TYPE,ENTITY_ID,COLOR\nA,1,BULK,x,Fuchsia\nB,2,BULK,x,RED\n')
     expect(s.summary.error).toBe(2)
-    const key0 = s.rows[0]!.key
+    const key0 = s.allRows()[0]!.key
     const fixed = await revalidateRow(s, key0, 'COLOR', 'blue')
     expect(fixed.params.COLOR).toBe('DARK_BLUE')
     expect(codes(fixed)).toEqual(['ENTITY_PAIR_DUPLICATE'])
-    const row1 = await revalidateRow(s, s.rows[1]!.key, 'ENTITY_ID', 'y')
+    const row1 = await revalidateRow(s, s.allRows()[1]!.key, 'ENTITY_ID', 'y')
     expect(row1.status).toBe('ready')
-    expect(s.rows[0]!.status).toBe('ready')
-    expect(s.rows[0]!.key).toBe(key0)
+    expect(s.allRows()[0]!.status).toBe('ready')
+    expect(s.allRows()[0]!.key).toBe(key0)
     expect(s.summary).toEqual({ rows: 2, ready: 2, warning: 0, error: 0 })
     const titled = await revalidateRow(s, key0, 'Название', 'Renamed')
     expect(titled.params.TITLE).toBe('Renamed')
@@ -205,23 +205,23 @@ describe('resources', () => {
     const s = await importSheet(utf8(templateCsv()), { fileName: 'template.csv' })
     expect(s.meta.encoding).toBe('utf-8')
     expect(Object.keys(s.meta.mapping)).toHaveLength(11)
-    expect(s.rows).toHaveLength(1)
-    expect(s.rows[0]!.status).toBe('ready')
+    expect(s.allRows()).toHaveLength(1)
+    expect(s.allRows()[0]!.status).toBe('ready')
   })
 
   it('the sample sheet: realistic rows ready, the deliberate mistakes caught', async () => {
     const dir = join(__dirname, '../../../resources')
     const s = await importSheet(await readFile(join(dir, 'sample-chats.csv')), { fileName: 'sample-chats.csv', dir })
-    expect(s.rows).toHaveLength(20)
-    const byCode = (c: string) => s.rows.filter((r) => codes(r).includes(c)).map((r) => r.line)
+    expect(s.allRows()).toHaveLength(20)
+    const byCode = (c: string) => s.allRows().filter((r) => codes(r).includes(c)).map((r) => r.line)
     expect(byCode('COLOR_INVALID')).toEqual([16])
     expect(byCode('TYPE_INVALID')).toEqual([17])
     expect(byCode('AVATAR_NOT_IMAGE')).toEqual([19])
     expect(byCode('TITLE_TOO_LONG')).toEqual([20])
     expect(byCode('ENTITY_PAIR_DUPLICATE')).toEqual([13, 21])
-    const design = s.rows.find((r) => r.params.TITLE === 'Design review')!
+    const design = s.allRows().find((r) => r.params.TITLE === 'Design review')!
     expect(design.avatar).toMatchObject({ width: 1024, height: 1024, downscaled: true, mime: 'image/png' })
-    expect(s.rows.filter((r) => r.avatar).length).toBe(6)
+    expect(s.allRows().filter((r) => r.avatar).length).toBe(6)
     expect(s.summary).toMatchObject({ ready: 14, error: 6 })
   })
 })

@@ -1,0 +1,217 @@
+/**
+ * An imported sheet in compact form. Per row the import keeps the parser's cell array, the line, the status and
+ * the two cross-row hashes (typed arrays); the problems of the reading (ragged rows, quotes), resolved avatars,
+ * cross-row problems and rows replaced as a whole (an inline edit, a live dry run) sit in sparse maps. Row
+ * objects (`SheetRow`) are built on demand — a page for the preview, one at a time for the CLI, every row once
+ * for a job — by the same validator the import ran, so a built row is exactly what the import checked.
+ *
+ * Why not keep 100,000 `SheetRow`s: each is about six long-lived objects (row, params, members, e-mails, cells,
+ * key). Built during the import, the garbage collector copies every one of them out of the young generation, and
+ * the import cost 2.3–2.6× bare papaparse; the app then cloned them all across IPC at once. Kept compact, the
+ * import is parse + validate, and only the rows someone looks at become objects.
+ */
+import type { ImportedSheet, Problem, RowStatus, SheetMeta, SheetOverview, SheetRow, SheetRowsPage, SheetSummary } from '../../shared/sheet'
+import type { AvatarResult } from './avatar'
+import type { ImportContext } from './context'
+import type { FieldPlan } from './rows'
+import { applyAvatar, buildRow, compilePlan, crossProblems, dupHashOf, isCrossProblem, pairHashOf, statusOf } from './rows'
+
+const STATUSES: readonly RowStatus[] = ['ready', 'warning', 'error']
+const STATUS_CODE: Record<RowStatus, number> = { ready: 0, warning: 1, error: 2 }
+const severityCode = (p: Problem): number => (p.severity === 'error' ? 2 : 1)
+
+/** The row key of the row at `index`: `r` + its ordinal among the data rows (stable for the same file). */
+export const keyOf = (index: number): string => 'r' + (index + 1)
+
+/** The index of the row with `key` in a sheet of `length` rows, or -1. */
+export function indexOfKey(key: string, length: number): number {
+  if (key.length < 2 || key.charCodeAt(0) !== 114 /* r */ || !/^r[1-9]\d{0,9}$/.test(key)) return -1
+  const i = Number(key.slice(1)) - 1
+  return i < length ? i : -1
+}
+
+/** `to` with `from` copied to its start. */
+function grown<T extends Int32Array | Uint8Array>(from: T, to: T): T {
+  to.set(from)
+  return to
+}
+
+export class Sheet implements SheetOverview {
+  fileProblems: Problem[] = []
+  summary: SheetSummary = { rows: 0, ready: 0, warning: 0, error: 0 }
+  /** Number of rows. */
+  length = 0
+
+  private records: string[][] = []
+  private lines = new Int32Array(256)
+  /** Each row's status without its cross-row problems: 0 ready, 1 warning, 2 error. */
+  private base = new Uint8Array(256)
+  private dup = new Int32Array(256)
+  private pair = new Int32Array(256)
+  private readonly structural = new Map<number, Problem[]>()
+  private readonly avatars = new Map<number, AvatarResult>()
+  /** Rows replaced as a whole, stored without their cross-row problems. */
+  private readonly replaced = new Map<number, SheetRow>()
+  private cross = new Map<number, Problem[]>()
+  /** The header row as imported: the cells of rows not replaced are read by it. */
+  private headers: string[] = []
+  private cellsTemplate: Record<string, string> = {}
+  private plan: FieldPlan = compilePlan({})
+
+  constructor(
+    public meta: SheetMeta,
+    /** What re-validating a row needs (avatar edge, colours, file reader, avatar cache). */
+    readonly ctx: ImportContext,
+  ) {}
+
+  /** Sets the header row and the field plan; rows added later are read with them. */
+  setColumns(headers: string[], plan: FieldPlan): void {
+    this.headers = headers
+    this.plan = plan
+    // Built by JSON.parse, which lays every key out inside the object: its clones then need no separate
+    // property array either. Same keys, same order as assigning them one by one.
+    const template: Record<string, string> = {}
+    for (const name of headers) template[name] = ''
+    this.cellsTemplate = JSON.parse(JSON.stringify(template)) as Record<string, string>
+  }
+
+  /**
+   * Validates one record and keeps it (the array is kept as it is: do not change it afterwards). `structural`:
+   * the problems found while reading it. Returns the row's index.
+   */
+  add(fields: string[], line: number, structural: Problem[] | null): number {
+    const i = this.length
+    if (i === this.lines.length) this.grow()
+    this.records.push(fields)
+    this.lines[i] = line
+    this.length = i + 1
+    if (structural) this.structural.set(i, structural)
+    // The row object only carries the verdict here; its cells are built when the row is.
+    this.note(i, buildRow('', line, this.cellsTemplate, fields, this.plan, structural, this.ctx))
+    return i
+  }
+
+  /** Puts the resolved avatar of row `index` in place (its problem or warning raises the row's status). */
+  setAvatar(index: number, result: AvatarResult): void {
+    this.avatars.set(index, result)
+    const p = 'problem' in result ? result.problem : result.warning
+    if (p) this.base[index] = Math.max(this.base[index]!, severityCode(p))
+  }
+
+  /** Replaces row `index` as a whole (an edit, a live dry run); its cross-row problems are recomputed later. */
+  setRow(index: number, row: SheetRow): void {
+    const own = row.problems.some(isCrossProblem) ? { ...row, problems: row.problems.filter((p) => !isCrossProblem(p)) } : row
+    own.status = statusOf(own.problems)
+    this.replaced.set(index, own)
+    this.note(index, own)
+  }
+
+  /** Runs the cross-row checks over every row and refreshes the summary. */
+  applyCross(): void {
+    const n = this.length
+    this.cross = crossProblems(this.dup.subarray(0, n), this.pair.subarray(0, n), (i) => this.ownRow(i))
+    const s: SheetSummary = { rows: n, ready: 0, warning: 0, error: 0 }
+    for (let i = 0; i < n; i++) s[this.statusAt(i)]++
+    this.summary = s
+  }
+
+  /** Row `index` as an object, with every problem (a new object each call: changing it changes nothing). */
+  rowAt(index: number): SheetRow {
+    const row = this.ownRow(index)
+    const cross = this.cross.get(index)
+    if (cross) {
+      const problems = [...row.problems, ...cross]
+      return { ...row, problems, status: statusOf(problems) }
+    }
+    return this.replaced.has(index) ? { ...row } : row
+  }
+
+  /** Row `index`'s status, cross-row problems included (no row object is built). */
+  statusAt(index: number): RowStatus {
+    let code = this.base[index]!
+    const cross = this.cross.get(index)
+    if (cross) for (const p of cross) code = Math.max(code, severityCode(p))
+    return STATUSES[code]!
+  }
+
+  lineAt(index: number): number {
+    return this.lines[index]!
+  }
+
+  indexOfKey(key: string): number {
+    return indexOfKey(key, this.length)
+  }
+
+  /** Rows `offset` … `offset + limit - 1` (fewer at the end). */
+  page(offset: number, limit: number): SheetRowsPage {
+    const end = Math.min(this.length, offset + limit)
+    const rows: SheetRow[] = []
+    for (let i = offset; i < end; i++) rows.push(this.rowAt(i))
+    return { offset, total: this.length, rows }
+  }
+
+  /** Every row, one at a time, in sheet order. */
+  *eachRow(): Generator<SheetRow> {
+    for (let i = 0; i < this.length; i++) yield this.rowAt(i)
+  }
+
+  /** Every row as an object at once (for code that needs them all: a job, a test). */
+  allRows(): SheetRow[] {
+    return this.page(0, this.length).rows
+  }
+
+  overview(): SheetOverview {
+    return { meta: this.meta, fileProblems: this.fileProblems, summary: this.summary }
+  }
+
+  /** The sheet with every row built (the CLI's JSON, tests). */
+  materialize(): ImportedSheet {
+    return { ...this.overview(), rows: this.allRows() }
+  }
+
+  /** Drops every row (the import failed half-way: nothing of it is kept). */
+  clear(): void {
+    this.records = []
+    this.length = 0
+    this.structural.clear()
+    this.avatars.clear()
+    this.replaced.clear()
+    this.cross = new Map()
+    this.summary = { rows: 0, ready: 0, warning: 0, error: 0 }
+  }
+
+  /** Row `index` without its cross-row problems: the stored row when it was replaced, else built from its cells. */
+  ownRow(index: number): SheetRow {
+    const replaced = this.replaced.get(index)
+    if (replaced) return replaced
+    const fields = this.records[index]!
+    const row = buildRow(keyOf(index), this.lines[index]!, this.cellsOf(fields), fields, this.plan, this.structural.get(index) ?? null, this.ctx)
+    const avatar = this.avatars.get(index)
+    if (avatar) applyAvatar(row, avatar)
+    return row
+  }
+
+  /** The record's cells by header, verbatim; non-blank cells beyond the header row as "Column N". */
+  private cellsOf(fields: string[]): Record<string, string> {
+    const h = this.headers
+    const cells: Record<string, string> = { ...this.cellsTemplate }
+    for (let k = 0; k < h.length; k++) cells[h[k]!] = fields[k] ?? ''
+    for (let k = h.length; k < fields.length; k++) if (fields[k]!.trim() !== '') cells[`Column ${k + 1}`] = fields[k]!
+    return cells
+  }
+
+  /** Records a row's verdict: its status (without cross-row problems) and its cross-row hashes. */
+  private note(index: number, row: SheetRow): void {
+    this.base[index] = STATUS_CODE[row.status]
+    this.dup[index] = dupHashOf(row)
+    this.pair[index] = pairHashOf(row)
+  }
+
+  private grow(): void {
+    const cap = this.lines.length * 2
+    this.lines = grown(this.lines, new Int32Array(cap))
+    this.base = grown(this.base, new Uint8Array(cap))
+    this.dup = grown(this.dup, new Int32Array(cap))
+    this.pair = grown(this.pair, new Int32Array(cap))
+  }
+}
