@@ -51,6 +51,35 @@ describe('sheet store', () => {
     expect(isProxy(sheet.rows[0])).toBe(false)
   })
 
+  it('reads the rows of a big sheet in pages after the import, in sheet order', async () => {
+    const sheet = useSheetStore()
+    await sheet.importFile(file('big.csv', makeCsv(12_001, (i) => i % 1000 === 0)))
+    expect(fake.callsTo('sheets.rows').map((c) => c.arg)).toEqual([
+      { sheetId: sheet.sheet?.sheetId, offset: 0, limit: 5000 },
+      { sheetId: sheet.sheet?.sheetId, offset: 5000, limit: 5000 },
+      { sheetId: sheet.sheet?.sheetId, offset: 10_000, limit: 5000 },
+    ])
+    expect(sheet.rows).toHaveLength(12_001)
+    expect(sheet.rows.at(-1)?.line).toBe(12_002)
+    expect(summarize(sheet.rows)).toEqual(sheet.summary)
+    expect(sheet.busy).toBe('')
+  })
+
+  it('a sheet whose rows cannot be read leaves the previous preview in place', async () => {
+    const sheet = useSheetStore()
+    await sheet.importFile(file('a.csv', makeCsv(3)))
+    const before = sheet.rows
+    fake.failNext('sheets.rows', { code: 'NOT_FOUND', message: 'The sheet is no longer open.', messageRu: 'Лист больше не открыт.' })
+    const first = sheet.sheet?.sheetId
+    await expect(sheet.importFile(file('b.csv', makeCsv(5)))).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    expect(sheet.rows).toBe(before)
+    expect(sheet.sheet?.sheetId).toBe(first)
+    // The old sheet stays open in the backend (its rows can still be edited); the half-loaded new one is closed.
+    expect(fake.callsTo('sheets.close').map((c) => c.arg)).toEqual([{ sheetId: 's2' }])
+    expect(fake.sheets.has(first!)).toBe(true)
+    expect(sheet.busy).toBe('')
+  })
+
   it('filters by status', async () => {
     const sheet = useSheetStore()
     await sheet.importFile(file('c.csv', makeCsv(20, (i) => i < 3)))

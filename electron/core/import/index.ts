@@ -89,13 +89,24 @@ export async function importSheet(bytes: Uint8Array, source: { fileName: string;
   const ctx: ImportContext = { maxEdge: opts.avatarMaxEdge ?? DEFAULT_AVATAR_EDGE, colorsEnabled: opts.colorsEnabled ?? true, avatars: new Map() }
   if (opts.readFile) ctx.readFile = opts.readFile
   const sheet = new Sheet(meta, ctx)
-  const fatal = (p: Problem): Sheet => {
-    sheet.fileProblems.push(p)
+  if (bytes.byteLength > maxBytes) {
+    sheet.fileProblems.push(makeProblem('FILE', 'FILE_TOO_LARGE', { size: formatSize(bytes.byteLength), limit: formatSize(maxBytes) }))
     return sheet
   }
-  if (bytes.byteLength > maxBytes) return fatal(makeProblem('FILE', 'FILE_TOO_LARGE', { size: formatSize(bytes.byteLength), limit: formatSize(maxBytes) }))
+  // The sha256 of the bytes keys a job (resume, idempotency tags).
+  meta.contentHash = createHash('sha256').update(bytes).digest('hex')
+  await readInto(sheet, bytes, opts)
+  return sheet
+}
+
+/** Everything after the size check and the hash: fills `sheet`; what cannot be read becomes a file-level problem. */
+async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOptions): Promise<void> {
+  const meta = sheet.meta
+  const ctx = sheet.ctx
+  const fatal = (p: Problem): void => {
+    sheet.fileProblems.push(p)
+  }
   try {
-    meta.contentHash = createHash('sha256').update(bytes).digest('hex')
     if (bytes.byteLength === 0) return fatal(makeProblem('FILE', 'FILE_EMPTY'))
     const binary = sniffBinary(bytes)
     if (binary) return fatal(makeProblem('FILE', 'FILE_BINARY', { kind: binary.en, kindRu: binary.ru }))
@@ -200,11 +211,11 @@ export async function importSheet(bytes: Uint8Array, source: { fileName: string;
         // Remembering is a convenience; a read-only data dir must not fail the import.
       }
     }
-    return sheet
+    return
   } catch (e) {
     if (opts.signal?.aborted) throw new AppFailure('CANCELLED', 'The import was cancelled.')
     sheet.clear()
-    return fatal(makeProblem('FILE', 'FILE_UNREADABLE', { reason: e instanceof Error ? e.message.slice(0, 200) : 'unknown error' }))
+    fatal(makeProblem('FILE', 'FILE_UNREADABLE', { reason: e instanceof Error ? e.message.slice(0, 200) : 'unknown error' }))
   }
 }
 

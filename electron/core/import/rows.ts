@@ -151,6 +151,8 @@ export function buildRow(
   plan: FieldPlan,
   structural: Problem[] | null,
   opts: RowOptions = {},
+  /** When given, gets the row's cross-row hashes ([dupHashOf, pairHashOf]) from the values at hand. */
+  hashes?: Int32Array,
 ): SheetRow {
   const problems = PROBLEM_SCRATCH
   if (problems.length) problems.length = 0
@@ -182,6 +184,10 @@ export function buildRow(
   }
   if (!anything) problems.push(makeProblem('ROW', 'ROW_EMPTY'))
   else if (!ids.length && !emails.length) problems.push(makeProblem('USERS', 'USERS_NONE'))
+  if (hashes) {
+    hashes[0] = anything ? dupHash(title, ids, emails) : -1
+    hashes[1] = anything ? pairHash(entity.entityType, entity.entityId) : -1
+  }
 
   let preview: string
   let generated: boolean
@@ -227,13 +233,21 @@ const fnv = (h: number, s: string): number => {
 }
 
 /** Order-independent hash of a row's members (ids and e-mails). */
-function membersHash(row: SheetRow): number {
+function membersHash(ids: readonly number[] | undefined, emails: readonly string[]): number {
   let h = 0
-  const ids = row.params.USERS
   if (ids) for (let i = 0; i < ids.length; i++) h = (h + Math.imul(ids[i]! ^ 0x5bd1e995, 0x9e3779b1)) | 0
-  const emails = row.emails
   for (let i = 0; i < emails.length; i++) h = (h + fnv(0x811c9dc5, emails[i]!)) | 0
   return h
+}
+
+/** The duplicate-row hash of a non-empty row: its title and members (-1 when it has neither). */
+function dupHash(title: string | undefined, ids: readonly number[] | undefined, emails: readonly string[]): number {
+  return !title && !(ids && ids.length) && !emails.length ? -1 : (fnv(0x811c9dc5, title ?? '') ^ membersHash(ids, emails)) >>> 1
+}
+
+/** The duplicate-pair hash of a non-empty row (-1 without a complete pair). */
+function pairHash(type: string | undefined, id: string | undefined): number {
+  return type && id ? fnv(fnv(0x811c9dc5, type) ^ 0x1f, id) >>> 1 : -1
 }
 
 /**
@@ -298,18 +312,12 @@ const isEmpty = (row: SheetRow): boolean => {
 
 /** Hash of a row's title and members for the duplicate-row check; -1 when the row takes no part in it. */
 export function dupHashOf(row: SheetRow): number {
-  if (isEmpty(row)) return -1
-  const p = row.params
-  const title = p.TITLE ?? ''
-  return !title && !p.USERS && !row.emails.length ? -1 : (fnv(0x811c9dc5, title) ^ membersHash(row)) >>> 1
+  return isEmpty(row) ? -1 : dupHash(row.params.TITLE, row.params.USERS, row.emails)
 }
 
 /** Hash of a row's entity pair for the duplicate-pair check; -1 when the row has no complete pair. */
 export function pairHashOf(row: SheetRow): number {
-  const p = row.params
-  const t = p.ENTITY_TYPE
-  const id = p.ENTITY_ID
-  return t && id && !isEmpty(row) ? fnv(fnv(0x811c9dc5, t) ^ 0x1f, id) >>> 1 : -1
+  return isEmpty(row) ? -1 : pairHash(row.params.ENTITY_TYPE, row.params.ENTITY_ID)
 }
 
 /**

@@ -20,6 +20,9 @@ const STATUSES: readonly RowStatus[] = ['ready', 'warning', 'error']
 const STATUS_CODE: Record<RowStatus, number> = { ready: 0, warning: 1, error: 2 }
 const severityCode = (p: Problem): number => (p.severity === 'error' ? 2 : 1)
 
+/** buildRow's cross-row hashes of the row being added. */
+const HASHES = new Int32Array(2)
+
 /** The row key of the row at `index`: `r` + its ordinal among the data rows (stable for the same file). */
 export const keyOf = (index: number): string => 'r' + (index + 1)
 
@@ -87,7 +90,10 @@ export class Sheet implements SheetOverview {
     this.length = i + 1
     if (structural) this.structural.set(i, structural)
     // The row object only carries the verdict here; its cells are built when the row is.
-    this.note(i, buildRow('', line, this.cellsTemplate, fields, this.plan, structural, this.ctx))
+    const row = buildRow('', line, this.cellsTemplate, fields, this.plan, structural, this.ctx, HASHES)
+    this.base[i] = STATUS_CODE[row.status]
+    this.dup[i] = HASHES[0]!
+    this.pair[i] = HASHES[1]!
     return i
   }
 

@@ -108,11 +108,8 @@ export const useSheetStore = defineStore('sheet', () => {
   /** Fields the backend mapped itself (on import), for the "matched" tick. */
   const autoMapped = computed<ColumnMapping>(() => sheet.value?.meta.mapping ?? {})
 
-  /**
-   * Shows an imported sheet: its overview, and its rows read from the backend in pages (the backend keeps the
-   * sheet compact and builds row objects only on request).
-   */
-  async function adopt(preview: SheetPreview, nextStep?: ImportStep): Promise<void> {
+  /** The preview rows of a sheet, read from the backend in pages (it keeps the sheet compact and builds rows on request). */
+  async function loadRows(preview: SheetPreview): Promise<PreviewRow[]> {
     const colorColumn = preview.meta.mapping.COLOR
     const display: PreviewRow[] = []
     for (let offset = 0; offset < preview.summary.rows; ) {
@@ -121,12 +118,37 @@ export const useSheetStore = defineStore('sheet', () => {
       for (const r of page.rows) display.push(toPreviewRow(r, colorColumn))
       offset += page.rows.length
     }
+    return display
+  }
+
+  /** Shows a sheet whose rows are loaded. */
+  function show(preview: SheetPreview, display: PreviewRow[], nextStep?: ImportStep): void {
     sheet.value = markRaw(preview)
     rows.value = markRaw(display)
     index = new Map(display.map((r, i) => [r.key, i]))
     summary.value = { ...preview.summary }
     mappingDraft.value = { ...preview.meta.mapping }
     if (nextStep) step.value = nextStep
+  }
+
+  /** Shows the new state of the open sheet (re-import, live check). */
+  async function adopt(preview: SheetPreview, nextStep?: ImportStep): Promise<void> {
+    show(preview, await loadRows(preview), nextStep)
+  }
+
+  /** Replaces the open sheet with a newly imported one, once its rows are in (the old one stays on any failure). */
+  async function switchTo(preview: SheetPreview): Promise<void> {
+    let display: PreviewRow[]
+    try {
+      display = await loadRows(preview)
+    } catch (e) {
+      await api.sheets.close({ sheetId: preview.sheetId }).catch(() => undefined)
+      throw e
+    }
+    await closeCurrent()
+    liveCheckedWith.value = null
+    filter.value = 'all'
+    show(preview, display, 'mapping')
   }
 
   async function run<T>(kind: typeof busy.value, fn: () => Promise<T>): Promise<T> {
@@ -142,11 +164,7 @@ export const useSheetStore = defineStore('sheet', () => {
     const buf = await file.arrayBuffer()
     const path = api.files.pathForFile(file)
     await run('import', async () => {
-      const preview = await api.sheets.import({ name: file.name, bytes: new Uint8Array(buf), ...(path ? { path } : {}) })
-      await closeCurrent()
-      liveCheckedWith.value = null
-      filter.value = 'all'
-      await adopt(preview, 'mapping')
+      await switchTo(await api.sheets.import({ name: file.name, bytes: new Uint8Array(buf), ...(path ? { path } : {}) }))
     })
   }
 
@@ -155,10 +173,7 @@ export const useSheetStore = defineStore('sheet', () => {
     return run('import', async () => {
       const preview = await api.sheets.openDialog()
       if (!preview) return false
-      await closeCurrent()
-      liveCheckedWith.value = null
-      filter.value = 'all'
-      await adopt(preview, 'mapping')
+      await switchTo(preview)
       return true
     })
   }
