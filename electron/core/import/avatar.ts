@@ -39,7 +39,7 @@ export const formatSize = (n: number): string =>
 
 const toBase64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64')
 
-interface Rgba {
+export interface Rgba {
   width: number
   height: number
   data: Uint8Array
@@ -119,6 +119,42 @@ const fit = (w: number, h: number, edge: number): [number, number] => {
   return [Math.max(1, Math.round(w * s)), Math.max(1, Math.round(h * s))]
 }
 
+/**
+ * The picture as it should be seen, for a JPEG with an EXIF orientation (2–8): phones store pixels as the sensor
+ * read them and a tag that says how to turn them. Re-encoding drops the tag, so the pixels are turned here.
+ * 2 mirror, 3 rotate 180°, 4 flip, 5 transpose, 6 rotate 90° clockwise, 7 transverse, 8 rotate 90° anticlockwise.
+ */
+export function orient(img: Rgba, orientation: number): Rgba {
+  if (!(orientation >= 2 && orientation <= 8)) return img
+  const { width: w, height: h, data: src } = img
+  const swap = orientation >= 5
+  const W = swap ? h : w
+  const H = swap ? w : h
+  const out = new Uint8Array(W * H * 4)
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      let sx: number
+      let sy: number
+      switch (orientation) {
+        case 2: sx = w - 1 - x; sy = y; break
+        case 3: sx = w - 1 - x; sy = h - 1 - y; break
+        case 4: sx = x; sy = h - 1 - y; break
+        case 5: sx = y; sy = x; break
+        case 6: sx = y; sy = h - 1 - x; break
+        case 7: sx = w - 1 - y; sy = h - 1 - x; break
+        default: sx = w - 1 - y; sy = x
+      }
+      const from = (sy * w + sx) * 4
+      const to = (y * W + x) * 4
+      out[to] = src[from]!
+      out[to + 1] = src[from + 1]!
+      out[to + 2] = src[from + 2]!
+      out[to + 3] = src[from + 3]!
+    }
+  }
+  return { width: W, height: H, data: out }
+}
+
 function decodeRaster(bytes: Uint8Array, format: 'png' | 'jpeg'): Rgba {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   if (format === 'png') {
@@ -156,7 +192,7 @@ export async function prepareAvatar(bytes: Uint8Array, maxEdge = DEFAULT_AVATAR_
     const notImage = (): AvatarResult => ({ problem: makeProblem('AVATAR', 'AVATAR_NOT_IMAGE', { what: what.en, whatRu: what.ru }) })
     if (!format) return notImage()
     if (format !== 'png' && format !== 'jpeg' && !plausible(bytes, format)) return notImage()
-    let dims: { width?: number; height?: number }
+    let dims: { width?: number; height?: number; orientation?: number }
     try {
       dims = imageSize(bytes)
     } catch {
@@ -179,13 +215,14 @@ export async function prepareAvatar(bytes: Uint8Array, maxEdge = DEFAULT_AVATAR_
       await Promise.resolve()
       let outBytes = bytes
       let downscaled = false
-      let final = img
-      if (Math.max(img.width, img.height) > edge) {
-        const [tw, th] = fit(img.width, img.height, edge)
-        final = boxResize(img, tw, th)
-        outBytes = encodeRaster(final, format)
+      let final = format === 'jpeg' ? orient(img, dims.orientation ?? 1) : img
+      if (Math.max(final.width, final.height) > edge) {
+        const [tw, th] = fit(final.width, final.height, edge)
+        final = boxResize(final, tw, th)
         downscaled = true
       }
+      // Re-encoded when downscaled or turned upright (the portal's own resizing ignores the EXIF tag).
+      if (final !== img) outBytes = encodeRaster(final, format)
       const base64 = toBase64(outBytes)
       return {
         base64,

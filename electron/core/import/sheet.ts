@@ -39,6 +39,23 @@ function grown<T extends Int32Array | Uint8Array>(from: T, to: T): T {
   return to
 }
 
+/**
+ * A copy of a stored row that shares nothing a caller could change: every list and record is copied (problems,
+ * avatar info and the strings are immutable values and stay shared). Far cheaper than structuredClone.
+ */
+export function copyRow(row: SheetRow): SheetRow {
+  const params = { ...row.params }
+  if (params.USERS) params.USERS = params.USERS.slice()
+  const copy: SheetRow = { ...row, cells: { ...row.cells }, params, emails: row.emails.slice(), problems: row.problems.slice() }
+  if (row.avatar) copy.avatar = { ...row.avatar }
+  if (row.live) {
+    const live: NonNullable<SheetRow['live']> = { ...row.live, resolved: { ...row.live.resolved }, names: { ...row.live.names } }
+    if (row.live.addedUsers) live.addedUsers = row.live.addedUsers.slice()
+    copy.live = live
+  }
+  return copy
+}
+
 export class Sheet implements SheetOverview {
   fileProblems: Problem[] = []
   summary: SheetSummary = { rows: 0, ready: 0, warning: 0, error: 0 }
@@ -121,15 +138,20 @@ export class Sheet implements SheetOverview {
     this.summary = s
   }
 
-  /** Row `index` as an object, with every problem (a new object each call: changing it changes nothing). */
+  /**
+   * Row `index` as an object, with every problem: a new object each call, so changing it changes nothing in the
+   * sheet (`setRow` stores a change). Empty lists (no problems, no e-mails) are shared frozen arrays: assign a new
+   * list rather than pushing to one.
+   */
   rowAt(index: number): SheetRow {
-    const row = this.ownRow(index)
+    // A replaced row is stored: hand out a deep copy. Any other row was just built for this call.
+    const row = this.replaced.has(index) ? copyRow(this.ownRow(index)) : this.ownRow(index)
     const cross = this.cross.get(index)
     if (cross) {
-      const problems = [...row.problems, ...cross]
-      return { ...row, problems, status: statusOf(problems) }
+      row.problems = [...row.problems, ...cross]
+      row.status = statusOf(row.problems)
     }
-    return this.replaced.has(index) ? { ...row } : row
+    return row
   }
 
   /** Row `index`'s status, cross-row problems included (no row object is built). */

@@ -5,13 +5,79 @@ import { imageSize } from 'image-size'
 import pngjs from 'pngjs'
 import { describe, expect, it } from 'vitest'
 import { prepareAvatar } from '../../../electron/core/import'
-import { boxResize, classifyAvatarCell, resolveAvatarCell } from '../../../electron/core/import/avatar'
+import jpeg from 'jpeg-js'
+import { boxResize, classifyAvatarCell, orient, resolveAvatarCell } from '../../../electron/core/import/avatar'
+import type { Rgba } from '../../../electron/core/import/avatar'
 import { codes, gifBytes, importText, jpegBytes, pngBytes } from './helpers'
 
 const { PNG } = pngjs
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64')
 
+/** "Exif\0\0" + a little-endian TIFF header + IFD0 with the one Orientation tag (0x0112, SHORT). */
+function exifOrientation(o: number): Buffer {
+  const b = Buffer.alloc(6 + 8 + 2 + 12 + 4)
+  b.write('Exif\0\0', 0, 'latin1')
+  b.write('II', 6, 'latin1')
+  b.writeUInt16LE(42, 8)
+  b.writeUInt32LE(8, 10)
+  b.writeUInt16LE(1, 14)
+  b.writeUInt16LE(0x0112, 16)
+  b.writeUInt16LE(3, 18)
+  b.writeUInt32LE(1, 20)
+  b.writeUInt16LE(o, 24)
+  return b
+}
+
+/** A w×h JPEG whose left half is red and right half blue, with an EXIF orientation when given. */
+function halves(w: number, h: number, orientation?: number): Uint8Array {
+  const data = new Uint8Array(w * h * 4)
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data.set(x < w / 2 ? [230, 20, 20, 255] : [20, 20, 230, 255], (y * w + x) * 4)
+  const img = { width: w, height: h, data, ...(orientation ? { exifBuffer: exifOrientation(orientation) } : {}) }
+  return new Uint8Array(jpeg.encode(img as jpeg.RawImageData<Uint8Array>, 90).data)
+}
+
+const pixel = (img: { width: number; data: Uint8Array }, x: number, y: number): number[] => [...img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 3)]
+const reddish = (p: number[]): boolean => p[0]! > 150 && p[2]! < 100
+const bluish = (p: number[]): boolean => p[2]! > 150 && p[0]! < 100
+
 describe('avatars', () => {
+  it('turns the pixels of every EXIF orientation the way the tag says', () => {
+    // 3×2, every pixel a different value: [0 1 2 / 3 4 5] (red channel = index).
+    const img: Rgba = { width: 3, height: 2, data: new Uint8Array(Array.from({ length: 6 }, (_, i) => [i, 0, 0, 255]).flat()) }
+    const grid = (r: Rgba): number[][] => Array.from({ length: r.height }, (_, y) => Array.from({ length: r.width }, (_, x) => r.data[(y * r.width + x) * 4]!))
+    expect(grid(orient(img, 1))).toEqual([[0, 1, 2], [3, 4, 5]])
+    expect(grid(orient(img, 2))).toEqual([[2, 1, 0], [5, 4, 3]])
+    expect(grid(orient(img, 3))).toEqual([[5, 4, 3], [2, 1, 0]])
+    expect(grid(orient(img, 4))).toEqual([[3, 4, 5], [0, 1, 2]])
+    expect(grid(orient(img, 5))).toEqual([[0, 3], [1, 4], [2, 5]])
+    expect(grid(orient(img, 6))).toEqual([[3, 0], [4, 1], [5, 2]])
+    expect(grid(orient(img, 7))).toEqual([[5, 2], [4, 1], [3, 0]])
+    expect(grid(orient(img, 8))).toEqual([[2, 5], [1, 4], [0, 3]])
+    expect(orient(img, 9)).toBe(img)
+  })
+
+  it('a phone photo with EXIF orientation 6 comes out upright (re-encoded), a plain one untouched', async () => {
+    const tagged = halves(40, 20, 6)
+    expect(imageSize(tagged)).toMatchObject({ width: 40, height: 20, orientation: 6 })
+    const r = await prepareAvatar(tagged, 1024)
+    if (!('base64' in r)) throw new Error(r.problem.message)
+    expect(r.info).toMatchObject({ width: 20, height: 40, downscaled: false })
+    const out = jpeg.decode(Buffer.from(r.base64, 'base64'), { useTArray: true, formatAsRGBA: true })
+    expect([out.width, out.height]).toEqual([20, 40])
+    // Turned clockwise: the stored left (red) half is now on top.
+    expect(reddish(pixel(out, 10, 5))).toBe(true)
+    expect(bluish(pixel(out, 10, 35))).toBe(true)
+    // Turned and downscaled together.
+    const small = await prepareAvatar(tagged, 16)
+    if (!('base64' in small)) throw new Error('expected an avatar')
+    expect(small.info).toMatchObject({ width: 8, height: 16, downscaled: true })
+    const plain = halves(40, 20)
+    const same = await prepareAvatar(plain, 1024)
+    if (!('base64' in same)) throw new Error('expected an avatar')
+    expect(same.base64).toBe(b64(plain))
+    expect(same.info).toMatchObject({ width: 40, height: 20 })
+  })
+
   it('downscales a large PNG to the edge, keeps the aspect and sends bare base64', async () => {
     const r = await prepareAvatar(pngBytes(1600, 800), 1024)
     if (!('base64' in r)) throw new Error(r.problem.message)

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { keyOf, revalidateRow } from '../../../electron/core/import'
-import { indexOfKey } from '../../../electron/core/import/sheet'
+import { copyRow, indexOfKey } from '../../../electron/core/import/sheet'
+import type { SheetRow } from '../../../electron/shared/sheet'
 import { codes, importText } from './helpers'
 
 const SHEET = [
@@ -57,15 +58,41 @@ describe('Sheet', () => {
     const s = await importText(SHEET)
     const edited = await revalidateRow(s, 'r3', 'COLOR', 'blue')
     expect(edited.status).toBe('ready')
+    // Row 0 has cross-row problems, row 2 was replaced by the edit, row 4 is as imported.
     for (const i of [0, 2, 4]) {
-      const before = s.rowAt(i)
+      const before = structuredClone(s.rowAt(i))
       const mine = s.rowAt(i)
       mine.status = 'ready'
-      mine.problems = []
+      mine.problems.push(mine.problems[0] ?? before.problems[0]!)
       mine.params.TITLE = 'changed'
+      mine.params.USERS?.push(99)
+      // (Empty lists may be shared frozen arrays: a caller assigns a new list to add to one.)
+      if (mine.emails.length) mine.emails.push('x@y.z')
+      else mine.emails = ['x@y.z']
       mine.cells.Note = 'changed'
       expect(s.rowAt(i)).toEqual(before)
     }
+  })
+
+  it('copyRow copies every list and record of a row, at every level (problems and strings stay shared)', async () => {
+    const s = await importText(SHEET)
+    const row: SheetRow = {
+      ...s.rowAt(0),
+      emails: ['a@b.ru'],
+      owner: 'a@b.ru',
+      avatar: { mime: 'image/png', width: 2, height: 2, base64Bytes: 8, downscaled: false, thumbnail: 'data:image/png;base64,AA==' },
+      live: { resolved: { 'a@b.ru': 7 }, names: { 7: 'Ann' }, existingChatId: 3, addedUsers: [7] },
+    }
+    const copy = copyRow(row)
+    expect(copy).toEqual(row)
+    // Walk both: every object or array reached in the copy is a new one, except the Problem objects.
+    const walk = (a: unknown, b: unknown, path: string): void => {
+      if (typeof a !== 'object' || a === null) return
+      if (path.startsWith('row.problems.')) return
+      expect(a, path).not.toBe(b)
+      for (const k of Object.keys(a)) walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`)
+    }
+    walk(copy, row, 'row')
   })
 
   it('an edit that removes a duplicate clears the cross-row problem of the other row too', async () => {
