@@ -121,7 +121,7 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
 
     let headers: string[] | null = null
     let mapped: ChatField[] = []
-    let avatarColumn = -1
+    let plan = compilePlan({})
     let skippedBlank = 0
     let unterminatedLine = 0
     const pending: { index: number; cell: string }[] = []
@@ -148,8 +148,7 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
       meta.mapping = m.mapping
       sheet.fileProblems.push(...m.problems)
       mapped = CHAT_FIELDS.filter((f) => m.index[f] !== undefined)
-      const plan = compilePlan(m.index)
-      avatarColumn = plan.avatar
+      plan = compilePlan(m.index)
       sheet.setColumns(u.headers, plan)
       return u.headers
     }
@@ -178,9 +177,8 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
       if (quoteError === 'unterminated') (structural ??= []).push(makeProblem('ROW', 'ROW_UNTERMINATED_QUOTE', { end: endLine }))
       else if (quoteError === 'malformed') (structural ??= []).push(makeProblem('ROW', 'ROW_MALFORMED_QUOTES'))
       const index = sheet.add(fields, line, structural)
-      if (avatarColumn >= 0) {
-        const raw = fields[avatarColumn] ?? ''
-        const cell = raw === '' ? '' : raw.trim()
+      if (plan.avatar >= 0) {
+        const cell = avatarCellOf(fields, plan)
         if (cell) pending.push({ index, cell })
       }
     }

@@ -5,7 +5,7 @@
 import type { ChatField, ChatParams } from '../../shared/chat'
 import { COLOR_CODES, COLORS, LIMITS } from '../../shared/chat'
 import type { ColorCode } from '../../shared/chat'
-import type { Problem, RowStatus, SheetRow, SheetSummary } from '../../shared/sheet'
+import type { Problem, RowStatus, SheetRow } from '../../shared/sheet'
 import { CROSS_ROW_CODES, makeProblem } from '../../shared/problems'
 import type { AvatarResult } from './avatar'
 import { parseColor, parseCopilotRole, parseEntity, parseOwner, parseText, parseTitle, parseType, parseUsers } from './fields'
@@ -139,10 +139,90 @@ export function withProblem(row: SheetRow, problem: Problem): void {
   row.status = statusOf(row.problems)
 }
 
+/** What validating one record found: the values its params are built from, its problems, status and hashes. */
+export interface Verdict {
+  /** Members (the owner included); may be a shared frozen empty list. */
+  ids: number[]
+  emails: string[]
+  owner: number | string | undefined
+  type: ChatParams['TYPE']
+  title: string | undefined
+  desc: string | undefined
+  color: ColorCode | undefined
+  msg: string | undefined
+  entityType: string | undefined
+  entityId: string | undefined
+  role: string | undefined
+  /** An exact-size list of the row's own problems, or NO_PROBLEMS. */
+  problems: Problem[]
+  status: RowStatus
+  /** The cross-row hashes: `dupHashOf` and `pairHashOf` of the row this record builds. */
+  dup: number
+  pair: number
+}
+
+/** The one verdict `validateRecord` fills (the import validates 100k records without an object per record). */
+const VERDICT: Verdict = {
+  ids: [], emails: [], owner: undefined, type: 'CHAT', title: undefined, desc: undefined, color: undefined, msg: undefined,
+  entityType: undefined, entityId: undefined, role: undefined, problems: NO_PROBLEMS, status: 'ready', dup: -1, pair: -1,
+}
+
 /**
- * Validates one row. `fields` are the record's cells in header order, `index` says which column feeds which
- * field; `structural` are problems found while reading (ragged row, quotes). AVATAR is left to `applyAvatar`.
+ * Validates one record: `fields` are its cells in header order, `plan` says which column feeds which field;
+ * `structural` are problems found while reading it (ragged row, quotes). AVATAR is left to `applyAvatar`.
+ * Returns a verdict that the next call reuses: read it first.
  */
+export function validateRecord(fields: readonly string[], plan: FieldPlan, structural: Problem[] | null): Verdict {
+  const problems = PROBLEM_SCRATCH
+  if (problems.length) problems.length = 0
+  if (structural) for (let i = 0; i < structural.length; i++) problems.push(structural[i]!)
+
+  const v = VERDICT
+  const parsed = parseUsers(cell(fields, plan.users), problems)
+  let ids = parsed.ids
+  let emails = parsed.emails
+  const owner = parseOwner(cell(fields, plan.owner), problems)
+  if (typeof owner === 'number' && !ids.includes(owner)) ids = [...ids, owner]
+  if (typeof owner === 'string' && !emails.includes(owner)) emails = [...emails, owner]
+  v.ids = ids
+  v.emails = emails
+  v.owner = owner
+  v.type = parseType(cell(fields, plan.type), problems)
+  const title = parseTitle(cell(fields, plan.title), problems)
+  v.title = title
+  v.desc = parseText(cell(fields, plan.description), 'DESCRIPTION', problems)
+  v.color = parseColor(cell(fields, plan.color), problems)
+  v.msg = parseText(cell(fields, plan.message), 'MESSAGE', problems)
+  const entity = parseEntity(cell(fields, plan.entityType), cell(fields, plan.entityId), problems)
+  v.entityType = entity.entityType
+  v.entityId = entity.entityId
+  v.role = parseCopilotRole(cell(fields, plan.copilot), problems)
+
+  let anything = false
+  const mapped = plan.mapped
+  for (let k = 0; k < mapped.length; k++) {
+    const c = cell(fields, mapped[k]!)
+    if (c !== '' && c.trim() !== '') {
+      anything = true
+      break
+    }
+  }
+  if (!anything) problems.push(makeProblem('ROW', 'ROW_EMPTY'))
+  else if (!ids.length && !emails.length) problems.push(makeProblem('USERS', 'USERS_NONE'))
+  v.dup = anything ? dupHash(title, ids, emails) : -1
+  v.pair = anything ? pairHash(v.entityType, v.entityId) : -1
+
+  if (problems.length) {
+    v.problems = problems.slice()
+    problems.length = 0
+  } else {
+    v.problems = NO_PROBLEMS
+  }
+  v.status = statusOf(v.problems)
+  return v
+}
+
+/** Validates one record (`validateRecord`) and builds its row: exact im.chat.add params, previews, problems. */
 export function buildRow(
   key: string,
   line: number,
@@ -151,60 +231,20 @@ export function buildRow(
   plan: FieldPlan,
   structural: Problem[] | null,
   opts: RowOptions = {},
-  /** When given, gets the row's cross-row hashes ([dupHashOf, pairHashOf]) from the values at hand. */
-  hashes?: Int32Array,
 ): SheetRow {
-  const problems = PROBLEM_SCRATCH
-  if (problems.length) problems.length = 0
-  if (structural) for (let i = 0; i < structural.length; i++) problems.push(structural[i]!)
-
-  const parsed = parseUsers(cell(fields, plan.users), problems)
-  let ids = parsed.ids
-  let emails = parsed.emails
-  const owner = parseOwner(cell(fields, plan.owner), problems)
-  if (typeof owner === 'number' && !ids.includes(owner)) ids = [...ids, owner]
-  if (typeof owner === 'string' && !emails.includes(owner)) emails = [...emails, owner]
-  const type = parseType(cell(fields, plan.type), problems)
-  const title = parseTitle(cell(fields, plan.title), problems)
-  const desc = parseText(cell(fields, plan.description), 'DESCRIPTION', problems)
-  const color = parseColor(cell(fields, plan.color), problems)
-  const msg = parseText(cell(fields, plan.message), 'MESSAGE', problems)
-  const entity = parseEntity(cell(fields, plan.entityType), cell(fields, plan.entityId), problems)
-  const role = parseCopilotRole(cell(fields, plan.copilot), problems)
-  const params = new Params(ids.length ? ids : undefined, type, title, desc, color, msg, entity.entityType, entity.entityId, role)
-
-  let anything = false
-  const mapped = plan.mapped
-  for (let k = 0; k < mapped.length; k++) {
-    const v = cell(fields, mapped[k]!)
-    if (v !== '' && v.trim() !== '') {
-      anything = true
-      break
-    }
-  }
-  if (!anything) problems.push(makeProblem('ROW', 'ROW_EMPTY'))
-  else if (!ids.length && !emails.length) problems.push(makeProblem('USERS', 'USERS_NONE'))
-  if (hashes) {
-    hashes[0] = anything ? dupHash(title, ids, emails) : -1
-    hashes[1] = anything ? pairHash(entity.entityType, entity.entityId) : -1
-  }
-
+  const v = validateRecord(fields, plan, structural)
+  const params = new Params(v.ids.length ? v.ids : undefined, v.type, v.title, v.desc, v.color, v.msg, v.entityType, v.entityId, v.role)
   let preview: string
   let generated: boolean
-  if (title) {
-    preview = title
+  if (v.title) {
+    preview = v.title
     generated = false
   } else {
-    const tp = titlePreview({ params, emails, color }, opts)
+    const tp = titlePreview({ params, emails: v.emails, color: v.color }, opts)
     preview = tp.titlePreview
     generated = tp.titleGenerated
   }
-  let own = NO_PROBLEMS
-  if (problems.length) {
-    own = problems.slice()
-    problems.length = 0
-  }
-  return new Row(key, line, cells, statusOf(own), params, emails, preview, generated, own, owner, color)
+  return new Row(key, line, cells, v.status, params, v.emails, preview, generated, v.problems, v.owner, v.color)
 }
 
 /** Puts a resolved avatar (or its problem) into the row and refreshes its status. */
@@ -358,9 +398,3 @@ export function crossProblems(dup: Int32Array, pair: Int32Array, rowOf: (i: numb
 export const isCrossProblem = (p: Problem): boolean => CROSS.has(p.code)
 
 const listLines = (lines: number[]): string => (lines.length > 10 ? `${lines.slice(0, 10).join(', ')} (+${lines.length - 10})` : lines.join(', '))
-
-export function summarize(rows: readonly SheetRow[]): SheetSummary {
-  const s: SheetSummary = { rows: rows.length, ready: 0, warning: 0, error: 0 }
-  for (let i = 0; i < rows.length; i++) s[rows[i]!.status]++
-  return s
-}

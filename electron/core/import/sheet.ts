@@ -14,14 +14,11 @@ import type { ImportedSheet, Problem, RowStatus, SheetMeta, SheetOverview, Sheet
 import type { AvatarResult } from './avatar'
 import type { ImportContext } from './context'
 import type { FieldPlan } from './rows'
-import { applyAvatar, buildRow, compilePlan, crossProblems, dupHashOf, isCrossProblem, pairHashOf, statusOf } from './rows'
+import { applyAvatar, buildRow, compilePlan, crossProblems, dupHashOf, isCrossProblem, pairHashOf, statusOf, validateRecord } from './rows'
 
 const STATUSES: readonly RowStatus[] = ['ready', 'warning', 'error']
 const STATUS_CODE: Record<RowStatus, number> = { ready: 0, warning: 1, error: 2 }
 const severityCode = (p: Problem): number => (p.severity === 'error' ? 2 : 1)
-
-/** buildRow's cross-row hashes of the row being added. */
-const HASHES = new Int32Array(2)
 
 /** The row key of the row at `index`: `r` + its ordinal among the data rows (stable for the same file). */
 export const keyOf = (index: number): string => 'r' + (index + 1)
@@ -106,11 +103,11 @@ export class Sheet implements SheetOverview {
     this.lines[i] = line
     this.length = i + 1
     if (structural) this.structural.set(i, structural)
-    // The row object only carries the verdict here; its cells are built when the row is.
-    const row = buildRow('', line, this.cellsTemplate, fields, this.plan, structural, this.ctx, HASHES)
-    this.base[i] = STATUS_CODE[row.status]
-    this.dup[i] = HASHES[0]!
-    this.pair[i] = HASHES[1]!
+    // Only the verdict is kept: the row object is built when someone asks for the row.
+    const v = validateRecord(fields, this.plan, structural)
+    this.base[i] = STATUS_CODE[v.status]
+    this.dup[i] = v.dup
+    this.pair[i] = v.pair
     return i
   }
 
@@ -160,10 +157,6 @@ export class Sheet implements SheetOverview {
     const cross = this.cross.get(index)
     if (cross) for (const p of cross) code = Math.max(code, severityCode(p))
     return STATUSES[code]!
-  }
-
-  lineAt(index: number): number {
-    return this.lines[index]!
   }
 
   indexOfKey(key: string): number {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { emailOfUncached, parseUserToken, parseUsers } from '../../../electron/core/import/fields'
 import type { UserRef } from '../../../electron/core/import/fields'
 import type { Problem } from '../../../electron/shared/sheet'
-import { NO_PROBLEMS, buildRow, compilePlan, dupHashOf, pairHashOf, sameHash, withProblem } from '../../../electron/core/import/rows'
+import { NO_PROBLEMS, buildRow, compilePlan, dupHashOf, pairHashOf, sameHash, validateRecord, withProblem } from '../../../electron/core/import/rows'
 import { makeProblem } from '../../../electron/shared/problems'
 import { importText } from './helpers'
 
@@ -128,14 +128,15 @@ describe('import fast paths', () => {
     expect(sameHash(Int32Array.from([0, 16, 32, 0, 48, 16]))).toEqual([[0, 3], [1, 5]])
   })
 
-  it('the cross-row hashes buildRow reports from its values equal the ones read back from the built row', () => {
+  it('the verdict of a record (status, problems, hashes) is what its built row says', () => {
     const plan = compilePlan({ TITLE: 0, USERS: 1, OWNER: 2, ENTITY_TYPE: 3, ENTITY_ID: 4, COLOR: 5 })
     const cell = fc.oneof(fc.constant(''), fc.constant(' '), fc.constantFrom('7', '12, 7', 'a@b.ru', 'A@B.ru, 3', 'x', 'CRM', 'DEAL|5', 'RED', 'Заголовок', '  t  '), fc.string({ maxLength: 12 }))
     fc.assert(
       fc.property(fc.array(cell, { minLength: 6, maxLength: 6 }), (fields) => {
-        const hashes = new Int32Array(2)
-        const row = buildRow('r1', 2, {}, fields, plan, null, {}, hashes)
-        expect([hashes[0], hashes[1]]).toEqual([dupHashOf(row), pairHashOf(row)])
+        const v = validateRecord(fields, plan, null)
+        const verdict = { status: v.status, problems: v.problems, dup: v.dup, pair: v.pair }
+        const row = buildRow('r1', 2, {}, fields, plan, null, {})
+        expect(verdict).toEqual({ status: row.status, problems: row.problems, dup: dupHashOf(row), pair: pairHashOf(row) })
       }),
       { numRuns: 500, seed: 3 },
     )
