@@ -57,7 +57,7 @@ describe('import fast paths', () => {
 
   it('USERS lists: exact-size lists, same ids, e-mails and named bad tokens as the reference', () => {
     const token = fc.oneof(fc.constantFrom(...SAMPLE_TOKENS), fc.integer({ min: 0, max: 60 }).map(String), fc.string({ maxLength: 6 }))
-    const sep = fc.constantFrom(',', ', ', ';', ' ', '\n', '\r\n', '\u00a0', '\t', ',,')
+    const sep = fc.constantFrom(',', ', ', ';', ' ', '\n', '\r\n', '\u00a0', '\t', ',,', '\v', '\f', '\u2003', '\u200b', '\u3000', '\ufeff', '\u2028')
     fc.assert(
       fc.property(fc.array(fc.tuple(token, sep), { maxLength: 45 }), (parts) => {
         const raw = parts.map(([t, s]) => t + s).join('')
