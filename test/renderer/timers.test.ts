@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { promisify } from 'node:util'
 import { cancelPendingTimers, pendingTimerCount } from './helpers/timers'
 
 describe('timers left behind by a renderer test file', () => {
@@ -23,10 +22,5 @@ describe('timers left behind by a renderer test file', () => {
     expect(pendingTimerCount()).toBe(0)
     await new Promise<void>((r) => setTimeout(r, 80))
     expect(fired).toBe(0)
-  })
-
-  it('keep util.promisify(setTimeout) working', async () => {
-    const sleep = promisify(setTimeout)
-    await expect(sleep(1, 'ok')).resolves.toBe('ok')
   })
 })

@@ -8,37 +8,30 @@
 import { afterAll } from 'vitest'
 
 type Handle = ReturnType<typeof setTimeout>
+type Callback = (...args: unknown[]) => void
 const pending = new Set<Handle>()
-const real = { setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout, setInterval: globalThis.setInterval, clearInterval: globalThis.clearInterval }
+const real = { setTimeout, clearTimeout, setInterval, clearInterval }
 
-function tracked<F extends (...a: never[]) => unknown>(fn: F, wrapper: F): F {
-  // Keep util.promisify(setTimeout) and friends working.
-  for (const key of Reflect.ownKeys(fn)) {
-    if (!(key in wrapper)) Reflect.defineProperty(wrapper, key, Reflect.getOwnPropertyDescriptor(fn, key)!)
-  }
-  return wrapper
-}
-
-globalThis.setTimeout = tracked(real.setTimeout, ((cb: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+globalThis.setTimeout = ((cb: Callback, ms?: number, ...args: unknown[]) => {
   const handle: Handle = real.setTimeout((...a: unknown[]) => {
     pending.delete(handle)
     cb(...a)
   }, ms, ...args)
   pending.add(handle)
   return handle
-}) as typeof setTimeout)
-globalThis.setInterval = tracked(real.setInterval, ((cb: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-  const handle = real.setInterval(cb, ms, ...args)
-  pending.add(handle as unknown as Handle)
+}) as typeof setTimeout
+globalThis.setInterval = ((cb: Callback, ms?: number, ...args: unknown[]) => {
+  const handle: Handle = real.setInterval(cb, ms, ...args)
+  pending.add(handle)
   return handle
-}) as typeof setInterval)
-globalThis.clearTimeout = ((h?: Handle | string | number) => {
-  pending.delete(h as Handle)
-  real.clearTimeout(h)
+}) as typeof setInterval
+globalThis.clearTimeout = ((handle?: Handle) => {
+  if (handle !== undefined) pending.delete(handle)
+  real.clearTimeout(handle)
 }) as typeof clearTimeout
-globalThis.clearInterval = ((h?: Handle | string | number) => {
-  pending.delete(h as Handle)
-  real.clearInterval(h)
+globalThis.clearInterval = ((handle?: Handle) => {
+  if (handle !== undefined) pending.delete(handle)
+  real.clearInterval(handle)
 }) as typeof clearInterval
 
 /** How many timers started since this file loaded are still due to fire. */
@@ -46,9 +39,9 @@ export const pendingTimerCount = (): number => pending.size
 
 /** Cancels every pending timer (what closing the page does). */
 export function cancelPendingTimers(): void {
-  for (const h of pending) {
-    real.clearTimeout(h)
-    real.clearInterval(h)
+  for (const handle of pending) {
+    real.clearTimeout(handle)
+    real.clearInterval(handle)
   }
   pending.clear()
 }
