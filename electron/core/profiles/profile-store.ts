@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import type { AddProfileInput, Plan, Profile, ProfileSecret, ProfileView } from '../../shared/profile'
 import { addProfileSchema, normalisePortalUrl, parseWebhookUrl, SANDBOX_PROFILE } from '../../shared/profile'
 import { AppFailure } from '../../shared/result'
+import { dataDirFailure, ensureDataDir } from '../datadir'
 import { readJsonFile, writeFileAtomic } from '../fsutil'
 import { forgetSecret, registerSecret } from '../redact'
 import type { SecretStore } from './secret-store'
@@ -72,6 +73,8 @@ export class ProfileStore {
     const data = parsed.data
     const name = data.name
     if (name === SANDBOX_PROFILE) throw new AppFailure('VALIDATION', `"${SANDBOX_PROFILE}" is the built-in sandbox; choose another name.`, { field: 'name', messageRu: `«${SANDBOX_PROFILE}» — встроенная песочница; выберите другое имя.` })
+    // A data folder that cannot be written is said so before anything reaches the keychain.
+    await ensureDataDir(this.dataDir)
     const existing = await this.read()
     if (existing.some((p) => p.name === name))
       throw new AppFailure('VALIDATION', `A profile named "${name}" already exists. Remove it first or choose another name.`, { field: 'name', messageRu: `Профиль «${name}» уже существует. Удалите его или выберите другое имя.` })
@@ -106,7 +109,7 @@ export class ProfileStore {
     } catch (e) {
       await this.secrets.delete(name).catch(() => false)
       for (const v of secretValues(secret)) forgetSecret(v)
-      throw new AppFailure('INTERNAL', `The profile could not be saved in ${this.dataDir} (${(e as NodeJS.ErrnoException).code ?? 'write failed'}).`)
+      throw dataDirFailure(e, this.dataDir) ?? new AppFailure('INTERNAL', `The profile could not be saved in ${this.dataDir} (${(e as NodeJS.ErrnoException).code ?? 'write failed'}).`)
     }
     return { ...profile, hasSecret: true }
   }
