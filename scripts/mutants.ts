@@ -265,14 +265,19 @@ async function copyTree(): Promise<string> {
 function runSet(dir: string, set: TestSet, timeoutMs: number): Promise<{ passed: boolean; output: string }> {
   return new Promise((done) => {
     const args = ['vitest', 'run', '--project', set.project, '--bail', '1', '--reporter', 'dot', ...(set.args ?? []), ...set.files]
-    const child = spawn(process.platform === 'win32' ? 'npx.cmd' : 'npx', args, { cwd: dir, env: { ...process.env, CI: 'true', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.platform === 'win32' ? 'npx.cmd' : 'npx', args, { cwd: dir, env: { ...process.env, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout.on('data', (d: Buffer) => (output += d.toString()))
     child.stderr.on('data', (d: Buffer) => (output += d.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill('SIGKILL')
+    }, timeoutMs)
     child.on('close', (code) => {
       clearTimeout(timer)
-      done({ passed: code === 0, output })
+      // Tests that hang past the limit did not pass: that is how CI would see them too.
+      done({ passed: code === 0 && !timedOut, output: timedOut ? `${output}\n× the tests did not finish within ${timeoutMs / 1000} s` : output })
     })
   })
 }
@@ -292,7 +297,7 @@ async function main(): Promise<number> {
     return 2
   }
   const started = Date.now()
-  const timeoutMs = 10 * 60 * 1000
+  const timeoutMs = 4 * 60 * 1000
   const dir = await copyTree()
   const results: { m: Mutant; verdict: Verdict; why: string; sec: number }[] = []
   try {
@@ -323,7 +328,9 @@ async function main(): Promise<number> {
           for (const set of m.tests) {
             const r = await runSet(dir, set, timeoutMs)
             if (!r.passed) {
-              const failed = /(?:FAIL|×)\s+(.+)/.exec(r.output)?.[1]?.trim()
+              // eslint-disable-next-line no-control-regex
+              const plain = r.output.replace(/\u001b\[[0-9;]*m/g, '')
+              const failed = /(?:FAIL|×)\s+(.+)/.exec(plain)?.[1]?.trim()
               ;[verdict, why] = ['KILLED', failed ? failed.slice(0, 140) : `${set.project} tests failed`]
               break
             }

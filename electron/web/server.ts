@@ -167,7 +167,10 @@ export async function startWebShell(opts: { backend: Backend; rendererDir: strin
     close: async () => {
       off()
       for (const s of streams) s.end()
-      await new Promise<void>((r) => server.close(() => r()))
+      const closed = new Promise<void>((r) => server.close(() => r()))
+      // Open connections (a stalled upload, a keep-alive socket) must not keep the shell from stopping.
+      server.closeAllConnections()
+      await closed
     },
   }
 }
