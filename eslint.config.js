@@ -52,14 +52,9 @@ export default tseslint.config(
     },
   },
   {
-    // The browser shell reuses main's gatekeeper, which names Electron types; at run time it has no Electron.
+    // The browser shell puts the same transport-neutral gate (core/app/gate.ts) in front of the backend: no Electron.
     files: ['electron/web/**/*.ts'],
-    rules: {
-      'no-restricted-imports': 'off',
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        paths: [{ ...noElectron[0], allowTypeImports: true }, noElectron[1]],
-      }],
-    },
+    rules: { 'no-restricted-imports': ['error', { paths: noElectron }] },
   },
   {
     files: ['electron/keychain/**/*.ts'],

@@ -1,7 +1,8 @@
 /**
  * Turns the CLI's connection options into a portal client: `--profile NAME` (credentials from the OS keychain,
- * non-secret part from --data) or `--webhook URL` (a one-off webhook, never stored), plus `--ca FILE` for a
- * portal with a private CA such as the sandbox. Shared by `validate` and `sync`.
+ * non-secret part from --data), `--webhook-stdin` (a one-off webhook read from standard input, never stored and
+ * never in the process list) or `--webhook URL` (the same, but visible to other users in the process list: it
+ * warns), plus `--ca FILE` for a portal with a private CA such as the sandbox. Shared by `validate` and `sync`.
  */
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
@@ -13,6 +14,7 @@ import type { SecretStore } from '../core/profiles/secret-store'
 import { registerSecret } from '../core/redact'
 import type { Logger } from '../core/redact'
 import { KeytarSecretStore } from '../keychain/keytar-store'
+import { readStdin } from './args'
 import type { Plan, Profile } from '../shared/profile'
 import { parseWebhookUrl } from '../shared/profile'
 import { AppFailure } from '../shared/result'
@@ -20,6 +22,10 @@ import { AppFailure } from '../shared/result'
 export interface CallerOptions {
   profile?: string
   webhook?: string
+  /** Read the one-off webhook URL from this stream (--webhook-stdin): it never shows in the process list. */
+  webhookStdin?: NodeJS.ReadableStream & { isTTY?: boolean }
+  /** Where warnings go (stderr). */
+  warn?: (line: string) => void
   ca?: string
   data?: string
   plan?: Plan
@@ -47,15 +53,37 @@ export async function readCa(path: string | undefined): Promise<string | undefin
   }
 }
 
+/** The connection options every command that talks to a portal accepts (node:util parseArgs format). */
+export const CONNECTION_OPTIONS = {
+  profile: { type: 'string' },
+  webhook: { type: 'string' },
+  'webhook-stdin': { type: 'boolean' },
+  ca: { type: 'string' },
+} as const
+
+export const WEBHOOK_ARG_WARNING =
+  'Warning: --webhook URL shows the webhook secret in the process list (ps) and your shell history, where other users of this machine may see it. Pipe it in with --webhook-stdin instead, or store it once with `b24chat profile add NAME --webhook-stdin`.'
+
+/** Reads the one-off webhook URL from standard input (--webhook-stdin). */
+async function webhookFromStdin(stdin: NonNullable<CallerOptions['webhookStdin']>, warn?: (line: string) => void): Promise<string> {
+  if (stdin.isTTY) warn?.('Paste the webhook URL and press Ctrl+D:')
+  const url = (await readStdin(stdin)).trim()
+  if (!url) throw new AppFailure('VALIDATION', '--webhook-stdin: standard input was empty. Pipe the webhook URL in, e.g. printf \'%s\' "$WEBHOOK_URL" | b24chat …')
+  return url
+}
+
 export async function resolveCaller(opts: CallerOptions): Promise<ResolvedCaller> {
-  if (opts.profile && opts.webhook) throw new AppFailure('VALIDATION', 'Give either --profile or --webhook, not both.')
+  if ([opts.profile, opts.webhook, opts.webhookStdin].filter(Boolean).length > 1) throw new AppFailure('VALIDATION', 'Give one of --profile, --webhook-stdin or --webhook, not several.')
   const ca = await readCa(opts.ca)
-  if (opts.webhook) {
-    const hook = parseWebhookUrl(opts.webhook)
-    if (!hook.ok) throw new AppFailure('VALIDATION', `--webhook: ${hook.message}`)
+  if (opts.webhook) opts.warn?.(WEBHOOK_ARG_WARNING)
+  const webhook = opts.webhookStdin ? await webhookFromStdin(opts.webhookStdin, opts.warn) : opts.webhook
+  if (webhook) {
+    const flag = opts.webhookStdin ? '--webhook-stdin' : '--webhook'
+    const hook = parseWebhookUrl(webhook)
+    if (!hook.ok) throw new AppFailure('VALIDATION', `${flag}: ${hook.message}`)
     registerSecret(hook.secret)
     const plan = opts.plan ?? 'standard'
-    const client = createPortalClient({ kind: 'webhook', url: opts.webhook.trim() }, { ca, plan, logger: opts.logger })
+    const client = createPortalClient({ kind: 'webhook', url: webhook.trim() }, { ca, plan, logger: opts.logger })
     return { client, ca, profile: { name: `webhook ${hook.portal}`, portal: hook.portal, plan, dedupeTagging: true, authKind: 'webhook', userId: hook.userId } }
   }
   if (opts.profile) {
@@ -67,5 +95,5 @@ export async function resolveCaller(opts: CallerOptions): Promise<ResolvedCaller
     const client = createPortalClient(creds, { ca, plan, logger: opts.logger })
     return { client, ca, profile: { ...profile, plan } }
   }
-  throw new AppFailure('VALIDATION', 'Say which portal: --profile NAME (see `b24chat profile list`) or --webhook URL.')
+  throw new AppFailure('VALIDATION', 'Say which portal: --profile NAME (see `b24chat profile list`) or --webhook-stdin.')
 }

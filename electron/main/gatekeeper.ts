@@ -1,40 +1,30 @@
 import type { IpcMainInvokeEvent } from 'electron'
-import type { ZodType } from 'zod'
+import type { Gate } from '../core/app/gate'
+import { valueReader } from '../core/app/gate'
 import type { Result } from '../shared/result'
-import { redact } from '../core/redact'
-import { toErrorResult } from '../core/app/errors'
 
-export interface GateDeps {
+export interface IpcGateDeps {
   /** Registers an invoke handler (ipcMain.handle in the app; a fake in tests). */
-  register(channel: string, handler: (event: IpcMainInvokeEvent, payload: unknown) => Promise<unknown>): void
-  /** Is this sender one of our windows showing our renderer? */
+  register(channel: string, handler: (event: IpcMainInvokeEvent, payload: unknown) => Promise<Result<unknown>>): void
+  /** Is this sender our window showing our renderer? (window.ts#isTrustedSender) */
   isTrustedSender(event: IpcMainInvokeEvent): boolean
-  log?: (line: string) => void
 }
 
 /**
- * One gatekeeper for every IPC entry (house-style habit 1): foreign senders are refused, the payload is parsed
- * with the channel's schema, the handler's outcome is always a Result, and nothing is ever thrown across IPC.
+ * The Electron side of the gate (core/app/gate.ts): one ipcMain handler per gated channel. It only turns the
+ * sender into `{ trusted }` and hands the IPC payload over as a measured value; the gate does the rest and
+ * answers with a Result, so nothing is ever thrown across IPC.
  */
-export function createGate(deps: GateDeps) {
-  return function handle<S extends ZodType, T>(channel: string, schema: S, fn: (payload: S['_output']) => Promise<Result<T>>): void {
+export function exposeGate(gate: Gate, deps: IpcGateDeps): void {
+  for (const channel of gate.channels()) {
     deps.register(channel, async (event, payload) => {
+      let trusted: boolean
       try {
-        if (!deps.isTrustedSender(event)) {
-          deps.log?.(`refused ${channel} from a foreign sender`)
-          return { ok: false, error: { code: 'FORBIDDEN', message: 'This request did not come from the app window and was refused.' } } satisfies Result<never>
-        }
-        const parsed = schema.safeParse(payload)
-        if (!parsed.success) {
-          const issue = parsed.error.issues[0]
-          const where = issue?.path.length ? ` (${issue.path.join('.')})` : ''
-          return { ok: false, error: { code: 'VALIDATION', message: `The request was malformed${where}: ${issue?.message ?? 'invalid payload'}.`, field: issue?.path.join('.') } } satisfies Result<never>
-        }
-        return await fn(parsed.data)
-      } catch (e) {
-        deps.log?.(redact(`handler ${channel} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`))
-        return toErrorResult(e)
+        trusted = deps.isTrustedSender(event)
+      } catch {
+        trusted = false
       }
+      return (await gate.call({ trusted }, channel, valueReader(payload))).result
     })
   }
 }

@@ -11,9 +11,9 @@ import { createLogger } from '../core/redact'
 import { KeytarSecretStore } from '../keychain/keytar-store'
 import { startSandbox } from '../sandbox'
 import { JOB_EVENT_CHANNEL } from '../shared/ipc'
-import { createGate } from './gatekeeper'
-import { registerBackend } from './ipc'
-import { denyAllPermissions, hardenWebContents, isAllowedExternal, isAppUrl, preloadPath, rendererFile, windowOptions } from './window'
+import { createBackendGate } from '../core/app/gate'
+import { exposeGate } from './gatekeeper'
+import { denyAllPermissions, hardenWebContents, isAllowedExternal, isTrustedSender, preloadPath, rendererFile, windowOptions } from './window'
 
 const mainDir = dirname(fileURLToPath(import.meta.url))
 const log = createLogger('main')
@@ -110,15 +110,10 @@ if (!app.requestSingleInstanceLock()) {
     })
     portalCache = await allowedPortals()
 
-    const handle = createGate({
+    exposeGate(createBackendGate(backend, { log: (line) => log.warn(line) }), {
       register: (channel, handler) => ipcMain.handle(channel, handler),
-      isTrustedSender: (event) => {
-        const win = BrowserWindow.fromWebContents(event.sender)
-        return !!win && win === mainWindow && !!event.senderFrame && isAppUrl(event.senderFrame.url, appUrl)
-      },
-      log: (line) => log.warn(line),
+      isTrustedSender: (event) => isTrustedSender({ window: BrowserWindow.fromWebContents(event.sender), frameUrl: event.senderFrame?.url }, mainWindow, appUrl),
     })
-    registerBackend(handle, backend)
     backend.onJobEvent((event) => {
       if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(JOB_EVENT_CHANNEL, event)
     })

@@ -59,6 +59,21 @@ export function isAppUrl(url: string, appUrl: string): boolean {
   return strip(url) === strip(appUrl)
 }
 
+/** What the main process knows about an IPC sender: the window its web contents belong to and its frame's URL. */
+export interface SenderInfo {
+  window: unknown
+  frameUrl: string | null | undefined
+}
+
+/**
+ * The Electron trust predicate: a call is trusted only when it comes from our main window (not another window,
+ * not a destroyed one) and from a frame showing our own renderer page (not an iframe or a page navigated away).
+ */
+export function isTrustedSender(sender: SenderInfo, mainWindow: unknown, appUrl: string): boolean {
+  if (sender.window == null || mainWindow == null || sender.window !== mainWindow) return false
+  return typeof sender.frameUrl === 'string' && isAppUrl(sender.frameUrl, appUrl)
+}
+
 export interface HardenDeps {
   openExternal: (url: string) => Promise<void>
   allowedPortals: () => readonly string[]

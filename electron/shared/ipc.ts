@@ -142,6 +142,31 @@ export const PAYLOAD_SCHEMAS = {
   'shell.openChat': profileRef.extend({ chatId: z.number().int().positive() }),
 } satisfies Record<ApiPath, z.ZodType>
 
+const KIB = 1024
+const MIB = 1024 * KIB
+/** The cap of every call not named in PAYLOAD_LIMITS. */
+export const DEFAULT_PAYLOAD_LIMIT = 64 * KIB
+/**
+ * The most bytes a call's payload may take, by AppApi path, measured as it travels on the browser shell's wire
+ * (JSON, bytes as base64) before anything parses it; the Electron gate measures the IPC value the same way.
+ * Calls not named here get DEFAULT_PAYLOAD_LIMIT.
+ */
+export const PAYLOAD_LIMITS: Partial<Record<ApiPath, number>> = {
+  /** A sheet of up to 50 MB (core/import DEFAULT_MAX_BYTES), as base64. */
+  'sheets.import': 80 * MIB,
+  /** A cell may hold an avatar as base64 (value: 30,000,000 characters at most). */
+  'sheets.editCell': 32 * MIB,
+  /** The compose form may carry its avatar as base64 (avatar: 30,000,000 characters at most). */
+  'compose.validate': 32 * MIB,
+  'compose.create': 32 * MIB,
+  'jobs.addCompose': 32 * MIB,
+  /** An avatar image file, as base64. */
+  'compose.prepareAvatar': 32 * MIB,
+}
+
+/** The byte cap of one call's payload. */
+export const payloadLimit = (path: ApiPath): number => PAYLOAD_LIMITS[path] ?? DEFAULT_PAYLOAD_LIMIT
+
 
 export interface ComposeResult {
   jobId: string

@@ -18,7 +18,7 @@ export function bridgeScriptText(channels: Record<string, string>): string {
   };
   const invoke = async (channel, payload) => {
     try {
-      const res = await fetch('./api/invoke', { method: 'POST', headers: { 'content-type': 'application/json', 'x-b24-token': token }, body: JSON.stringify({ channel, payload: payload === undefined ? null : enc(payload) }) });
+      const res = await fetch('./api/invoke/' + encodeURIComponent(channel), { method: 'POST', headers: { 'content-type': 'application/json', 'x-b24-token': token }, body: JSON.stringify(payload === undefined ? null : enc(payload)) });
       return await res.json();
     } catch (e) {
       return { ok: false, error: { code: 'NETWORK', message: 'The app\\'s local service is not running. Start the app again.', messageRu: 'Локальная служба приложения не запущена. Запустите приложение снова.' } };

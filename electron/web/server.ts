@@ -1,6 +1,6 @@
 /**
- * The browser shell: the same backend and the same gatekeeper as the Electron main process, served to a browser
- * on 127.0.0.1 for machines where the Electron runtime is not available. Only the transport differs from IPC.
+ * The browser shell: the same backend behind the same gate (core/app/gate.ts) as the Electron main process, served
+ * to a browser on 127.0.0.1 for machines where the Electron runtime is not available. Only the transport differs.
  * Every API request must carry the per-run token (given to the page in the URL fragment, never logged), and the
  * Host and Origin headers must name this server exactly (no DNS rebinding, no cross-site calls).
  */
@@ -10,16 +10,14 @@ import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, sep } from 'node:path'
-import type { IpcMainInvokeEvent } from 'electron'
 import type { Backend } from '../core/app/backend'
-import { createGate } from '../main/gatekeeper'
-import { registerBackend } from '../main/ipc'
+import type { Refusal } from '../core/app/gate'
+import { createBackendGate, PayloadError } from '../core/app/gate'
 import { CHANNEL_NAMES } from '../shared/channels'
 import { bridgeScriptText } from './bridge-script'
 import { decodeWire as decode } from './wire'
 
 const MIME: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2', '.ico': 'image/x-icon' }
-const MAX_BODY = 80 * 1024 * 1024
 
 export interface WebShell {
   url: string
@@ -28,15 +26,54 @@ export interface WebShell {
   close(): Promise<void>
 }
 
-async function body(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const c of req) {
-    size += (c as Buffer).length
-    if (size > MAX_BODY) throw new Error('too large')
-    chunks.push(c as Buffer)
-  }
-  return Buffer.concat(chunks).toString('utf8')
+/** The HTTP status of each refusal: 403 for a foreign caller or an unknown call, 413 over the cap, 400 malformed. */
+const REFUSAL_STATUS: Record<Refusal, number> = { forbidden: 403, 'too-large': 413, malformed: 400 }
+
+/** The invoke path: POST /api/invoke/<channel>, the payload as the JSON body (bytes as { __u8: base64 }). */
+const INVOKE_PREFIX = '/api/invoke/'
+
+/**
+ * Reads a JSON body of at most `limit` bytes: a declared Content-Length over the cap is refused before reading,
+ * and the bytes are counted as they arrive, so an endless or oversized body stops at the cap.
+ */
+export function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? Number.NaN)
+    if (Number.isFinite(declared) && declared > limit) return reject(new PayloadError('too-large'))
+    const chunks: Buffer[] = []
+    let size = 0
+    let settled = false
+    const settle = (e: Error | null, v?: unknown): void => {
+      if (settled) return
+      settled = true
+      req.off('data', onData)
+      req.off('end', onEnd)
+      if (e) {
+        req.pause()
+        reject(e)
+      } else resolve(v)
+    }
+    const onData = (c: Buffer): void => {
+      size += c.length
+      if (size > limit) return settle(new PayloadError('too-large'))
+      chunks.push(c)
+    }
+    const onEnd = (): void => {
+      const text = Buffer.concat(chunks).toString('utf8').trim()
+      if (!text) return settle(null, undefined)
+      try {
+        const v: unknown = JSON.parse(text)
+        settle(null, v === null ? undefined : decode(v))
+      } catch {
+        settle(new PayloadError('malformed'))
+      }
+    }
+    req.on('data', onData)
+    req.on('end', onEnd)
+    req.on('error', () => settle(new PayloadError('malformed')))
+    // A client that goes away mid-body leaves nothing to answer; the promise still ends.
+    req.on('close', () => settle(new PayloadError('malformed')))
+  })
 }
 
 export async function startWebShell(opts: { backend: Backend; rendererDir: string; port?: number; token?: string }): Promise<WebShell> {
@@ -50,13 +87,7 @@ export async function startWebShell(opts: { backend: Backend; rendererDir: strin
     return given.length === tokenBuf.length && timingSafeEqual(given, tokenBuf)
   }
 
-  const handlers = new Map<string, (e: IpcMainInvokeEvent, p: unknown) => Promise<unknown>>()
-  const gate = createGate({
-    register: (channel, h) => handlers.set(channel, h),
-    // The transport check happened per request; the gate's own check is the token + host + origin result.
-    isTrustedSender: (e) => (e as unknown as { trusted: boolean }).trusted,
-  })
-  registerBackend(gate, opts.backend)
+  const gate = createBackendGate(opts.backend)
 
   const streams = new Set<ServerResponse>()
   const off = opts.backend.onJobEvent((event) => {
@@ -70,21 +101,27 @@ export async function startWebShell(opts: { backend: Backend; rendererDir: strin
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(v))
   }
 
+  const text = (res: ServerResponse, status: number, body: string): void => {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(`${body}\n`)
+  }
+
   const server = createServer((req, res) => {
     void (async () => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-      const path = decodeURIComponent(url.pathname)
-      if (path === '/api/invoke' && req.method === 'POST') {
-        const isTrusted = trusted(req)
-        let parsed: { channel?: unknown; payload?: unknown }
-        try {
-          parsed = JSON.parse(await body(req)) as { channel?: unknown; payload?: unknown }
-        } catch {
-          return json(res, 400, { ok: false, error: { code: 'VALIDATION', message: 'The request was malformed.' } })
+      let path: string
+      try {
+        path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname)
+      } catch {
+        return text(res, 400, 'Bad request: the address is malformed.')
+      }
+      if (path.startsWith(INVOKE_PREFIX) && req.method === 'POST') {
+        // Trust comes from the headers alone, before any byte of the body is read; the gate reads it after.
+        const answer = await gate.call({ trusted: trusted(req) }, path.slice(INVOKE_PREFIX.length), (limit) => readJsonBody(req, limit))
+        if (answer.refusal) {
+          // The body was not (fully) read: close the connection instead of draining it.
+          res.setHeader('connection', 'close')
+          return json(res, REFUSAL_STATUS[answer.refusal], answer.result)
         }
-        const h = typeof parsed.channel === 'string' ? handlers.get(parsed.channel) : undefined
-        if (!h) return json(res, 404, { ok: false, error: { code: 'NOT_FOUND', message: 'Unknown call.' } })
-        return json(res, 200, await h({ trusted: isTrusted } as unknown as IpcMainInvokeEvent, decode(parsed.payload ?? undefined)))
+        return json(res, 200, answer.result)
       }
       if (path === '/api/events' && req.method === 'GET') {
         if (!trusted(req)) return json(res, 403, { ok: false, error: { code: 'FORBIDDEN', message: 'Refused.' } })
@@ -94,10 +131,16 @@ export async function startWebShell(opts: { backend: Backend; rendererDir: strin
         req.on('close', () => streams.delete(res))
         return
       }
-      if (req.headers.host !== origin.slice('http://'.length)) return void res.writeHead(421).end()
+      if (path.startsWith('/api/')) {
+        res.setHeader('connection', 'close')
+        return json(res, 403, { ok: false, error: { code: 'FORBIDDEN', message: 'Refused.' } })
+      }
+      if (req.headers.host !== origin.slice('http://'.length)) return text(res, 421, 'Misdirected request.')
       if (path === '/web-bridge.js') return void res.writeHead(200, { 'content-type': MIME['.js']!, 'cache-control': 'no-store' }).end(bridge)
+      if (path.includes('\0')) return text(res, 400, 'Bad request: the address is malformed.')
+      // Static files only from inside the renderer folder: an encoded ../ (%2f, %5c) must not climb out of it.
       const file = normalize(join(rendererRoot, path === '/' ? 'index.html' : path))
-      if (!file.startsWith(rendererRoot)) return void res.writeHead(403).end()
+      if (!file.startsWith(rendererRoot)) return text(res, 403, 'Forbidden.')
       try {
         let data = await readFile(file)
         if (file.endsWith(`${sep}index.html`)) {
@@ -106,10 +149,11 @@ export async function startWebShell(opts: { backend: Backend; rendererDir: strin
         }
         res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'x-content-type-options': 'nosniff' }).end(data)
       } catch {
-        res.writeHead(404).end()
+        text(res, 404, 'Not found.')
       }
     })().catch(() => {
-      if (!res.headersSent) res.writeHead(500).end()
+      if (!res.headersSent) text(res, 500, 'The app could not answer this request.')
+      else res.end()
     })
   })
   await new Promise<void>((resolve, reject) => {
@@ -123,7 +167,10 @@ export async function startWebShell(opts: { backend: Backend; rendererDir: strin
     close: async () => {
       off()
       for (const s of streams) s.end()
-      await new Promise<void>((r) => server.close(() => r()))
+      const closed = new Promise<void>((r) => server.close(() => r()))
+      // Open connections (a stalled upload, a keep-alive socket) must not keep the shell from stopping.
+      server.closeAllConnections()
+      await closed
     },
   }
 }

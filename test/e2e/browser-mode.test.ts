@@ -4,11 +4,14 @@ import { join, resolve } from 'node:path'
 import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Backend } from '../../electron/core/app/backend'
-import { MemorySecretStore } from '../../electron/core/profiles/secret-store'
+import { KeytarSecretStore } from '../../electron/keychain/keytar-store'
 import { startSandbox } from '../../electron/sandbox'
 import { startWebShell } from '../../electron/web/server'
 import type { WebShell } from '../../electron/web/server'
 import { CHROMIUM_ARGS, SCREENS } from './harness'
+
+/** The real OS keychain (scripts/with-keyring.sh provides one), under a service name of this run only. */
+const KEYCHAIN = `b24-chat-admin-test-webmode-${process.pid}`
 
 // `npm start` on a machine without the Electron runtime: the real renderer in Chromium over the browser shell.
 describe('browser mode', () => {
@@ -19,7 +22,7 @@ describe('browser mode', () => {
     dir = await mkdtemp(join(tmpdir(), 'b24-webmode-'))
     backend = new Backend({
       dataDir: dir,
-      secrets: new MemorySecretStore(),
+      secrets: new KeytarSecretStore(KEYCHAIN),
       host: { version: 't', platform: 'linux', locale: 'en-US', pickSheetFile: async () => null, openExternal: async () => {} },
       startSandbox: ({ stateFile }) => startSandbox({ port: 0, stateFile, latencyMs: 5 }),
     })

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 /**
  * E2E harness: serves the built renderer on 127.0.0.1, drives Debian Chromium with playwright-core, and installs a
- * `window.api` bridge in the page that forwards every call through the REAL gatekeeper (payload schemas) to the
+ * `window.api` bridge in the page that forwards every call through the REAL gate (core/app/gate.ts: size caps, payload schemas) to the
  * REAL backend (core, sandbox, OS keychain) running in this test process. Only Electron's IPC transport is
  * substituted.
  */
@@ -11,14 +11,12 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { extname, join, normalize, resolve } from 'node:path'
-import type { IpcMainInvokeEvent } from 'electron'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { chromium } from 'playwright-core'
 import { Backend } from '../../electron/core/app/backend'
 import type { BackendHost } from '../../electron/core/app/backend'
 import { KeytarSecretStore } from '../../electron/keychain/keytar-store'
-import { createGate } from '../../electron/main/gatekeeper'
-import { registerBackend } from '../../electron/main/ipc'
+import { createBackendGate, valueReader } from '../../electron/core/app/gate'
 import { startSandbox } from '../../electron/sandbox'
 import { decodeWire as decode } from '../../electron/web/wire'
 import { CHANNEL_NAMES, JOB_EVENT_CHANNEL } from '../../electron/shared/ipc'
@@ -137,9 +135,8 @@ export async function openApp(opts: HarnessOptions = {}): Promise<AppSession> {
     // The real sandbox portal, with its simulated server time shortened so journeys stay quick.
     startSandbox: ({ stateFile }) => startSandbox({ port: 0, stateFile, latencyMs: opts.sandboxLatencyMs ?? 20 }),
   })
-  const handlers = new Map<string, (e: IpcMainInvokeEvent, p: unknown) => Promise<unknown>>()
-  const handle = createGate({ register: (c, h) => handlers.set(c, h), isTrustedSender: () => true })
-  registerBackend(handle, backend)
+  // The page is ours (the test opened it): trusted, like the app window; every call still passes the real gate.
+  const gate = createBackendGate(backend)
 
   const server = await serveRenderer()
   const context: BrowserContext = await (await getBrowser()).newContext({
@@ -148,8 +145,7 @@ export async function openApp(opts: HarnessOptions = {}): Promise<AppSession> {
     viewport: opts.viewport ?? { width: 1366, height: 860 },
   })
   await context.exposeBinding('__b24invoke', async (_src, channel: string, payload: string) => {
-    const h = handlers.get(channel)
-    const result = h ? await h({} as IpcMainInvokeEvent, decode(JSON.parse(payload) ?? undefined)) : { ok: false, error: { code: 'NOT_FOUND', message: `no handler for ${channel}` } }
+    const { result } = await gate.call({ trusted: true }, channel, valueReader(decode(JSON.parse(payload) ?? undefined)))
     return JSON.stringify(result)
   })
   await context.addInitScript(bridgeScript, { channels: CHANNEL_NAMES as unknown as Record<string, string>, eventChannel: JOB_EVENT_CHANNEL })

@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import { importSheet, isReadable } from '../../core/import'
+import { ensureDataDir } from '../../core/datadir'
 import { resolveDataDir } from '../../core/paths'
 import { createPortalClient } from '../../core/portal/client'
 import type { PortalClient, PortalClientOptions } from '../../core/portal/client'
@@ -22,16 +23,17 @@ import type { Plan } from '../../shared/profile'
 import { PLANS } from '../../shared/profile'
 import { AppFailure } from '../../shared/result'
 import { parseCommandArgs } from '../args'
-import { resolveCaller } from '../caller'
+import { CONNECTION_OPTIONS, resolveCaller } from '../caller'
 import type { CliCommand, CliIO } from '../types'
 import { EXIT } from '../types'
 
-const USAGE = `Usage: b24chat sync FILE (--profile NAME | --webhook URL | --sandbox) [--ca FILE] [--data DIR]
+const USAGE = `Usage: b24chat sync FILE (--profile NAME | --webhook-stdin | --webhook URL | --sandbox) [--ca FILE] [--data DIR]
                     [--results FILE] [--plan standard|enterprise] [--dry-run] [--retry-failed] [--verify]
 
 Creates one chat per row of FILE with im.chat.add, as fast as the portal's limits allow and never twice.
   --profile NAME     a stored profile (b24chat profile add …); secrets come from the OS keychain
-  --webhook URL      a one-off inbound webhook (https://portal/rest/USER/SECRET/)
+  --webhook-stdin    a one-off inbound webhook read from standard input: printf '%s' "$URL" | b24chat sync …
+  --webhook URL      the same as an argument (warns: other users can see it in the process list)
   --sandbox          start the built-in sandbox portal in this process and sync to it
   --ca FILE          trust this CA certificate (PEM) too — the sandbox's, or a private portal's
   --data DIR         where jobs and their journals live; the same DIR resumes an interrupted run
@@ -94,10 +96,8 @@ export function progressLine(p: JobProgress, width = 24): string {
 
 export async function runSync(argv: string[], io: CliIO, over: SyncOverrides = {}): Promise<number> {
   const parsed = parseCommandArgs(argv, {
-    profile: { type: 'string' },
-    webhook: { type: 'string' },
+    ...CONNECTION_OPTIONS,
     sandbox: { type: 'boolean' },
-    ca: { type: 'string' },
     data: { type: 'string' },
     results: { type: 'string' },
     plan: { type: 'string' },
@@ -117,9 +117,9 @@ export async function runSync(argv: string[], io: CliIO, over: SyncOverrides = {
     io.stderr.write(`--plan must be standard or enterprise.\n`)
     return EXIT.USAGE
   }
-  const sources = [v.profile, v.webhook, v.sandbox].filter(Boolean).length
+  const sources = [v.profile, v.webhook, v['webhook-stdin'], v.sandbox].filter(Boolean).length
   if (sources !== 1 && !over.clientFactory) {
-    io.stderr.write(`Say which portal: exactly one of --profile NAME, --webhook URL or --sandbox.\n\n${USAGE}\n`)
+    io.stderr.write(`Say which portal: exactly one of --profile NAME, --webhook-stdin, --webhook URL or --sandbox.\n\n${USAGE}\n`)
     return EXIT.USAGE
   }
   const out = (s: string): boolean => io.stdout.write(`${s}\n`)
@@ -159,13 +159,14 @@ export async function runSync(argv: string[], io: CliIO, over: SyncOverrides = {
         cleanups.push(() => rm(d, { recursive: true, force: true }))
       }
     } else {
-      const r = await resolveCaller({ profile: v.profile as string | undefined, webhook: v.webhook as string | undefined, ca: v.ca as string | undefined, data: dataDir, plan: plan as Plan | undefined, env: io.env, logger })
+      const r = await resolveCaller({ profile: v.profile as string | undefined, webhook: v.webhook as string | undefined, ...(v['webhook-stdin'] ? { webhookStdin: io.stdin } : {}), warn: (l) => io.stderr.write(`${l}\n`), ca: v.ca as string | undefined, data: dataDir, plan: plan as Plan | undefined, env: io.env, logger })
       client = r.client
       profileName = r.profile.name
       dedupeTagging = r.profile.dedupeTagging
     }
     cleanups.unshift(async () => client.close())
     dataDir ??= resolve(resolveDataDir(io.env))
+    await ensureDataDir(dataDir)
 
     const store = new JobStore(dataDir)
     cleanups.unshift(() => store.closeAll())

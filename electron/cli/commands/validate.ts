@@ -1,6 +1,6 @@
 /**
  * `b24chat validate FILE`: reads a sheet exactly as the app would and reports every problem per row and field,
- * optionally checked against a portal (--profile / --webhook). Exit 0 whenever the file could be read.
+ * optionally checked against a portal (--profile / --webhook-stdin / --webhook). Exit 0 whenever the file could be read.
  */
 import { readFile, stat } from 'node:fs/promises'
 import { basename, dirname, resolve } from 'node:path'
@@ -19,7 +19,7 @@ import type { CliCommand, CliIO } from '../types'
 import { EXIT } from '../types'
 
 const USAGE = `Usage: b24chat validate FILE [--json] [--encoding NAME] [--delimiter C] [--avatar-edge PX]
-                        [--profile NAME | --webhook URL [--ca FILE]] [--data DIR] [--lang en|ru]
+                        [--profile NAME | --webhook-stdin | --webhook URL [--ca FILE]] [--data DIR] [--lang en|ru]
 
 Reads a CSV/TSV sheet (any encoding a spreadsheet exports) and lists every problem per row and field.
   --json            one JSON document on stdout: { file, encoding, delimiter, rows, summary }
@@ -27,7 +27,8 @@ Reads a CSV/TSV sheet (any encoding a spreadsheet exports) and lists every probl
   --delimiter C     , ; | or "tab" (default: detected)
   --avatar-edge PX  downscale PNG/JPEG avatars to this longest edge (default 1024)
   --profile NAME    also check users and entity pairs on that portal (read-only: user.get, im.chat.get)
-  --webhook URL     the same with a one-off webhook; --ca FILE trusts a private CA (the sandbox's)
+  --webhook-stdin   the same with a one-off webhook read from standard input; --ca FILE trusts a private CA
+  --webhook URL     the same as an argument (warns: other users can see it in the process list)
   --data DIR        data folder (profiles, remembered column mappings)
   --lang en|ru      language of the problem texts (default: from $LANG)
 Exit status: 0 when the file could be read, whatever its rows say; 1 when it could not; 2 for bad options.`
@@ -128,6 +129,7 @@ export const validateCommand: CliCommand = {
       'avatar-edge': { type: 'string' },
       profile: { type: 'string' },
       webhook: { type: 'string' },
+      'webhook-stdin': { type: 'boolean' },
       ca: { type: 'string' },
       data: { type: 'string' },
       lang: { type: 'string' },
@@ -151,7 +153,8 @@ export const validateCommand: CliCommand = {
     const lang = str('lang') ?? (/^ru/i.test(io.env.LC_ALL || io.env.LC_MESSAGES || io.env.LANG || '') ? 'ru' : 'en')
     if (lang !== 'en' && lang !== 'ru') return usage('--lang must be en or ru.')
     const ru = lang === 'ru'
-    if (str('ca') && !str('webhook') && !str('profile')) return usage('--ca only makes sense with --webhook or --profile.')
+    const hookStdin = values['webhook-stdin'] === true
+    if (str('ca') && !str('webhook') && !str('profile') && !hookStdin) return usage('--ca only makes sense with --webhook-stdin, --webhook or --profile.')
 
     const file = positionals[0]!
     const path = resolve(file)
@@ -178,11 +181,11 @@ export const validateCommand: CliCommand = {
     })
     if (!isReadable(sheet.fileProblems)) return fail(sheet.fileProblems[0]!)
 
-    if (str('profile') || str('webhook')) {
+    if (str('profile') || str('webhook') || hookStdin) {
       let close: (() => void) | undefined
       try {
         const { resolveCaller } = await import('../caller')
-        const resolved = await resolveCaller({ profile: str('profile'), webhook: str('webhook'), ca: str('ca'), data: str('data'), env: io.env })
+        const resolved = await resolveCaller({ profile: str('profile'), webhook: str('webhook'), ...(hookStdin ? { webhookStdin: io.stdin } : {}), warn: (l) => io.stderr.write(`${l}\n`), ca: str('ca'), data: str('data'), env: io.env })
         close = () => resolved.client.close()
         const ac = new AbortController()
         void io.interrupted.then(() => ac.abort(new AppFailure('CANCELLED', 'Interrupted.')))

@@ -29,6 +29,7 @@ import { preflight } from '../portal/preflight'
 import { exportResultsCsv, JobStore, SyncEngine } from '../sync'
 import { writeFileAtomic } from '../fsutil'
 import { defaultDataDir, LOCATION_FILE } from '../paths'
+import { dataDirFailure } from '../datadir'
 import { attempt } from './errors'
 import { SettingsStore } from './settings-store'
 
@@ -105,7 +106,15 @@ export class Backend implements BackendApi {
   // ---- plumbing ------------------------------------------------------------------------------------------
 
   private run<T>(fn: () => Promise<T>): Promise<Result<T>> {
-    return attempt(fn, (e) => this.logger.error('unexpected failure', e))
+    // A data folder that cannot be written is said in plain words, not as ENOENT … mkdir or "unexpected error".
+    const clear = async (): Promise<T> => {
+      try {
+        return await fn()
+      } catch (e) {
+        throw dataDirFailure(e, this.deps.dataDir) ?? e
+      }
+    }
+    return attempt(clear, (e) => this.logger.error('unexpected failure', e))
   }
 
   /** Subscribes to every job event (main forwards them to the window; the e2e bridge to the page). */

@@ -2,8 +2,9 @@ import { join } from 'node:path'
 import type { AddProfileInput, Plan, Profile, ProfileSecret, ProfileView } from '../../shared/profile'
 import { addProfileSchema, normalisePortalUrl, parseWebhookUrl, SANDBOX_PROFILE } from '../../shared/profile'
 import { AppFailure } from '../../shared/result'
+import { dataDirFailure, ensureDataDir } from '../datadir'
 import { readJsonFile, writeFileAtomic } from '../fsutil'
-import { registerSecret } from '../redact'
+import { forgetSecret, registerSecret } from '../redact'
 import type { SecretStore } from './secret-store'
 
 /** Structurally the portal client's PortalCredentials (core/portal/client.ts), kept here to avoid a cycle. */
@@ -72,6 +73,8 @@ export class ProfileStore {
     const data = parsed.data
     const name = data.name
     if (name === SANDBOX_PROFILE) throw new AppFailure('VALIDATION', `"${SANDBOX_PROFILE}" is the built-in sandbox; choose another name.`, { field: 'name', messageRu: `«${SANDBOX_PROFILE}» — встроенная песочница; выберите другое имя.` })
+    // A data folder that cannot be written is said so before anything reaches the keychain.
+    await ensureDataDir(this.dataDir)
     const existing = await this.read()
     if (existing.some((p) => p.name === name))
       throw new AppFailure('VALIDATION', `A profile named "${name}" already exists. Remove it first or choose another name.`, { field: 'name', messageRu: `Профиль «${name}» уже существует. Удалите его или выберите другое имя.` })
@@ -95,12 +98,18 @@ export class ProfileStore {
     }
 
     // Keychain first: if it is unavailable this throws KEYCHAIN_UNAVAILABLE and nothing is written.
-    await this.secrets.set(name, JSON.stringify(secret))
+    try {
+      await this.secrets.set(name, JSON.stringify(secret))
+    } catch (e) {
+      for (const v of secretValues(secret)) forgetSecret(v)
+      throw e
+    }
     try {
       await this.write([...existing, profile])
     } catch (e) {
       await this.secrets.delete(name).catch(() => false)
-      throw new AppFailure('INTERNAL', `The profile could not be saved in ${this.dataDir} (${(e as NodeJS.ErrnoException).code ?? 'write failed'}).`)
+      for (const v of secretValues(secret)) forgetSecret(v)
+      throw dataDirFailure(e, this.dataDir) ?? new AppFailure('INTERNAL', `The profile could not be saved in ${this.dataDir} (${(e as NodeJS.ErrnoException).code ?? 'write failed'}).`)
     }
     return { ...profile, hasSecret: true }
   }
@@ -117,12 +126,27 @@ export class ProfileStore {
     return { ...next, hasSecret }
   }
 
-  /** Removes the profile and its keychain entry. The keychain entry goes first so no orphaned secret stays behind. */
+  /**
+   * Removes the profile and its keychain entry. The keychain entry goes first so no orphaned secret stays behind;
+   * its values are then released from redact()'s registry.
+   */
   async remove(name: string): Promise<void> {
     const profiles = await this.read()
     if (!profiles.some((p) => p.name === name)) throw new AppFailure('NOT_FOUND', `There is no profile named "${name}".`, { messageRu: `Профиль «${name}» не найден.` })
+    const old = await this.storedSecret(name)
     await this.secrets.delete(name)
     await this.write(profiles.filter((p) => p.name !== name))
+    for (const s of secretValues(old)) forgetSecret(s)
+  }
+
+  /** The keychain entry as stored, or null when there is none or it cannot be read or parsed. */
+  private async storedSecret(name: string): Promise<ProfileSecret | null> {
+    try {
+      const raw = await this.secrets.get(name)
+      return raw == null ? null : (JSON.parse(raw) as ProfileSecret)
+    } catch {
+      return null
+    }
   }
 
   async getSecret(name: string): Promise<ProfileSecret> {
@@ -144,9 +168,12 @@ export class ProfileStore {
     return secret
   }
 
-  /** Saves rotated OAuth tokens back to the keychain. */
+  /** Saves rotated OAuth tokens back to the keychain; the values it replaces are released from redact(). */
   async setSecret(name: string, secret: ProfileSecret): Promise<void> {
+    const old = await this.storedSecret(name)
     await this.secrets.set(name, JSON.stringify(secret))
+    const kept = new Set(secretValues(secret))
+    for (const s of secretValues(old)) if (!kept.has(s)) forgetSecret(s)
   }
 
   /**
@@ -183,4 +210,10 @@ export class ProfileStore {
     if (p.authKind !== 'webhook' || s.kind !== 'webhook' || p.userId == null) throw new AppFailure('VALIDATION', `Profile "${name}" is not a webhook profile.`)
     return `${p.portal}rest/${p.userId}/${s.secret}/`
   }
+}
+
+/** Every secret string of a keychain entry (what registerSecret was given for it). */
+function secretValues(s: ProfileSecret | null): string[] {
+  if (!s) return []
+  return (s.kind === 'webhook' ? [s.secret] : [s.clientSecret, s.refreshToken, s.accessToken]).filter((v): v is string => typeof v === 'string' && v.length > 0)
 }

@@ -1,9 +1,8 @@
-import { AppFailure } from '../../shared/result'
-
 /**
- * Where the secret part of a profile lives. The app and the CLI use the OS keychain (electron/keychain);
- * unit tests use MemorySecretStore. There is deliberately no file-backed implementation: no keychain means a
- * clear KEYCHAIN_UNAVAILABLE error and nothing stored, never a plaintext fallback.
+ * Where the secret part of a profile lives: the OS keychain (electron/keychain) in the app, the CLI and the
+ * integration tests; unit tests use an in-memory store kept in test/helpers, never shipped. There is deliberately
+ * no file-backed implementation: no keychain means a clear KEYCHAIN_UNAVAILABLE error and nothing stored, never a
+ * plaintext fallback.
  */
 export interface SecretStore {
   /** A short description for messages, e.g. "OS keychain (Secret Service)". */
@@ -16,28 +15,3 @@ export interface SecretStore {
 }
 
 export const KEYCHAIN_SERVICE = 'b24-chat-admin'
-
-export class MemorySecretStore implements SecretStore {
-  readonly label = 'in-memory store (tests only)'
-  readonly entries = new Map<string, string>()
-  /** Set to a message to simulate a keychain that is not available. */
-  unavailable: string | null = null
-  async get(account: string): Promise<string | null> {
-    this.guard()
-    return this.entries.get(account) ?? null
-  }
-  async set(account: string, secret: string): Promise<void> {
-    this.guard()
-    this.entries.set(account, secret)
-  }
-  async delete(account: string): Promise<boolean> {
-    this.guard()
-    return this.entries.delete(account)
-  }
-  async check(): Promise<void> {
-    this.guard()
-  }
-  private guard(): void {
-    if (this.unavailable) throw new AppFailure('KEYCHAIN_UNAVAILABLE', this.unavailable)
-  }
-}

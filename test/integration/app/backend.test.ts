@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Backend } from '../../../electron/core/app/backend'
 import type { BackendHost } from '../../../electron/core/app/backend'
-import { MemorySecretStore } from '../../../electron/core/profiles/secret-store'
+import { KeytarSecretStore } from '../../../electron/keychain/keytar-store'
 import { startSandbox } from '../../../electron/sandbox'
 import type { JobEvent, TerminalJobEvent } from '../../../electron/shared/jobs'
 import { isTerminal } from '../../../electron/shared/jobs'
@@ -12,7 +12,10 @@ import { SANDBOX_PROFILE } from '../../../electron/shared/profile'
 import type { Result } from '../../../electron/shared/result'
 import type { SheetRow } from '../../../electron/shared/sheet'
 
-// The backend behind window.api, end to end in plain Node: real core, real sandbox over HTTPS, in-memory secrets.
+/** The real OS keychain (scripts/with-keyring.sh provides one), under a service name of this run only. */
+const KEYCHAIN = `b24-chat-admin-test-backend-${process.pid}`
+
+// The backend behind window.api, end to end in plain Node: real core, real sandbox over HTTPS, the real OS keychain.
 const SAMPLE = resolve('resources/sample-chats.csv')
 
 function value<T>(r: Result<T>): T {
@@ -34,7 +37,7 @@ describe('Backend (sandbox profile)', () => {
       pickSheetFile: async () => picked.path,
       openExternal: async (url) => void opened.push(url),
     }
-    backend = new Backend({ dataDir: dir, secrets: new MemorySecretStore(), host, startSandbox: ({ stateFile }) => startSandbox({ port: 0, stateFile, latencyMs: 5 }) })
+    backend = new Backend({ dataDir: dir, secrets: new KeytarSecretStore(KEYCHAIN), host, startSandbox: ({ stateFile }) => startSandbox({ port: 0, stateFile, latencyMs: 5 }) })
     backend.onJobEvent((e) => events.push(e))
   })
   afterAll(async () => {
@@ -142,7 +145,7 @@ describe('Backend (sandbox profile)', () => {
     await backend.shutdown()
 
     const host: BackendHost = { version: 't', platform: 'linux', locale: 'en-US', pickSheetFile: async () => null, openExternal: async () => {} }
-    backend = new Backend({ dataDir: dir, secrets: new MemorySecretStore(), host, startSandbox: ({ stateFile }) => startSandbox({ port: 0, stateFile, latencyMs: 5 }) })
+    backend = new Backend({ dataDir: dir, secrets: new KeytarSecretStore(KEYCHAIN), host, startSandbox: ({ stateFile }) => startSandbox({ port: 0, stateFile, latencyMs: 5 }) })
     backend.onJobEvent((e) => events.push(e))
     const jobs = value(await backend.jobs.list())
     expect(jobs.find((j) => j.id === draft.id)?.status).toBe('draft')

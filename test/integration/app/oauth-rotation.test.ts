@@ -4,9 +4,12 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPortalClient } from '../../../electron/core/portal/client'
 import { ProfileStore } from '../../../electron/core/profiles/profile-store'
-import { MemorySecretStore } from '../../../electron/core/profiles/secret-store'
+import { KeytarSecretStore } from '../../../electron/keychain/keytar-store'
 import { startSandbox } from '../../../electron/sandbox'
 import type { Sandbox } from '../../../electron/sandbox'
+
+/** The real OS keychain (scripts/with-keyring.sh provides one), under a service name of this run only. */
+const KEYCHAIN = `b24-chat-admin-test-oauth-${process.pid}`
 
 // An OAuth profile end to end: keychain → client → expired token → one refresh → rotated tokens back in the keychain.
 describe('OAuth profile token rotation', () => {
@@ -21,8 +24,8 @@ describe('OAuth profile token rotation', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
-  it('refreshes once on expired_token and saves the rotated refresh token to the secret store, never to files', async () => {
-    const secrets = new MemorySecretStore()
+  it('refreshes once on expired_token and saves the rotated refresh token to the OS keychain, never to files', async () => {
+    const secrets = new KeytarSecretStore(KEYCHAIN)
     const store = new ProfileStore(dir, secrets)
     const { tokenUrl, clientId, clientSecret, refreshToken } = sb.oauth
     await store.add({ kind: 'oauth', name: 'App', portal: sb.origin, clientId, clientSecret, refreshToken, tokenUrl })
@@ -53,5 +56,9 @@ describe('OAuth profile token rotation', () => {
     const text = (await Promise.all(files.map((f) => readFile(join(dir, String(f)), 'utf8').catch(() => '')))).join('')
     expect(text).not.toContain(sb.oauth.refreshToken)
     expect(text).not.toContain(clientSecret)
+    // The rotated tokens live in the real keychain entry, and removing the profile removes it.
+    expect(await secrets.get('App')).toContain(sb.oauth.refreshToken)
+    await store.remove('App')
+    expect(await secrets.get('App')).toBeNull()
   })
 })

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { validateCommand } from '../../../electron/cli/commands/validate'
+import { WEBHOOK_ARG_WARNING } from '../../../electron/cli/caller'
 import { importSheet, liveCheck } from '../../../electron/core/import'
 import { startSandbox } from '../../../electron/sandbox/index'
 import type { Sandbox } from '../../../electron/sandbox/index'
@@ -57,7 +58,8 @@ describe('live dry run on the sandbox', () => {
     stderr.on('data', (d: Buffer) => (err += d.toString()))
     const code = await validateCommand.run([join(dir, 'sheet.csv'), '--json', '--webhook', sb.webhookUrl, '--ca', join(dir, 'ca.pem'), '--data', dir], { stdout, stderr, stdin: new PassThrough(), env: {}, interrupted: new Promise(() => {}) })
     await new Promise((r) => setImmediate(r))
-    expect(err).toBe('')
+    // The only thing on stderr: --webhook URL is visible in the process list (--webhook-stdin is not).
+    expect(err).toBe(`${WEBHOOK_ARG_WARNING}\n`)
     expect(code).toBe(0)
     const row = JSON.parse(out).rows[0]
     expect(row.params.USERS).toEqual([2, 50, 8])

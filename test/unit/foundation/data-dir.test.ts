@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Backend } from '../../../electron/core/app/backend'
 import type { BackendHost } from '../../../electron/core/app/backend'
 import { defaultDataDir, LOCATION_FILE, resolveDataDir } from '../../../electron/core/paths'
-import { MemorySecretStore } from '../../../electron/core/profiles/secret-store'
+import { MemorySecretStore } from '../../helpers/memory-secret-store'
 
 describe('data folder', () => {
   let home: string

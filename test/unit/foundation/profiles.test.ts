@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ProfileStore } from '../../../electron/core/profiles/profile-store'
-import { MemorySecretStore } from '../../../electron/core/profiles/secret-store'
+import { MemorySecretStore } from '../../helpers/memory-secret-store'
+import { redact } from '../../../electron/core/redact'
 import { AppFailure } from '../../../electron/shared/result'
 
 const SECRET = 'x7k2m9p4q8r1'
@@ -69,6 +70,30 @@ describe('ProfileStore', () => {
     await store.add({ kind: 'webhook', name: 'Main', webhookUrl: HOOK })
     await expect(store.add({ kind: 'webhook', name: 'Main', webhookUrl: HOOK })).rejects.toThrow(/already exists/)
     await expect(store.add({ kind: 'webhook', name: 'Sandbox portal', webhookUrl: HOOK })).rejects.toThrow(/built-in sandbox/)
+  })
+
+  it('releases secrets from redaction when the profile is removed or its secret is replaced', async () => {
+    const free = (s: string): string => redact(`value ${s} here`)
+    await store.add({ kind: 'webhook', name: 'Main', webhookUrl: HOOK })
+    expect(free(SECRET)).toBe('value *** here')
+    await store.remove('Main')
+    expect(free(SECRET)).toBe(`value ${SECRET} here`)
+
+    await store.add({ kind: 'oauth', name: 'App', portal: 'acme.bitrix24.com', clientId: 'local.abc', clientSecret: 'clientSECRETkept', refreshToken: 'refreshTOKENold1' })
+    await store.getSecret('App')
+    expect(free('refreshTOKENold1')).toBe('value *** here')
+    await store.setSecret('App', { kind: 'oauth', clientSecret: 'clientSECRETkept', refreshToken: 'refreshTOKENnew2', accessToken: 'accessTOKENnew2' })
+    await store.getSecret('App')
+    expect(free('refreshTOKENold1')).toBe('value refreshTOKENold1 here')
+    expect(free('refreshTOKENnew2')).toBe('value *** here')
+    expect(free('clientSECRETkept')).toBe('value *** here')
+    await store.remove('App')
+    for (const s of ['clientSECRETkept', 'refreshTOKENnew2', 'accessTOKENnew2']) expect(free(s)).toBe(`value ${s} here`)
+
+    // A profile the keychain refused leaves nothing registered either.
+    secrets.unavailable = 'The OS keychain is not available.'
+    await store.add({ kind: 'webhook', name: 'Refused', webhookUrl: 'https://acme.bitrix24.com/rest/3/refusedSecret99/' }).catch(() => undefined)
+    expect(free('refusedSecret99')).toBe('value refusedSecret99 here')
   })
 
   it('remove deletes the keychain entry too', async () => {

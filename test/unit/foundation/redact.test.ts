@@ -14,6 +14,17 @@ describe('redact()', () => {
     expect(out).toContain('https://acme.bitrix24.com/rest/17/***/im.chat.add')
   })
 
+  it('masks every occurrence in one string, not only the first (two webhooks, two tokens of each kind)', () => {
+    const two = `retry https://a.bitrix24.com/rest/1/${HOOK_SECRET}/x then https://b.bitrix24.com/rest/2/${HOOK_SECRET}Two/y`
+    expect(redact(two)).toBe('retry https://a.bitrix24.com/rest/1/***/x then https://b.bitrix24.com/rest/2/***/y')
+    const params = redact(`?auth=${TOKEN}&x=1 and ?auth=${TOKEN}2&refresh_token=${TOKEN}3`)
+    expect(params).not.toContain(TOKEN)
+    const json = redact(JSON.stringify([{ access_token: TOKEN }, { access_token: `${TOKEN}2` }]))
+    expect(json).not.toContain(TOKEN)
+    const bearer = redact(`Authorization: Bearer ${TOKEN}\nAuthorization: Bearer ${TOKEN}2`)
+    expect(bearer).not.toContain(TOKEN)
+  })
+
   it('masks auth= and OAuth parameters in query strings and form bodies', () => {
     const out = redact(`/rest/im.chat.add?auth=${TOKEN}&TITLE=x refresh_token=${TOKEN}&client_secret=${TOKEN}`)
     expect(out).not.toContain(TOKEN)

@@ -1,6 +1,6 @@
 import type { Session, WebContents } from 'electron'
 import { describe, expect, it } from 'vitest'
-import { denyAllPermissions, hardenWebContents, isAllowedExternal, isAppUrl, windowOptions } from '../../../electron/main/window'
+import { denyAllPermissions, hardenWebContents, isAllowedExternal, isAppUrl, isTrustedSender, windowOptions } from '../../../electron/main/window'
 
 describe('hardened window', () => {
   it('sets the hardened web preferences in one place', () => {
@@ -37,6 +37,26 @@ describe('hardened window', () => {
     expect(isAppUrl('https://evil.example/', appUrl)).toBe(false)
     expect(isAppUrl('http://localhost:5173/x', 'http://localhost:5173')).toBe(true)
     expect(isAppUrl('http://localhost:51730/', 'http://localhost:5173')).toBe(false)
+  })
+
+  it('trusts an IPC sender only when it is the main window showing our own page', () => {
+    const appUrl = 'file:///opt/app/out/renderer/index.html'
+    const main = { id: 'main' }
+    const other = { id: 'other' }
+    expect(isTrustedSender({ window: main, frameUrl: `${appUrl}#/import` }, main, appUrl)).toBe(true)
+    // Another window of ours (or a popup), even showing our page: refused.
+    expect(isTrustedSender({ window: other, frameUrl: appUrl }, main, appUrl)).toBe(false)
+    // Our window, but the frame shows something else (an iframe, a page navigated away): refused.
+    expect(isTrustedSender({ window: main, frameUrl: 'https://evil.example/' }, main, appUrl)).toBe(false)
+    expect(isTrustedSender({ window: main, frameUrl: 'file:///etc/passwd' }, main, appUrl)).toBe(false)
+    // No window (web contents without one), no frame (destroyed), or no main window yet: refused.
+    expect(isTrustedSender({ window: null, frameUrl: appUrl }, main, appUrl)).toBe(false)
+    expect(isTrustedSender({ window: null, frameUrl: appUrl }, null, appUrl)).toBe(false)
+    expect(isTrustedSender({ window: main, frameUrl: null }, main, appUrl)).toBe(false)
+    expect(isTrustedSender({ window: main, frameUrl: undefined }, main, appUrl)).toBe(false)
+    // The dev server: same origin and path prefix only.
+    expect(isTrustedSender({ window: main, frameUrl: 'http://localhost:5173/#/x' }, main, 'http://localhost:5173')).toBe(true)
+    expect(isTrustedSender({ window: main, frameUrl: 'http://localhost:51730/' }, main, 'http://localhost:5173')).toBe(false)
   })
 
   it('denies window.open, navigation away, webviews and every permission request', () => {

@@ -1,0 +1,360 @@
+/**
+ * `npm run mutants`: proves that the tests notice when a guard is removed. Each mutation below (data: file, exact
+ * text to find, its replacement, the tests that must catch it) is applied in a temporary copy of the working tree
+ * (node_modules linked, never the real tree), the named tests run, and the mutant is KILLED when they fail,
+ * SURVIVED when they pass. A find text that is missing or not unique is an ERROR, never a kill. The named test
+ * sets are first run unmutated: a set that fails on its own makes its mutants ERROR too.
+ *
+ *   npm run mutants                  every mutant (integration tests need the keychain: npm runs it under
+ *                                    scripts/with-keyring.sh)
+ *   npm run mutants -- --only a,b    some of them;  --list  just the list
+ * Prints one line per mutant and `mutants: killed K/T …`; exits 1 unless every mutant was killed.
+ */
+import { spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+
+type Project = 'unit' | 'renderer' | 'integration'
+
+interface TestSet {
+  project: Project
+  files: string[]
+  /** Extra vitest arguments (e.g. a shorter --testTimeout where a mutant makes a request hang). */
+  args?: string[]
+}
+
+export interface Mutant {
+  id: string
+  /** What the mutation removes or breaks, in words. */
+  what: string
+  file: string
+  find: string
+  replace: string
+  tests: TestSet[]
+  /** Whose code it is when not this issue's (re-point after merging their branch). */
+  owner?: string
+}
+
+const GATE_TESTS: TestSet[] = [{ project: 'unit', files: ['test/unit/foundation/gatekeeper.test.ts'] }]
+const WEB_TESTS: TestSet[] = [{ project: 'integration', files: ['test/integration/app/web-shell.test.ts'], args: ['--testTimeout', '15000'] }]
+const SYNC_UNIT: TestSet[] = [{ project: 'unit', files: ['test/unit/sync', 'test/unit/foundation/atomic-write.test.ts'] }]
+
+export const MUTANTS: Mutant[] = [
+  // ---- issue 13 "Seen" 3 and 2: the gate -------------------------------------------------------------------
+  {
+    id: 'gate-raw-payload',
+    what: 'the handler receives the raw payload instead of the zod-parsed one',
+    file: 'electron/core/app/gate.ts',
+    find: 'return { result: await route.fn(parsed.data) }',
+    replace: 'return { result: await route.fn(payload) }',
+    tests: GATE_TESTS,
+  },
+  {
+    id: 'schema-any-object',
+    what: "one object channel's schema replaced by z.any() (jobs.snapshot)",
+    file: 'electron/shared/ipc.ts',
+    find: "'jobs.snapshot': jobRef,",
+    replace: "'jobs.snapshot': z.any(),",
+    tests: GATE_TESTS,
+  },
+  {
+    id: 'schema-any-empty',
+    what: "one no-argument channel's schema replaced by z.any() (sandbox.stop)",
+    file: 'electron/shared/ipc.ts',
+    find: "'sandbox.stop': z.undefined(),",
+    replace: "'sandbox.stop': z.any(),",
+    tests: GATE_TESTS,
+  },
+  {
+    id: 'gate-trust-removed',
+    what: 'the gate no longer checks the transport\'s trust verdict',
+    file: 'electron/core/app/gate.ts',
+    find: 'if (ctx.trusted !== true) {',
+    replace: 'if (false) {',
+    tests: GATE_TESTS,
+  },
+  {
+    id: 'gate-size-cap-removed',
+    what: 'an in-memory (IPC) payload is no longer measured against its channel cap',
+    file: 'electron/core/app/gate.ts',
+    find: "if (payloadBytes(value, limit) > limit) throw new PayloadError('too-large')",
+    replace: '',
+    tests: GATE_TESTS,
+  },
+  {
+    id: 'ipc-adapter-trusts-all',
+    what: 'the Electron adapter passes { trusted: true } whatever the sender',
+    file: 'electron/main/gatekeeper.ts',
+    find: 'return (await gate.call({ trusted }, channel, valueReader(payload))).result',
+    replace: 'return (await gate.call({ trusted: true }, channel, valueReader(payload))).result',
+    tests: GATE_TESTS,
+  },
+  {
+    id: 'trust-window-check-removed',
+    what: 'the Electron trust predicate accepts any window (win === mainWindow removed)',
+    file: 'electron/main/window.ts',
+    find: 'if (sender.window == null || mainWindow == null || sender.window !== mainWindow) return false',
+    replace: 'if (sender.window == null) return false',
+    tests: [{ project: 'unit', files: ['test/unit/foundation/window.test.ts'] }],
+  },
+  {
+    id: 'trust-frame-check-removed',
+    what: 'the Electron trust predicate accepts any frame URL (isAppUrl(frame) removed)',
+    file: 'electron/main/window.ts',
+    find: "return typeof sender.frameUrl === 'string' && isAppUrl(sender.frameUrl, appUrl)",
+    replace: 'return true',
+    tests: [{ project: 'unit', files: ['test/unit/foundation/window.test.ts'] }],
+  },
+  {
+    id: 'redact-no-g-flag',
+    what: 'redact() masks only the first webhook of a string (no g flag)',
+    file: 'electron/core/redact.ts',
+    find: `[/(\\/rest\\/\\d+\\/)[^/\\s"'?#]+/g, \`$1\${MASK}\`],`,
+    replace: `[/(\\/rest\\/\\d+\\/)[^/\\s"'?#]+/, \`$1\${MASK}\`],`,
+    tests: [{ project: 'unit', files: ['test/unit/foundation/redact.test.ts'] }],
+  },
+  // ---- the web shell ---------------------------------------------------------------------------------------
+  {
+    id: 'web-traversal-guard-removed',
+    what: "the web shell's static-file traversal guard removed",
+    file: 'electron/web/server.ts',
+    find: "      if (!file.startsWith(rendererRoot)) return text(res, 403, 'Forbidden.')\n",
+    replace: '',
+    tests: WEB_TESTS,
+  },
+  {
+    id: 'web-reads-before-trust',
+    what: 'the web shell reads (up to 80 MiB of) the body before it checks the token, Host and Origin',
+    file: 'electron/web/server.ts',
+    find: 'const answer = await gate.call({ trusted: trusted(req) }, path.slice(INVOKE_PREFIX.length), (limit) => readJsonBody(req, limit))',
+    replace: 'const early = await readJsonBody(req, 80 * 1024 * 1024).catch(() => undefined)\n        const answer = await gate.call({ trusted: trusted(req) }, path.slice(INVOKE_PREFIX.length), async () => early)',
+    tests: WEB_TESTS,
+  },
+  {
+    id: 'web-stream-cap-removed',
+    what: 'the web shell no longer counts body bytes as they arrive',
+    file: 'electron/web/server.ts',
+    find: "      if (size > limit) return settle(new PayloadError('too-large'))\n",
+    replace: '',
+    tests: WEB_TESTS,
+  },
+  {
+    id: 'web-unknown-channel-404',
+    what: 'an unknown channel or foreign caller gets 404 instead of 403',
+    file: 'electron/web/server.ts',
+    find: "const REFUSAL_STATUS: Record<Refusal, number> = { forbidden: 403,",
+    replace: "const REFUSAL_STATUS: Record<Refusal, number> = { forbidden: 404,",
+    tests: WEB_TESTS,
+  },
+  {
+    id: 'web-malformed-url-500',
+    what: 'a malformed address (%c0%ae%c0%ae) is no longer answered with 400',
+    file: 'electron/web/server.ts',
+    find: "      } catch {\n        return text(res, 400, 'Bad request: the address is malformed.')\n      }",
+    replace: "      } catch (e) {\n        throw e\n      }",
+    tests: WEB_TESTS,
+  },
+  // ---- issue 13 smaller gaps and test-only code -------------------------------------------------------------
+  {
+    id: 'forget-secret-on-remove',
+    what: 'a removed profile leaves its secret registered with redact()',
+    file: 'electron/core/profiles/profile-store.ts',
+    find: '    for (const s of secretValues(old)) forgetSecret(s)\n',
+    replace: '',
+    tests: [{ project: 'unit', files: ['test/unit/foundation/profiles.test.ts'] }],
+  },
+  {
+    id: 'export-invisible-prefix',
+    what: 'the results export no longer looks past white space and invisible characters for a formula',
+    file: 'electron/core/sync/export.ts',
+    find: "FORMULA_START.test(cell.replace(INVISIBLE_PREFIX, ''))",
+    replace: 'FORMULA_START.test(cell)',
+    tests: [{ project: 'unit', files: ['test/unit/sync/export-neutralise.test.ts'] }],
+  },
+  {
+    id: 'read-only-data-dir-app',
+    what: 'the app reports a read-only data folder as a raw file-system error',
+    file: 'electron/core/app/backend.ts',
+    find: 'throw dataDirFailure(e, this.deps.dataDir) ?? e',
+    replace: 'throw e',
+    tests: [{ project: 'unit', files: ['test/unit/foundation/read-only-data-dir.test.ts'] }],
+  },
+  {
+    id: 'webhook-arg-no-warning',
+    what: '--webhook URL no longer warns that the secret shows in the process list',
+    file: 'electron/cli/caller.ts',
+    find: '  if (opts.webhook) opts.warn?.(WEBHOOK_ARG_WARNING)\n',
+    replace: '',
+    tests: [{ project: 'integration', files: ['test/integration/foundation/cli-webhook-stdin.test.ts'] }],
+  },
+  // ---- issue 13 "Seen" 3: the leaky bucket (engineer B restructures pacing.ts) ------------------------------
+  {
+    id: 'bucket-drains-10x',
+    what: 'the leaky bucket drains 10× too fast',
+    file: 'electron/core/portal/pacing.ts',
+    find: 'return this.limits.rps * this.margin',
+    replace: 'return this.limits.rps * this.margin * 10',
+    tests: [{ project: 'unit', files: ['test/unit/portal'] }],
+    owner: 'B (core/portal/pacing.ts)',
+  },
+  // ---- issue 10 item 8 (engineers A and B rewrite core/sync; re-point after merging) -------------------------
+  {
+    id: 'journal-no-datasync',
+    what: "the journal's datasync() after an append removed",
+    file: 'electron/core/sync/journal.ts',
+    find: '      await this.fh.datasync()\n',
+    replace: '',
+    tests: SYNC_UNIT,
+    owner: 'A (core/sync/journal.ts)',
+  },
+  {
+    id: 'atomic-write-in-place',
+    what: 'writeFileAtomic writes the target in place instead of temp file + rename',
+    file: 'electron/core/fsutil.ts',
+    find: '  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`',
+    replace: '  const tmp = path',
+    tests: SYNC_UNIT,
+    owner: 'A (core/fsutil.ts writeFileAtomic)',
+  },
+  {
+    id: 'snapshot-wrong-name',
+    what: 'the snapshot is read from a wrong file name (created rows would be resent)',
+    file: 'electron/core/sync/journal.ts',
+    find: "state = JSON.parse(await readFile(join(dir, STATE), 'utf8')) as JobStateData",
+    replace: "state = JSON.parse(await readFile(join(dir, 'state.snapshot.json'), 'utf8')) as JobStateData",
+    tests: SYNC_UNIT,
+    owner: 'A (core/sync/journal.ts)',
+  },
+  {
+    id: 'retry-replans-needs-checking',
+    what: 'retry failed re-plans needs-checking rows (their chat may exist)',
+    file: 'electron/core/sync/store.ts',
+    find: "if (s.state === 'failed' && s.errorCode !== VALIDATION_CODE)",
+    replace: "if ((s.state === 'failed' || s.state === 'needs-checking') && s.errorCode !== VALIDATION_CODE)",
+    tests: SYNC_UNIT,
+    owner: 'A (core/sync/store.ts)',
+  },
+]
+
+// ---- the runner ------------------------------------------------------------------------------------------------
+
+const ROOT = resolve(import.meta.dirname, '..')
+
+type Verdict = 'KILLED' | 'SURVIVED' | 'ERROR'
+
+/** Copies the working tree (tracked files and untracked ones git does not ignore) and links node_modules. */
+async function copyTree(): Promise<string> {
+  const dest = await mkdtemp(join(tmpdir(), 'b24-mutants-'))
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 })
+    .toString('utf8')
+    .split('\0')
+    .filter(Boolean)
+  for (const f of files) {
+    await mkdir(dirname(join(dest, f)), { recursive: true })
+    await cp(join(ROOT, f), join(dest, f)).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e // a file deleted but not yet committed
+    })
+  }
+  await symlink(join(ROOT, 'node_modules'), join(dest, 'node_modules'), 'junction')
+  return dest
+}
+
+/** Runs one test set in the copy; resolves true when every test passed. */
+function runSet(dir: string, set: TestSet, timeoutMs: number): Promise<{ passed: boolean; output: string }> {
+  return new Promise((done) => {
+    const args = ['vitest', 'run', '--project', set.project, '--bail', '1', '--reporter', 'dot', ...(set.args ?? []), ...set.files]
+    const child = spawn(process.platform === 'win32' ? 'npx.cmd' : 'npx', args, { cwd: dir, env: { ...process.env, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()))
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill('SIGKILL')
+    }, timeoutMs)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      // Tests that hang past the limit did not pass: that is how CI would see them too.
+      done({ passed: code === 0 && !timedOut, output: timedOut ? `${output}\n× the tests did not finish within ${timeoutMs / 1000} s` : output })
+    })
+  })
+}
+
+const setKey = (s: TestSet): string => `${s.project}:${s.files.join(',')}:${(s.args ?? []).join(' ')}`
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2)
+  const only = argv.includes('--only') ? new Set((argv[argv.indexOf('--only') + 1] ?? '').split(',')) : null
+  const chosen = MUTANTS.filter((m) => !only || only.has(m.id))
+  if (argv.includes('--list')) {
+    for (const m of chosen) process.stdout.write(`${m.id.padEnd(30)} ${m.file}  ${m.what}${m.owner ? `  [${m.owner}]` : ''}\n`)
+    return 0
+  }
+  if (!chosen.length) {
+    process.stderr.write('No mutant matches --only.\n')
+    return 2
+  }
+  const started = Date.now()
+  const timeoutMs = 4 * 60 * 1000
+  const dir = await copyTree()
+  const results: { m: Mutant; verdict: Verdict; why: string; sec: number }[] = []
+  try {
+    // Baseline: every named test set must pass unmutated, or its mutants say nothing.
+    const baseline = new Map<string, boolean>()
+    for (const set of chosen.flatMap((m) => m.tests)) {
+      const key = setKey(set)
+      if (baseline.has(key)) continue
+      const r = await runSet(dir, set, timeoutMs)
+      baseline.set(key, r.passed)
+      if (!r.passed) process.stdout.write(`baseline FAILED (${key}):\n${r.output.slice(-3000)}\n`)
+    }
+    for (const m of chosen) {
+      const t0 = Date.now()
+      const file = join(dir, m.file)
+      const original = await readFile(file, 'utf8').catch(() => null)
+      const count = original === null ? 0 : original.split(m.find).length - 1
+      let verdict: Verdict
+      let why: string
+      if (original === null) [verdict, why] = ['ERROR', `${m.file} does not exist`]
+      else if (count !== 1) [verdict, why] = ['ERROR', count === 0 ? 'the find text is not in the file' : `the find text occurs ${count} times`]
+      else if (m.tests.some((s) => !baseline.get(setKey(s)))) [verdict, why] = ['ERROR', 'its tests fail without the mutation']
+      else {
+        await writeFile(file, original.replace(m.find, () => m.replace))
+        try {
+          verdict = 'SURVIVED'
+          why = 'every named test passed'
+          for (const set of m.tests) {
+            const r = await runSet(dir, set, timeoutMs)
+            if (!r.passed) {
+              // eslint-disable-next-line no-control-regex
+              const plain = r.output.replace(/\u001b\[[0-9;]*m/g, '')
+              const failed = /(?:FAIL|×)\s+(.+)/.exec(plain)?.[1]?.trim()
+              ;[verdict, why] = ['KILLED', failed ? failed.slice(0, 140) : `${set.project} tests failed`]
+              break
+            }
+          }
+        } finally {
+          await writeFile(file, original)
+        }
+      }
+      const sec = (Date.now() - t0) / 1000
+      results.push({ m, verdict, why, sec })
+      process.stdout.write(`${verdict.padEnd(8)} ${m.id.padEnd(30)} ${sec.toFixed(1).padStart(6)} s  ${why}${m.owner && verdict !== 'KILLED' ? `  [${m.owner}]` : ''}\n`)
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+  const count = (v: Verdict): number => results.filter((r) => r.verdict === v).length
+  const total = (Date.now() - started) / 1000
+  process.stdout.write(`mutants: killed ${count('KILLED')}/${results.length}, survived ${count('SURVIVED')}, errors ${count('ERROR')}, ${total.toFixed(0)} s\n`)
+  return count('KILLED') === results.length ? 0 : 1
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  void main().then((code) => process.exit(code), (e: unknown) => {
+    process.stderr.write(`mutants: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
+    process.exit(1)
+  })
+}

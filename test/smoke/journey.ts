@@ -1,0 +1,109 @@
+/// <reference lib="dom" />
+/**
+ * The smoke journey, one logic for every shell: the desktop app under Electron (`npm run smoke:electron`, on
+ * machines that have the Electron runtime) and the browser shell (`npm run smoke:web`, and test/e2e/smoke-web.test.ts
+ * here). Open the window, check that window.api is exactly AppApi, start the built-in sandbox, import the sample
+ * sheet through the app's own "Open" button, send it, and check that the sandbox holds the chats the job created.
+ */
+import { resolve } from 'node:path'
+import type { Page } from 'playwright-core'
+import { CHANNEL_NAMES } from '../../electron/shared/channels'
+
+export const SAMPLE = resolve(import.meta.dirname, '../../resources/sample-chats.csv')
+
+/** What differs between shells: how the next "Open" of a sheet picks a file. */
+export interface SmokeShell {
+  name: string
+  page: Page
+  /** Arranges for the next sheet dialog to return `path`; resolves once it did (or at once where it is synchronous). */
+  pickNextSheet(path: string): Promise<() => Promise<void>>
+}
+
+export interface SmokeReport {
+  shell: string
+  apiNamespaces: number
+  created: number
+  chats: number
+}
+
+/** window.api's shape as AppApi defines it: every namespace with its functions, from the channel table. */
+export function expectedApiShape(): Record<string, string[]> {
+  const shape: Record<string, string[]> = {}
+  for (const path of Object.keys(CHANNEL_NAMES)) {
+    const [ns, fn] = path.split('.') as [string, string]
+    ;(shape[ns] ??= []).push(fn)
+  }
+  shape.events = ['onJobEvent']
+  shape.files = ['pathForFile']
+  for (const ns of Object.keys(shape)) shape[ns]!.sort()
+  return shape
+}
+
+function check(ok: boolean, what: string): void {
+  if (!ok) throw new Error(`smoke: ${what}`)
+}
+
+const step = (shell: SmokeShell, text: string): void => {
+  process.stdout.write(`[smoke:${shell.name}] ${text}\n`)
+}
+
+export async function runSmokeJourney(shell: SmokeShell, timeoutMs = 120_000): Promise<SmokeReport> {
+  const { page } = shell
+  page.setDefaultTimeout(timeoutMs)
+  const pageErrors: string[] = []
+  page.on('pageerror', (e) => pageErrors.push(String(e)))
+
+  step(shell, 'window opened; checking window.api')
+  await page.getByTestId('connections-view').waitFor()
+  const shape = await page.evaluate(() => {
+    const api = (window as unknown as { api?: Record<string, Record<string, unknown>> }).api
+    if (!api) return null
+    const out: Record<string, string[]> = {}
+    for (const ns of Object.keys(api)) {
+      const o = api[ns]!
+      out[ns] = Object.keys(o).filter((k) => typeof o[k] === 'function').sort()
+      if (Object.keys(o).length !== out[ns].length) out[ns].push('<not a function>')
+    }
+    return { shape: out, frozen: Object.isFrozen(api), hasInvoke: 'invoke' in api || 'ipcRenderer' in window || 'require' in window }
+  })
+  check(shape !== null, 'window.api is missing')
+  const expected = expectedApiShape()
+  check(JSON.stringify(Object.fromEntries(Object.entries(shape!.shape).sort())) === JSON.stringify(Object.fromEntries(Object.entries(expected).sort())), `window.api is not exactly AppApi: ${JSON.stringify(shape!.shape)}`)
+  check(shape!.frozen, 'window.api is not frozen')
+  check(!shape!.hasInvoke, 'a generic invoke, ipcRenderer or require is exposed to the page')
+
+  step(shell, 'starting the built-in sandbox portal')
+  await page.getByTestId('nav-connections').click()
+  const card = page.getByTestId('sandbox-card')
+  if ((await card.getAttribute('data-running')) !== 'yes') await page.getByTestId('sandbox-toggle').click()
+  await page.locator('[data-testid="sandbox-card"][data-running="yes"]').waitFor()
+
+  step(shell, 'importing the sample sheet through "Open"')
+  await page.getByTestId('nav-import').click()
+  await page.getByTestId('import-view').waitFor()
+  const picked = await shell.pickNextSheet(SAMPLE)
+  await page.getByTestId('open-file').click()
+  await picked()
+  await page.getByTestId('mapping-step').waitFor()
+  await page.getByTestId('mapping-continue').click()
+  await page.getByTestId('preview-table').waitFor()
+  const rows = Number(await page.getByTestId('preview-table').getAttribute('data-rows'))
+  check(rows === 20, `the preview shows ${rows} rows, not the sample's 20`)
+
+  step(shell, 'sending')
+  await page.getByTestId('send-now').click()
+  await page.getByTestId('outbox-view').waitFor()
+  await page.locator('[data-testid="job-detail"][data-status="finished"]').waitFor()
+  const created = Number(await page.getByTestId('job-count-created').getAttribute('data-count'))
+  check(created > 0, 'the job created no chat')
+
+  step(shell, 'checking the chats on the sandbox')
+  const chats = await page.evaluate(async () => {
+    const r = await (window as unknown as { api: { sandbox: { chats(): Promise<{ ok: boolean; value?: unknown[] }> } } }).api.sandbox.chats()
+    return r.ok && Array.isArray(r.value) ? r.value.length : -1
+  })
+  check(chats === created, `the sandbox holds ${chats} chats; the job says it created ${created}`)
+  check(pageErrors.length === 0, `the page reported errors: ${pageErrors.join('; ')}`)
+  step(shell, `passed: window.api has ${Object.keys(expected).length} namespaces, ${created} chats created and found on the sandbox`)
+  return { shell: shell.name, apiNamespaces: Object.keys(expected).length, created, chats }
+}
