@@ -13,4 +13,6 @@ export interface ImportContext {
   avatarRoots: string[]
   /** Row index → the folder outside `avatarRoots` its avatar points to (what the app asks the user to allow). */
   outside: Map<number, string>
+  /** Rows whose relative avatar path had no folder to resolve against. */
+  noFolder: Set<number>
 }

@@ -47,7 +47,7 @@ export type ImportSheetOptions = ImportOptions & {
   /** More folders avatar files may come from, besides the sheet's folder and `avatarFolder` (the user allowed them). */
   avatarFolders?: readonly string[]
   /** Bounds on rows, columns and record length (default INPUT_LIMITS; tests use smaller ones). */
-  limits?: Partial<Pick<typeof INPUT_LIMITS, 'rows' | 'columns' | 'recordChars'>>
+  limits?: Partial<Record<'rows' | 'columns' | 'recordChars', number>>
 }
 
 /** Stops the reading of a sheet that breaks a limit: the sheet keeps no rows and this one file-level problem. */
@@ -110,7 +110,7 @@ export async function importSheet(bytes: Uint8Array, source: { fileName: string;
   if (source.dir !== undefined) meta.dir = source.dir
   const avatarBase = opts.avatarFolder ?? source.dir
   const avatarRoots = [...new Set([source.dir, opts.avatarFolder, ...(opts.avatarFolders ?? [])].filter((d): d is string => !!d))]
-  const ctx: ImportContext = { maxEdge: opts.avatarMaxEdge ?? DEFAULT_AVATAR_EDGE, colorsEnabled: opts.colorsEnabled ?? true, avatars: new Map(), avatarRoots, outside: new Map() }
+  const ctx: ImportContext = { maxEdge: opts.avatarMaxEdge ?? DEFAULT_AVATAR_EDGE, colorsEnabled: opts.colorsEnabled ?? true, avatars: new Map(), avatarRoots, outside: new Map(), noFolder: new Set() }
   if (avatarBase !== undefined) ctx.avatarBase = avatarBase
   if (opts.readFile) ctx.readFile = opts.readFile
   const sheet = new Sheet(meta, ctx)
@@ -259,6 +259,7 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
     if (opts.signal?.aborted) throw new AppFailure('CANCELLED', 'The import was cancelled.')
     sheet.clear()
     ctx.outside.clear()
+    ctx.noFolder.clear()
     if (e instanceof StopReading) return fatal(e.problem)
     fatal(makeProblem('FILE', 'FILE_UNREADABLE', { reason: e instanceof Error ? e.message.slice(0, 200) : 'unknown error' }))
   }
@@ -281,18 +282,31 @@ async function resolveAvatar(cell: string, ctx: ImportContext, index: number, si
     p = resolveAvatarCell(cell, { dir: ctx.avatarBase, roots: ctx.avatarRoots, readFile: ctx.readFile, maxEdge: ctx.maxEdge, signal })
     ctx.avatars.set(cell, p)
   }
-  const result = await p
-  if ('folder' in result && result.folder) ctx.outside.set(index, result.folder)
-  else ctx.outside.delete(index)
-  return result
+  noteAvatar(ctx, index, await p)
+  return p
 }
 
-/** The folders outside the allowed ones that a sheet's avatars point to, with the number of rows each (most first). */
-export function avatarFoldersOutside(sheet: Sheet): { folder: string; rows: number }[] {
+/** Keeps track of row `index`'s avatar being outside the allowed folders, or relative without a folder. */
+function noteAvatar(ctx: ImportContext, index: number, result: AvatarResult | null): void {
+  if (result && 'folder' in result && result.folder) ctx.outside.set(index, result.folder)
+  else ctx.outside.delete(index)
+  if (result && 'problem' in result && result.problem.code === 'AVATAR_NO_FOLDER') ctx.noFolder.add(index)
+  else ctx.noFolder.delete(index)
+}
+
+/**
+ * Where a sheet's avatars stand: the folders outside the allowed ones its rows point to, with the number of rows
+ * each (most first, at most `max`), and the rows whose relative path had no folder to resolve against.
+ */
+export function avatarSummary(sheet: Sheet, max = 100): { outside: { folder: string; rows: number }[]; unresolved: number } {
   const count = new Map<string, number>()
   for (const folder of sheet.ctx.outside.values()) count.set(folder, (count.get(folder) ?? 0) + 1)
-  return [...count].map(([folder, rows]) => ({ folder, rows })).sort((a, b) => b.rows - a.rows || a.folder.localeCompare(b.folder))
+  const outside = [...count].map(([folder, rows]) => ({ folder, rows })).sort((a, b) => b.rows - a.rows || a.folder.localeCompare(b.folder))
+  return { outside: outside.slice(0, max), unresolved: sheet.ctx.noFolder.size }
 }
+
+/** The folders avatars of `sheet` may come from. */
+export const avatarRootsOf = (sheet: Sheet): string[] => [...sheet.ctx.avatarRoots]
 
 /** Field → its position in CHAT_FIELDS (cells rebuilt from a mapping are laid out that way). */
 const FIELD_ORDER: FieldIndex = Object.fromEntries(CHAT_FIELDS.map((f, i) => [f, i]))
@@ -322,6 +336,14 @@ export async function revalidateRow(sheet: Sheet, rowKey: string, column: string
   }
   const ctx = sheet.ctx
   const cells = { ...old.cells, [header]: value }
+  const length = recordLength(Object.values(cells))
+  if (length > INPUT_LIMITS.recordChars) {
+    const limit = INPUT_LIMITS.recordChars
+    throw new AppFailure('VALIDATION', `With this value the row would be ${length} characters long; the limit is ${limit}.`, {
+      messageRu: `С этим значением длина строки была бы ${length} символов, а допустимо не больше ${limit}.`,
+      field: header.slice(0, 100),
+    })
+  }
   const mapped = CHAT_FIELDS.filter((f) => meta.mapping[f])
   const fields = CHAT_FIELDS.map((f) => {
     const h = meta.mapping[f]
@@ -334,7 +356,7 @@ export async function revalidateRow(sheet: Sheet, rowKey: string, column: string
   const row = buildRow(old.key, old.line, cells, fields, plan, structural, ctx)
   const avatar = avatarCellOf(fields, plan)
   if (avatar) applyAvatar(row, await resolveAvatar(avatar, ctx, at))
-  else ctx.outside.delete(at)
+  else noteAvatar(ctx, at, null)
   const cache = liveCacheOf(sheet)
   if (cache) applyLive(row, cache)
   sheet.setRow(at, row)
