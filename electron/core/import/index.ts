@@ -64,9 +64,8 @@ const STRUCTURAL = new Set(['ROW_TOO_MANY_FIELDS', 'ROW_TOO_FEW_FIELDS', 'ROW_UN
  * free suffix of each repeated name is remembered (searching it from 2 each time was quadratic: 200,000 columns
  * of one name kept `validate` busy for hours).
  */
-export function uniqueHeaders(raw: string[]): { headers: string[]; problems: Problem[] } {
+export function uniqueHeaders(raw: string[], seen: Set<string> = new Set()): { headers: string[]; problems: Problem[] } {
   const problems: Problem[] = []
-  const seen = new Set<string>()
   const nextSuffix = new Map<string, number>()
   const headers = raw.map((h, i) => {
     let name = h.replace(/^\uFEFF/, '').trim()
