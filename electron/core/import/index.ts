@@ -171,7 +171,8 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
       if (raw.length > maxColumns) throw new StopReading(makeProblem('FILE', 'FILE_TOO_MANY_COLUMNS', { count: raw.length, limit: maxColumns }))
       if (recordLength(raw) > maxChars) throw new StopReading(makeProblem('FILE', 'FILE_HEADER_TOO_LONG', { length: recordLength(raw), limit: maxChars }))
       const u = uniqueHeaders(raw)
-      sheet.fileProblems.push(...u.problems)
+      // One at a time: a spread of 200,000 header problems overflows the stack.
+      for (const p of u.problems) sheet.fileProblems.push(p)
       meta.headers = u.headers
       let manual = opts.mapping
       if (!manual && remembered) {
