@@ -173,6 +173,8 @@ async function main(): Promise<void> {
   await writeFile(wide, `${Array.from({ length: 200_000 }, (_, i) => `c${i}`).join(',')}\n${Array.from({ length: 200_000 }, () => '1').join(',')}\n`)
   const wideDup = join(dir, 'wide-dup.csv')
   await writeFile(wideDup, `TITLE,${Array.from({ length: 200_000 }, () => 'x').join(',')}\n${Array.from({ length: 200_001 }, () => '1').join(',')}\n`)
+  const dupRows = join(dir, 'dup-rows.csv')
+  await writeFile(dupRows, `TITLE,USERS\n${'Same,1\n'.repeat(100_000)}`)
   const big = join(dir, 'big.csv')
   await writeFile(big, `TITLE,USERS,COLOR\n${Array.from({ length: 3000 }, (_, i) => `Chat number ${i},${1 + (i % 50)},NOPE`).join('\n')}\n`)
   const sample = join(ROOT, 'resources/sample-chats.csv')
@@ -183,17 +185,20 @@ async function main(): Promise<void> {
   const scenarios: [string, () => Promise<Outcome>][] = [
     ['sync-dev-zero', () => measure('sync /dev/zero --sandbox', [...CLI, 'sync', '/dev/zero', '--sandbox', '--data', data], o)],
     ['validate-dev-zero', () => measure('validate /dev/zero', [...CLI, 'validate', '/dev/zero', '--data', data], o)],
-    ['sync-fifo', () => measure('sync FIFO --sandbox (SIGTERM at 3 s)', [...CLI, 'sync', fifo, '--sandbox', '--data', data], { ...o, termAfterSec: 3 })],
+    ['sync-fifo', () => measure('sync FIFO --sandbox (SIGTERM at 8 s)', [...CLI, 'sync', fifo, '--sandbox', '--data', data], { ...o, termAfterSec: 8 })],
     ['validate-fifo', () => measure('validate FIFO', [...CLI, 'validate', fifo, '--data', data], o)],
     ['validate-proc', () => measure('validate /proc/self/status', [...CLI, 'validate', '/proc/self/status', '--data', data], o)],
     ['sync-sparse', () => measure('sync sparse 1.9 GB --sandbox', [...CLI, 'sync', sparse, '--sandbox', '--data', data], o)],
     ['validate-sparse', () => measure('validate sparse 1.9 GB', [...CLI, 'validate', sparse, '--data', data], o)],
     ['validate-wide', () => measure('validate 200,000 columns', [...CLI, 'validate', wide, '--data', data], o)],
     ['validate-wide-dup', () => measure('validate 200,000 same-name columns', [...CLI, 'validate', wideDup, '--data', data], o)],
-    ['validate-wide-term', () => measure('validate 200,000 columns, SIGTERM at 3 s', [...CLI, 'validate', wideDup, '--data', data], { ...o, termAfterSec: 3 })],
+    ['validate-wide-term', () => measure('validate 200,000 columns, SIGTERM at 8 s', [...CLI, 'validate', wideDup, '--data', data], { ...o, termAfterSec: 8 })],
+    ['validate-dup-rows', () => measure('validate 100,000 equal rows', [...CLI, 'validate', dupRows, '--data', data], o)],
     ['validate-pipe', async () => {
       const file = join(dir, 'direct.json')
-      execFileSync(process.execPath, [...CLI, 'validate', big, '--json', '--data', data], { cwd: ROOT, stdio: ['ignore', (await open(file, 'w')).fd, 'ignore'] })
+      const out = await open(file, 'w')
+      execFileSync(process.execPath, [...CLI, 'validate', big, '--json', '--data', data], { cwd: ROOT, stdio: ['ignore', out.fd, 'ignore'] })
+      await out.close()
       const whole = readFileSync(file).length
       const r = await measure('validate --json | (sleep 2; wc -c)', [], { ...o, shell: `node ${CLI.join(' ')} validate '${big}' --json --data '${data}' | (sleep 2; wc -c)` })
       return { ...r, note: `${r.note.trim()} bytes through the pipe of ${whole} to a file` }
@@ -202,8 +207,10 @@ async function main(): Promise<void> {
     ['backend-avatar-fifo', () => measure('app backend: 5 × AVATAR FIFO', ['--import', 'tsx', join(ROOT, 'test/bench/hostile-backend.ts'), 'fifo'], o)],
   ]
   for (const kind of ['endless', 'no-tls', 'silent', 'trickle'] as const) {
+    scenarios.push([`validate-${kind}`, () => measure(`validate --webhook, portal: ${kind}`, [...CLI, 'validate', sample, '--webhook', portals.urls[kind]!, '--ca', caFile, '--data', data], o)])
+    scenarios.push([`validate-${kind}-term`, () => measure(`validate --webhook, portal: ${kind}, SIGTERM at 8 s`, [...CLI, 'validate', sample, '--webhook', portals.urls[kind]!, '--ca', caFile, '--data', data], { ...o, termAfterSec: 8 })])
     scenarios.push([`portal-${kind}`, () => measure(`sync --dry-run, portal: ${kind}`, [...CLI, 'sync', sample, '--webhook', portals.urls[kind]!, '--ca', caFile, '--dry-run', '--data', data], o)])
-    scenarios.push([`portal-${kind}-term`, () => measure(`sync --dry-run, portal: ${kind}, SIGTERM at 3 s`, [...CLI, 'sync', sample, '--webhook', portals.urls[kind]!, '--ca', caFile, '--dry-run', '--data', data], { ...o, termAfterSec: 3 })])
+    scenarios.push([`portal-${kind}-term`, () => measure(`sync --dry-run, portal: ${kind}, SIGTERM at 8 s`, [...CLI, 'sync', sample, '--webhook', portals.urls[kind]!, '--ca', caFile, '--dry-run', '--data', data], { ...o, termAfterSec: 8 })])
   }
 
   const results: Outcome[] = []
