@@ -95,8 +95,9 @@ export class FakeApi {
   pickedDataDir: string | null = null
   /** Open sheets with their rows (the API hands out the overview, and the rows in pages). */
   sheets = new Map<string, SheetPreview & { rows: SheetRow[] }>()
-  /** What `sheets.avatarFolders` answers per sheet id (default: nothing outside, no folder). */
+  /** What `sheets.avatarFolders` answers per sheet id; `avatarFoldersDefault` for a sheet not in the map. */
   avatarFolders = new Map<string, AvatarFolders>()
+  avatarFoldersDefault: AvatarFolders = { sheetFolder: null, picked: null, allowed: [], outside: [], unresolved: 0, canPick: false }
   /** What the next folder dialog picks (null: cancelled). */
   pickedAvatarFolder: string | null = null
   jobs = new Map<string, JobSnapshot>()
@@ -142,7 +143,7 @@ export class FakeApi {
   }
 
   foldersOf(sheetId: string): AvatarFolders {
-    return this.avatarFolders.get(sheetId) ?? { sheetFolder: null, picked: null, allowed: [], outside: [], unresolved: 0, canPick: false }
+    return this.avatarFolders.get(sheetId) ?? { ...this.avatarFoldersDefault }
   }
 
   importText(name: string, text: string): SheetPreview & { rows: SheetRow[] } {
