@@ -9,23 +9,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Backend } from '../../electron/core/app/backend'
-import type { SecretStore } from '../../electron/core/profiles/secret-store'
-
-/** Secrets in memory (this driver never stores one). */
-class NoSecrets implements SecretStore {
-  readonly label = 'none'
-  private readonly m = new Map<string, string>()
-  async get(a: string): Promise<string | null> {
-    return this.m.get(a) ?? null
-  }
-  async set(a: string, s: string): Promise<void> {
-    this.m.set(a, s)
-  }
-  async delete(a: string): Promise<boolean> {
-    return this.m.delete(a)
-  }
-  async check(): Promise<void> {}
-}
+import { NoSecrets } from '../helpers/no-secrets'
 
 async function main(): Promise<void> {
   const kind = process.argv[2] === 'fifo' ? 'fifo' : 'zero'
