@@ -98,6 +98,9 @@ describe('avatars outside the sheet’s folder need consent', () => {
     expect(rows[5]!.problems[0]!.message).toBe('pics/pipe.png is a named pipe (FIFO), not an image file.')
     const f = value(await b.sheets.avatarFolders({ sheetId: id }))
     expect(f).toEqual({ sheetFolder: sheets, picked: null, allowed: [sheets], outside: [{ folder: elsewhere, rows: 3 }, { folder: '/dev', rows: 1 }], unresolved: 0, canPick: false })
+    // Nothing outside is touched before consent, not even to see whether it exists.
+    const probe = await importSample(b, `TITLE,USERS,AVATAR\nX,1,${join(root, 'no-such-dir', 'x.png')}\n`, join(sheets, 'probe.csv'))
+    expect(avatarCodes(await rowsOf(b, probe))).toEqual(['AVATAR_OUTSIDE'])
   })
 
   it('allows only folders the sheet asked for; once allowed (this session), their images are read, and a device is a device', async () => {
