@@ -386,17 +386,18 @@ export function crossProblems(dup: Int32Array, pair: Int32Array, rowOf: (i: numb
       // The other lines of each row, from the group's first few: linear in the group (100,000 equal rows once
       // took a filter over the group per row).
       const head = list.slice(0, LISTED + 1).map((j) => row(j).line)
+      // Rows past the first few all name the same others: they share one problem (problems are immutable values).
+      const rest = makeProblem('ROW', 'ROW_DUPLICATE', { other: listLines(head.slice(0, LISTED), list.length - 1) })
       list.forEach((i, at) => {
-        const others = at <= LISTED ? head.filter((_, k) => k !== at) : head
-        add(i, makeProblem('ROW', 'ROW_DUPLICATE', { other: listLines(others.slice(0, LISTED), list.length - 1) }))
+        add(i, at <= LISTED ? makeProblem('ROW', 'ROW_DUPLICATE', { other: listLines(head.filter((_, k) => k !== at), list.length - 1) }) : rest)
       })
     }
   }
   for (const candidates of sameHash(pair)) {
     for (const list of byExactKey(candidates, (i) => `${row(i).params.ENTITY_TYPE}\u0000${row(i).params.ENTITY_ID}`)) {
       list.sort((x, y) => x - y)
-      const lines = listLines(list.map((j) => row(j).line))
-      for (const i of list) add(i, makeProblem('ENTITY_ID', 'ENTITY_PAIR_DUPLICATE', { lines }))
+      const pairProblem = makeProblem('ENTITY_ID', 'ENTITY_PAIR_DUPLICATE', { lines: listLines(list.slice(0, LISTED).map((j) => row(j).line), list.length) })
+      for (const i of list) add(i, pairProblem)
     }
   }
   return out
