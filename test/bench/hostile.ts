@@ -207,6 +207,8 @@ async function main(): Promise<void> {
     ['backend-avatar-fifo', () => measure('app backend: 5 × AVATAR FIFO', ['--import', 'tsx', join(ROOT, 'test/bench/hostile-backend.ts'), 'fifo'], o)],
   ]
   for (const kind of ['endless', 'no-tls', 'silent', 'trickle'] as const) {
+    // One request with the transport's default bounds (first byte 75 s, the client's default): the per-request bound.
+    scenarios.push([`transport-${kind}`, () => measure(`one request (transport), portal: ${kind}`, ['--import', 'tsx', join(ROOT, 'test/bench/hostile-transport.ts'), portals.urls[kind]!, caFile], { ...o, limitSec: Math.max(o.limitSec, 150) })])
     scenarios.push([`validate-${kind}`, () => measure(`validate --webhook, portal: ${kind}`, [...CLI, 'validate', sample, '--webhook', portals.urls[kind]!, '--ca', caFile, '--data', data], o)])
     scenarios.push([`validate-${kind}-term`, () => measure(`validate --webhook, portal: ${kind}, SIGTERM at 8 s`, [...CLI, 'validate', sample, '--webhook', portals.urls[kind]!, '--ca', caFile, '--data', data], { ...o, termAfterSec: 8 })])
     scenarios.push([`portal-${kind}`, () => measure(`sync --dry-run, portal: ${kind}`, [...CLI, 'sync', sample, '--webhook', portals.urls[kind]!, '--ca', caFile, '--dry-run', '--data', data], o)])
