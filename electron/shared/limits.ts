@@ -23,3 +23,7 @@ export const INPUT_LIMITS = {
 } as const
 
 export type InputLimits = typeof INPUT_LIMITS
+
+/** A size as the limit messages show it: "1.9 MB", "12.0 KB", "300 bytes". */
+export const formatSize = (n: number): string =>
+  n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} bytes`

@@ -5,12 +5,11 @@
  */
 import { BoundedReadError, readBounded } from '../bounded-read'
 import type { NotFileKind, ReadFailure } from '../bounded-read'
-import { INPUT_LIMITS } from '../../shared/limits'
+import { formatSize, INPUT_LIMITS } from '../../shared/limits'
 import { makeProblem } from '../../shared/problems'
 import type { Problem } from '../../shared/sheet'
 
-export const formatSize = (n: number): string =>
-  n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} bytes`
+export { formatSize } from '../../shared/limits'
 
 const KIND_TEXT: Record<NotFileKind, { en: string; ru: string }> = {
   directory: { en: 'a folder', ru: 'папка' },
