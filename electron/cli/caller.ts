@@ -3,8 +3,8 @@
  * non-secret part from --data) or `--webhook URL` (a one-off webhook, never stored), plus `--ca FILE` for a
  * portal with a private CA such as the sandbox. Shared by `validate` and `sync`.
  */
-import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
+import { BoundedReadError, readBounded } from '../core/bounded-read'
 import type { PortalClient } from '../core/portal/client'
 import { createPortalClient } from '../core/portal/client'
 import { resolveDataDir } from '../core/paths'
@@ -15,6 +15,7 @@ import type { Logger } from '../core/redact'
 import { KeytarSecretStore } from '../keychain/keytar-store'
 import type { Plan, Profile } from '../shared/profile'
 import { parseWebhookUrl } from '../shared/profile'
+import { INPUT_LIMITS } from '../shared/limits'
 import { AppFailure } from '../shared/result'
 
 export interface CallerOptions {
@@ -37,14 +38,18 @@ export interface ResolvedCaller {
 
 export async function readCa(path: string | undefined): Promise<string | undefined> {
   if (!path) return undefined
+  let bytes: Uint8Array
   try {
-    const pem = await readFile(resolve(path), 'utf8')
-    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new AppFailure('VALIDATION', `--ca ${path} is not a PEM certificate file.`)
-    return pem
+    // Bounded like every file named on the command line: --ca /dev/zero is refused, not read forever.
+    bytes = await readBounded(resolve(path), { maxBytes: INPUT_LIMITS.smallFileBytes, timeoutMs: INPUT_LIMITS.avatarReadMs })
   } catch (e) {
-    if (e instanceof AppFailure) throw e
-    throw new AppFailure('VALIDATION', `--ca ${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}).`)
+    const f = e instanceof BoundedReadError ? e.failure : null
+    const why = !f ? 'error' : f.reason === 'not-file' ? `it is not a regular file: ${f.kind}` : f.reason === 'too-large' ? 'it is larger than 1 MB' : f.reason === 'io' ? f.code : f.reason
+    throw new AppFailure('VALIDATION', `--ca ${path} cannot be read (${why}).`)
   }
+  const pem = Buffer.from(bytes).toString('utf8')
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new AppFailure('VALIDATION', `--ca ${path} is not a PEM certificate file.`)
+  return pem
 }
 
 export async function resolveCaller(opts: CallerOptions): Promise<ResolvedCaller> {

@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import pngjs from 'pngjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readCa } from '../../../electron/cli/caller'
 import { jsonChunks, rowJson } from '../../../electron/cli/commands/validate'
 import { exitWhenDrained, processIO, runCli, STOP_GRACE_MS } from '../../../electron/cli/main'
 import type { CliIO } from '../../../electron/cli/types'
@@ -90,6 +91,18 @@ describe('validate refuses what is not a sheet file, with a clear message', () =
     const allowed = await validate(sheet, '--json', '--avatars-from', pics)
     expect(JSON.parse(allowed.out).rows[0]).toMatchObject({ status: 'ready', params: { AVATAR: expect.stringMatching(/^<base64, \d+ bytes, image\/png 4×4>$/) } })
     expect(await validate(sheet, '--avatars-from', join(dir, 'nope'))).toMatchObject({ code: 2, err: expect.stringContaining('--avatars-from') })
+  })
+})
+
+describe('--ca FILE', () => {
+  it('is read through the same bounds: a device or a huge file is refused, a PEM is read', async () => {
+    await expect(readCa('/dev/zero')).rejects.toMatchObject({ appError: { code: 'VALIDATION', message: '--ca /dev/zero cannot be read (it is not a regular file: device).' } })
+    const big = join(dir, 'big.pem')
+    await writeFile(big, 'x'.repeat(2 * 1024 * 1024))
+    await expect(readCa(big)).rejects.toMatchObject({ appError: { message: `--ca ${big} cannot be read (it is larger than 1 MB).` } })
+    const pem = join(dir, 'ca.pem')
+    await writeFile(pem, (await sandboxCertificate()).cert)
+    expect(await readCa(pem)).toContain('-----BEGIN CERTIFICATE-----')
   })
 })
 
