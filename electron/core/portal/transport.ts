@@ -13,12 +13,12 @@ export interface HttpRequest {
   headers: Record<string, string>
   body?: string
   /**
-   * First-byte timeout: how long the portal may take, once the request is written, to start its answer; also the
-   * bound on sending the request itself.
+   * Whole-response deadline, from the moment the request is written: the answer must have arrived completely by
+   * then (a slow trickle counts). Also the bound on writing the request, and the default first-byte timeout.
    */
   timeoutMs: number
-  /** Whole-response deadline, from the moment the request is written (default `timeoutMs` + the transport's `bodyMs`). */
-  deadlineMs?: number
+  /** First-byte timeout: how long the portal may take to start its answer once the request is written (≤ timeoutMs). */
+  firstByteMs?: number
   signal?: AbortSignal
 }
 
@@ -56,8 +56,6 @@ export const TRANSPORT_BOUNDS = {
   connectMs: 10_000,
   /** From TCP connected to the TLS handshake done. */
   tlsMs: 10_000,
-  /** What the whole-response deadline adds to the first-byte timeout for the body to arrive. */
-  bodyMs: 30_000,
   /** Largest response read; a Bitrix24 answer (a batch of 50 user.get) is well under 1 MB. */
   maxResponseBytes: 32 * 1024 * 1024,
 } as const
@@ -69,7 +67,6 @@ export interface HttpsTransportOptions {
   maxSockets?: number
   connectTimeoutMs?: number
   tlsTimeoutMs?: number
-  bodyMs?: number
   maxResponseBytes?: number
   /** Test seam: the host-name lookup (a lookup that never answers is a connect that never completes). */
   lookup?: LookupFunction
@@ -83,7 +80,6 @@ export function createHttpsTransport(opts: HttpsTransportOptions = {}): Transpor
   const agent = new Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 4, ...(opts.ca ? { ca: opts.ca } : {}) })
   const connectMs = opts.connectTimeoutMs ?? TRANSPORT_BOUNDS.connectMs
   const tlsMs = opts.tlsTimeoutMs ?? TRANSPORT_BOUNDS.tlsMs
-  const bodyMs = opts.bodyMs ?? TRANSPORT_BOUNDS.bodyMs
   const maxBytes = opts.maxResponseBytes ?? TRANSPORT_BOUNDS.maxResponseBytes
   const transport = (req: HttpRequest): Promise<HttpResponse> =>
     new Promise<HttpResponse>((resolve, reject) => {
@@ -181,10 +177,10 @@ export function createHttpsTransport(opts: HttpsTransportOptions = {}): Transpor
       r.end(req.body, () => {
         if (settled) return
         written = true
+        const firstByte = Math.min(req.firstByteMs ?? req.timeoutMs, req.timeoutMs)
         if (answered) clearTimeout(phase)
-        else bound(req.timeoutMs, 'timeout', `The portal did not start answering within ${seconds(req.timeoutMs)} after the request was sent`)
-        const total = req.deadlineMs ?? req.timeoutMs + bodyMs
-        deadline = setTimeout(() => fail('timeout', `The portal's answer did not finish within ${seconds(total)} after the request was sent (it arrived too slowly)`), total)
+        else bound(firstByte, 'timeout', `The portal did not start answering within ${seconds(firstByte)} after the request was sent`)
+        deadline = setTimeout(() => fail('timeout', `The portal's answer did not finish within ${seconds(req.timeoutMs)} after the request was sent (it arrived too slowly)`), req.timeoutMs)
       })
     })
   return Object.assign(transport, { close: () => agent.destroy() })

@@ -78,7 +78,7 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => new Promise((r) => s.close(() => r(null)))))
 })
 
-const BOUNDS: HttpsTransportOptions = { connectTimeoutMs: 300, tlsTimeoutMs: 300, bodyMs: 400, maxResponseBytes: 1024 * 1024 }
+const BOUNDS: HttpsTransportOptions = { connectTimeoutMs: 300, tlsTimeoutMs: 300, maxResponseBytes: 1024 * 1024 }
 
 async function failure(p: Promise<unknown>): Promise<TransportError> {
   try {
@@ -135,12 +135,17 @@ describe('bounded HTTPS transport', () => {
     expect(e.kind).toBe('timeout')
     expect(e.message).toBe('The portal did not start answering within 0.3 s after the request was sent')
     expect(seen).toContain('silent /silent')
+    // A shorter first-byte timeout of its own, under a longer deadline.
+    const t = createHttpsTransport({ ca: tls.cert, ...BOUNDS })
+    const short = await failure(t({ method: 'POST', url: `https://127.0.0.1:${ports.silent}/short`, headers: {}, body: '{}', timeoutMs: 5_000, firstByteMs: 200 }))
+    t.close()
+    expect(short.message).toBe('The portal did not start answering within 0.2 s after the request was sent')
   })
 
   it('headers at once, then a trickle: the whole-response deadline, "timeout"', async () => {
-    const e = await failure(post(ports.trickle!, '/trickle'))
+    const e = await failure(post(ports.trickle!, '/trickle', {}, 400))
     expect(e.kind).toBe('timeout')
-    expect(e.message).toBe("The portal's answer did not finish within 0.7 s after the request was sent (it arrived too slowly)")
+    expect(e.message).toBe("The portal's answer did not finish within 0.4 s after the request was sent (it arrived too slowly)")
   })
 
   it('an abort before anything is written is "aborted"; while waiting for the answer, "reset"', async () => {
