@@ -17,6 +17,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { sandboxCertificate } from '../../electron/sandbox/tls'
+import { sparseFile } from '../helpers/files'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const CLI = ['--import', 'tsx', join(ROOT, 'electron/cli/main.ts')]
@@ -165,10 +166,7 @@ async function main(): Promise<void> {
   const fifo = join(dir, 'pipe.csv')
   execFileSync('mkfifo', [fifo])
   const sparse = join(dir, 'sparse.csv')
-  const fh = await open(sparse, 'w')
-  await fh.write('TITLE,USERS\n')
-  await fh.truncate(Math.round(1.9 * 1024 ** 3))
-  await fh.close()
+  await sparseFile(sparse)
   const wide = join(dir, 'wide.csv')
   await writeFile(wide, `${Array.from({ length: 200_000 }, (_, i) => `c${i}`).join(',')}\n${Array.from({ length: 200_000 }, () => '1').join(',')}\n`)
   const wideDup = join(dir, 'wide-dup.csv')

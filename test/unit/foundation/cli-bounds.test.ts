@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { EventEmitter } from 'node:events'
-import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:https'
 import type { Server } from 'node:https'
 import type { Socket } from 'node:net'
@@ -21,6 +21,7 @@ import type { CliIO } from '../../../electron/cli/types'
 import { importSheet } from '../../../electron/core/import'
 import { AppFailure } from '../../../electron/shared/result'
 import { sandboxCertificate } from '../../../electron/sandbox/tls'
+import { sparseFile } from '../../helpers/files'
 
 const ROOT = join(__dirname, '../../..')
 const CLI = ['--import', 'tsx', join(ROOT, 'electron/cli/main.ts')]
@@ -62,10 +63,7 @@ describe('validate refuses what is not a sheet file, with a clear message', () =
 
   it('a sparse 1.9 GB file is refused by its size without being read', async () => {
     const sparse = join(dir, 'sparse.csv')
-    const fh = await open(sparse, 'w')
-    await fh.write('TITLE,USERS\n')
-    await fh.truncate(Math.round(1.9 * 1024 ** 3))
-    await fh.close()
+    await sparseFile(sparse)
     expect(await validate(sparse)).toMatchObject({ code: 1, err: `${sparse}: The file is 1945.6 MB; the limit is 50.0 MB. Split it into smaller sheets.\n` })
   })
 

@@ -3,7 +3,7 @@
  * files are read, and a sheet's rows, columns and record length are capped with messages that name the limit.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtemp, open, rm, symlink, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,6 +15,7 @@ import { firstInvalidUtf8 } from '../../../electron/core/import/decode'
 import { detectNewline } from '../../../electron/core/import/parse'
 import { INPUT_LIMITS } from '../../../electron/shared/limits'
 import { codes, cp, importText, utf8 } from './helpers'
+import { SPARSE_SIZE, sparseFile } from '../../helpers/files'
 
 const linux = process.platform === 'linux'
 
@@ -86,21 +87,16 @@ describe('readBounded', () => {
 
   it('refuses a sparse 1.9 GB file by its size, reading nothing', async () => {
     const file = join(dir, 'sparse.csv')
-    const fh = await open(file, 'w')
-    await fh.write('TITLE,USERS\n')
-    await fh.truncate(Math.round(1.9 * 1024 ** 3))
-    await fh.close()
+    await sparseFile(file)
     const before = process.memoryUsage().rss
-    expect(await failure(readBounded(file, { maxBytes: INPUT_LIMITS.sheetBytes, timeoutMs: 10_000 }))).toMatchObject({ reason: 'too-large', size: Math.round(1.9 * 1024 ** 3) })
+    expect(await failure(readBounded(file, { maxBytes: INPUT_LIMITS.sheetBytes, timeoutMs: 10_000 }))).toMatchObject({ reason: 'too-large', size: SPARSE_SIZE })
     // Nothing of it was read: far less than the cap was allocated.
     expect(process.memoryUsage().rss - before).toBeLessThan(INPUT_LIMITS.sheetBytes)
   })
 
   it('gives up at its deadline and when the caller aborts', async () => {
     const file = join(dir, 'big.csv')
-    const fh = await open(file, 'w')
-    await fh.truncate(40 * 1024 * 1024)
-    await fh.close()
+    await sparseFile(file, 40 * 1024 * 1024, '')
     // 160 reads of 256 KiB, each a round trip to the thread pool: far more than 1 ms.
     expect(await failure(readBounded(file, { maxBytes: 50 * 1024 * 1024, timeoutMs: 1 }))).toEqual({ reason: 'timeout', ms: 1 })
     const ac = new AbortController()
