@@ -5,7 +5,9 @@
 import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../../electron/core/clock'
 import { createPortalClient, OutcomeUnknown } from '../../../electron/core/portal/client'
+import { preflight } from '../../../electron/core/portal/preflight'
 import { TransportError } from '../../../electron/core/portal/transport'
+import { AppFailure } from '../../../electron/shared/result'
 import type { HttpRequest, HttpResponse, TransportFailureKind } from '../../../electron/core/portal/transport'
 
 const HOOK = 'https://portal.test/rest/1/s3cr3tW3bh00k/'
@@ -59,5 +61,18 @@ describe('client × bounded transport', () => {
     const { client, sent } = clientFailingWith('too-large', 'too large')
     expect((await client.call('profile')).result).toEqual({ ID: '1' })
     expect(sent).toEqual(['profile', 'profile'])
+  })
+})
+
+describe('preflight takes a signal', () => {
+  it('stops at once when the signal aborts, while the portal has not answered', async () => {
+    const transport = (req: HttpRequest): Promise<HttpResponse> =>
+      new Promise((_, reject) => req.signal?.addEventListener('abort', () => reject(new TransportError('aborted', 'Request aborted')), { once: true }))
+    const client = createPortalClient({ kind: 'webhook', url: HOOK }, { clock: new ManualClock(1_700_000_000_000, true), transport })
+    const ac = new AbortController()
+    const p = preflight(client, 'Main', { signal: ac.signal })
+    await new Promise((r) => setTimeout(r, 10))
+    ac.abort(new AppFailure('CANCELLED', 'Interrupted (SIGINT).'))
+    await expect(p).rejects.toMatchObject({ appError: { code: 'CANCELLED' } })
   })
 })
