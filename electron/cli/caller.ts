@@ -4,8 +4,8 @@
  * never in the process list) or `--webhook URL` (the same, but visible to other users in the process list: it
  * warns), plus `--ca FILE` for a portal with a private CA such as the sandbox. Shared by `validate` and `sync`.
  */
-import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
+import { BoundedReadError, readBounded } from '../core/bounded-read'
 import type { PortalClient } from '../core/portal/client'
 import { createPortalClient } from '../core/portal/client'
 import { resolveDataDir } from '../core/paths'
@@ -17,6 +17,7 @@ import { KeytarSecretStore } from '../keychain/keytar-store'
 import { readStdin } from './args'
 import type { Plan, Profile } from '../shared/profile'
 import { parseWebhookUrl } from '../shared/profile'
+import { INPUT_LIMITS } from '../shared/limits'
 import { AppFailure } from '../shared/result'
 
 export interface CallerOptions {
@@ -43,14 +44,18 @@ export interface ResolvedCaller {
 
 export async function readCa(path: string | undefined): Promise<string | undefined> {
   if (!path) return undefined
+  let bytes: Uint8Array
   try {
-    const pem = await readFile(resolve(path), 'utf8')
-    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new AppFailure('VALIDATION', `--ca ${path} is not a PEM certificate file.`)
-    return pem
+    // Bounded like every file named on the command line: --ca /dev/zero is refused, not read forever.
+    bytes = await readBounded(resolve(path), { maxBytes: INPUT_LIMITS.smallFileBytes, timeoutMs: INPUT_LIMITS.avatarReadMs })
   } catch (e) {
-    if (e instanceof AppFailure) throw e
-    throw new AppFailure('VALIDATION', `--ca ${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}).`)
+    const f = e instanceof BoundedReadError ? e.failure : null
+    const why = !f ? 'error' : f.reason === 'not-file' ? `it is not a regular file: ${f.kind}` : f.reason === 'too-large' ? 'it is larger than 1 MB' : f.reason === 'io' ? f.code : f.reason
+    throw new AppFailure('VALIDATION', `--ca ${path} cannot be read (${why}).`)
   }
+  const pem = Buffer.from(bytes).toString('utf8')
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new AppFailure('VALIDATION', `--ca ${path} is not a PEM certificate file.`)
+  return pem
 }
 
 /** The connection options every command that talks to a portal accepts (node:util parseArgs format). */

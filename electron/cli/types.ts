@@ -6,6 +6,11 @@ export interface CliIO {
   env: NodeJS.ProcessEnv
   /** Resolved when SIGINT/SIGTERM arrives (commands that stay up, like `sandbox`, await it). */
   interrupted: Promise<NodeJS.Signals>
+  /**
+   * Aborted (reason: AppFailure CANCELLED) when the first SIGINT/SIGTERM arrives: pass it to everything that waits
+   * (imports, portal calls). A second signal exits at once.
+   */
+  signal?: AbortSignal
 }
 
 export interface CliCommand {
@@ -16,5 +21,5 @@ export interface CliCommand {
   run(argv: string[], io: CliIO): Promise<number>
 }
 
-/** Exit codes shared by every command. */
-export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, INCOMPLETE: 3 } as const
+/** Exit codes shared by every command (128 + the signal's number when a signal stopped it). */
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, INCOMPLETE: 3, SIGINT: 130, SIGTERM: 143 } as const

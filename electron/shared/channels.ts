@@ -40,6 +40,9 @@ export const CHANNEL_NAMES = {
   'jobs.snapshot': 'jobs:get-snapshot',
   'jobs.exportResults': 'jobs:export-results',
   'shell.openChat': 'shell:open-chat',
+  'sheets.avatarFolders': 'sheets:get-avatar-folders',
+  'sheets.allowAvatarFolders': 'sheets:allow-avatar-folders',
+  'sheets.setAvatarFolder': 'sheets:set-avatar-folder',
 } as const
 
 export type ApiPath = keyof typeof CHANNEL_NAMES

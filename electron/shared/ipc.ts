@@ -97,6 +97,9 @@ const composeSchema = z.object({
 })
 export type ComposeForm = z.input<typeof composeSchema>
 
+/** Most outside folders one sheet lists (and one call may allow). */
+export const AVATAR_FOLDERS_MAX = 100
+
 const profileRef = z.object({ profile: profileNameSchema })
 const jobRef = z.object({ jobId: z.string().min(1).max(200) })
 const sheetRef = z.object({ sheetId: z.string().min(1).max(200) })
@@ -140,6 +143,9 @@ export const PAYLOAD_SCHEMAS = {
   'jobs.snapshot': jobRef,
   'jobs.exportResults': jobRef,
   'shell.openChat': profileRef.extend({ chatId: z.number().int().positive() }),
+  'sheets.avatarFolders': sheetRef,
+  'sheets.allowAvatarFolders': sheetRef.extend({ folders: z.array(z.string().min(1).max(4096)).min(1).max(AVATAR_FOLDERS_MAX) }),
+  'sheets.setAvatarFolder': sheetRef.extend({ folder: z.string().max(4096).optional() }),
 } satisfies Record<ApiPath, z.ZodType>
 
 const KIB = 1024
@@ -166,6 +172,26 @@ export const PAYLOAD_LIMITS: Partial<Record<ApiPath, number>> = {
 
 /** The byte cap of one call's payload. */
 export const payloadLimit = (path: ApiPath): number => PAYLOAD_LIMITS[path] ?? DEFAULT_PAYLOAD_LIMIT
+
+/**
+ * Where a sheet's avatar files may come from (issue 13): relative paths resolve against the picked avatar folder,
+ * else the sheet's folder; files outside the allowed folders (absolute paths, `../`, symlinks out) are refused
+ * until the user allows their folder for this sheet (this session).
+ */
+export interface AvatarFolders {
+  /** The sheet's own folder; null for a sheet uploaded without a path (browser mode). */
+  sheetFolder: string | null
+  /** The folder the user picked for this sheet's relative avatar paths (remembered per sheet), if any. */
+  picked: string | null
+  /** Every folder avatars may come from now. */
+  allowed: string[]
+  /** Folders outside `allowed` that rows point to, with the number of rows each (most first; at most AVATAR_FOLDERS_MAX). */
+  outside: { folder: string; rows: number }[]
+  /** Rows whose relative avatar path has no folder to resolve against (no sheet folder, none picked). */
+  unresolved: number
+  /** True when the host has a folder dialog (the desktop app); the browser shell takes a typed path instead. */
+  canPick: boolean
+}
 
 
 export interface ComposeResult {
@@ -211,6 +237,15 @@ export interface BackendApi {
     liveCheck(req: { sheetId: string; profile: string }): Promise<Result<SheetPreview>>
     template(): Promise<Result<{ name: string; text: string }>>
     close(req: { sheetId: string }): Promise<Result<null>>
+    /** Where the sheet's avatars may come from, and the folders outside that its rows point to. */
+    avatarFolders(req: { sheetId: string }): Promise<Result<AvatarFolders>>
+    /** Allows these folders (each one the sheet listed in `outside`) for this sheet, this session; re-reads its avatars. */
+    allowAvatarFolders(req: { sheetId: string; folders: string[] }): Promise<Result<SheetPreview>>
+    /**
+     * Sets the folder relative avatar paths resolve against (remembered for this sheet): `folder` typed (browser
+     * mode), '' to forget it, or omitted to show the host's folder dialog (null when cancelled). Re-reads the avatars.
+     */
+    setAvatarFolder(req: { sheetId: string; folder?: string }): Promise<Result<SheetPreview | null>>
   }
   compose: {
     validate(req: { form: ComposeForm }): Promise<Result<SheetRow>>

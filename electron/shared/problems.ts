@@ -147,8 +147,8 @@ export const PROBLEM_TEXT = {
   AVATAR_NOT_FOUND: { severity: 'error', en: 'No such file: {path}', ru: 'Файл не найден: {path}' },
   AVATAR_NO_FOLDER: {
     severity: 'error',
-    en: 'The avatar path {path} is relative, but the sheet\'s folder is unknown; use a full path.',
-    ru: 'Путь к аватару {path} относительный, а папка таблицы неизвестна; укажите полный путь.',
+    en: 'The avatar path {path} is relative, but the sheet\'s folder is unknown; choose the avatar folder (Import → Avatar folders) or use a full path.',
+    ru: 'Путь к аватару {path} относительный, а папка таблицы неизвестна; выберите папку аватаров (Импорт → Папки аватаров) или укажите полный путь.',
   },
   AVATAR_URL: {
     severity: 'error',
@@ -248,12 +248,66 @@ export const PROBLEM_TEXT = {
     en: 'A chat with this ENTITY_TYPE and ENTITY_ID already exists on the portal (chat {id}); sending this row would create a second one.',
     ru: 'Чат с такими ENTITY_TYPE и ENTITY_ID уже есть на портале (чат {id}); отправка строки создаст второй.',
   },
+
+  // ── Input bounds and avatar folders (issue 13) ──────────────────────────────────────────────────────────
+  FILE_NOT_A_FILE: {
+    severity: 'error',
+    en: 'This is {kind}, not a file. Open a sheet saved as a file (.csv).',
+    ru: 'Это {kindRu}, а не файл. Откройте таблицу, сохранённую в файл (.csv).',
+  },
+  FILE_NOT_FOUND: { severity: 'error', en: 'No such file.', ru: 'Файл не найден.' },
+  FILE_DENIED: { severity: 'error', en: 'Permission denied: this user may not read the file.', ru: 'Нет доступа: у этого пользователя нет права читать файл.' },
+  FILE_READ_TIMEOUT: {
+    severity: 'error',
+    en: 'The file did not finish reading within {seconds} s (a slow network folder, or a file that never ends).',
+    ru: 'Файл не прочитан за {seconds} с (медленная сетевая папка или файл без конца).',
+  },
+  FILE_TOO_MANY_ROWS: {
+    severity: 'error',
+    en: 'The sheet has more than {limit} rows; the limit is {limit}. Split it into smaller sheets.',
+    ru: 'В таблице больше {limit} строк, а допустимо не больше {limit}. Разделите её на несколько таблиц.',
+  },
+  FILE_TOO_MANY_COLUMNS: {
+    severity: 'error',
+    en: 'The header row has {count} columns; the limit is {limit}. Delete the empty columns on the right in the spreadsheet program, or check the delimiter.',
+    ru: 'В строке заголовков {count} столбцов, а допустимо не больше {limit}. Удалите пустые столбцы справа в табличной программе или проверьте разделитель.',
+  },
+  FILE_HEADER_TOO_LONG: {
+    severity: 'error',
+    en: 'The header row is {length} characters long; the limit is {limit}. Check the delimiter and the quotes in the first line.',
+    ru: 'Длина строки заголовков {length} символов, а допустимо не больше {limit}. Проверьте разделитель и кавычки в первой строке.',
+  },
+  FILE_NOT_UTF8: {
+    severity: 'warning',
+    en: 'The file is not valid UTF-8 (the first byte that is not, 0x{byte}, is on line {line}, at byte {offset}), so it was read as {encoding}. If letters look wrong, choose another encoding.',
+    ru: 'Файл не в корректной кодировке UTF-8 (первый неверный байт 0x{byte} — в строке {line}, позиция {offset}), поэтому он прочитан как {encoding}. Если буквы выглядят неправильно, выберите другую кодировку.',
+  },
+  ROW_TOO_LONG: {
+    severity: 'error',
+    en: 'This row is {length} characters long; the limit is {limit}. A quote that is never closed, or a huge cell, is the usual cause; the row is not read.',
+    ru: 'Длина строки {length} символов, а допустимо не больше {limit}. Обычно причина — незакрытая кавычка или огромная ячейка; строка не прочитана.',
+  },
+  AVATAR_NOT_A_FILE: {
+    severity: 'error',
+    en: '{path} is {kind}, not an image file.',
+    ru: '{path} — это {kindRu}, а не файл с картинкой.',
+  },
+  AVATAR_OUTSIDE: {
+    severity: 'error',
+    en: '{path} is in {folder}, outside the folders avatars may come from ({allowed}). Allow that folder when the app asks (Import → Avatar folders), or pass --avatars-from to b24chat.',
+    ru: '{path} находится в папке {folder}, а аватары можно брать только из {allowed}. Разрешите эту папку, когда приложение спросит (Импорт → Папки аватаров), или передайте --avatars-from команде b24chat.',
+  },
+  AVATAR_DENIED: { severity: 'error', en: 'Permission denied: {path}', ru: 'Нет доступа к файлу: {path}' },
 } as const satisfies Record<string, ProblemText>
 
 export type ProblemCode = keyof typeof PROBLEM_TEXT
 
 /** File-level codes that mean the file could not be read as a sheet at all (the CLI exits non-zero). */
-export const FILE_FATAL_CODES: readonly ProblemCode[] = ['FILE_EMPTY', 'FILE_TOO_LARGE', 'FILE_BINARY', 'FILE_UNREADABLE', 'FILE_NO_HEADER']
+export const FILE_FATAL_CODES: readonly ProblemCode[] = [
+  'FILE_EMPTY', 'FILE_TOO_LARGE', 'FILE_BINARY', 'FILE_UNREADABLE', 'FILE_NO_HEADER',
+  'FILE_NOT_A_FILE', 'FILE_NOT_FOUND', 'FILE_DENIED', 'FILE_READ_TIMEOUT', 'FILE_TOO_MANY_ROWS', 'FILE_TOO_MANY_COLUMNS',
+  'FILE_HEADER_TOO_LONG',
+]
 
 /** Problems the live dry run adds (dropped and recomputed when a row is edited or re-checked). */
 export const LIVE_CODES: readonly ProblemCode[] = ['EMAIL_UNKNOWN', 'USER_UNKNOWN', 'USER_DISMISSED', 'OWNER_UNKNOWN', 'CHAT_EXISTS']

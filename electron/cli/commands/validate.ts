@@ -2,14 +2,14 @@
  * `b24chat validate FILE`: reads a sheet exactly as the app would and reports every problem per row and field,
  * optionally checked against a portal (--profile / --webhook-stdin / --webhook). Exit 0 whenever the file could be read.
  */
-import { readFile, stat } from 'node:fs/promises'
+import { once } from 'node:events'
+import { stat } from 'node:fs/promises'
 import { basename, dirname, resolve } from 'node:path'
 import { resolveDataDir } from '../../core/paths'
-import { DEFAULT_MAX_BYTES, MappingMemory, importSheet, isReadable, liveCheck } from '../../core/import'
+import { MappingMemory, importSheet, isReadable, liveCheck, readSheetFile } from '../../core/import'
 import { formatSize } from '../../core/import/avatar'
 import { redact } from '../../core/redact'
 import type { ChatParams } from '../../shared/chat'
-import { makeProblem } from '../../shared/problems'
 import { AppFailure } from '../../shared/result'
 import type { Delimiter, Problem, SheetEncoding, SheetRow } from '../../shared/sheet'
 import type { Sheet } from '../../core/import'
@@ -19,13 +19,14 @@ import type { CliCommand, CliIO } from '../types'
 import { EXIT } from '../types'
 
 const USAGE = `Usage: b24chat validate FILE [--json] [--encoding NAME] [--delimiter C] [--avatar-edge PX]
-                        [--profile NAME | --webhook-stdin | --webhook URL [--ca FILE]] [--data DIR] [--lang en|ru]
+                        [--avatars-from DIR]… [--profile NAME | --webhook-stdin | --webhook URL [--ca FILE]] [--data DIR] [--lang en|ru]
 
 Reads a CSV/TSV sheet (any encoding a spreadsheet exports) and lists every problem per row and field.
   --json            one JSON document on stdout: { file, encoding, delimiter, rows, summary }
   --encoding NAME   ${ENCODINGS.join(' | ')} (default: detected)
   --delimiter C     , ; | or "tab" (default: detected)
   --avatar-edge PX  downscale PNG/JPEG avatars to this longest edge (default 1024)
+  --avatars-from DIR  also read avatar files from DIR (repeatable); without it, only from the sheet's folder
   --profile NAME    also check users and entity pairs on that portal (read-only: user.get, im.chat.get)
   --webhook-stdin   the same with a one-off webhook read from standard input; --ca FILE trusts a private CA
   --webhook URL     the same as an argument (warns: other users can see it in the process list)
@@ -44,28 +45,43 @@ export function summariseParams(params: ChatParams, avatar?: { mime: string; wid
   return out
 }
 
-export function toJson(sheet: Sheet, file: string, ru = false): unknown {
-  const text = (p: Problem) => ({ field: p.field, code: p.code, severity: p.severity, message: ru ? p.messageRu : p.message })
+const problemJson = (p: Problem, ru: boolean) => ({ field: p.field, code: p.code, severity: p.severity, message: ru ? p.messageRu : p.message })
+
+/** One row of the JSON document. */
+export function rowJson(r: SheetRow, ru = false): Record<string, unknown> {
   return {
+    line: r.line,
+    key: r.key,
+    status: r.status,
+    params: summariseParams(r.params, r.avatar),
+    ...(r.emails.length ? { emails: r.emails } : {}),
+    ...(r.owner !== undefined ? { owner: r.owner } : {}),
+    ...(r.titleGenerated ? { titlePreview: r.titlePreview } : {}),
+    ...(r.live?.existingChatId ? { existingChatId: r.live.existingChatId } : {}),
+    problems: r.problems.map((p) => problemJson(p, ru)),
+  }
+}
+
+/**
+ * The `--json` document, { file, encoding, delimiter, headers, mapping, fileProblems, rows, summary }, in pieces:
+ * exactly `JSON.stringify(doc, null, 2)` + newline, but built one row at a time, so a 200,000-row sheet never
+ * holds every row, or the whole text, in memory.
+ */
+export function* jsonChunks(sheet: Sheet, file: string, ru = false): Generator<string> {
+  const head = JSON.stringify({
     file,
     encoding: sheet.meta.encoding,
     delimiter: sheet.meta.delimiter,
     headers: sheet.meta.headers,
     mapping: sheet.meta.mapping,
-    fileProblems: sheet.fileProblems.map(text),
-    rows: Array.from(sheet.eachRow(), (r) => ({
-      line: r.line,
-      key: r.key,
-      status: r.status,
-      params: summariseParams(r.params, r.avatar),
-      ...(r.emails.length ? { emails: r.emails } : {}),
-      ...(r.owner !== undefined ? { owner: r.owner } : {}),
-      ...(r.titleGenerated ? { titlePreview: r.titlePreview } : {}),
-      ...(r.live?.existingChatId ? { existingChatId: r.live.existingChatId } : {}),
-      problems: r.problems.map(text),
-    })),
-    summary: { ready: sheet.summary.ready, warning: sheet.summary.warning, error: sheet.summary.error },
+    fileProblems: sheet.fileProblems.map((p) => problemJson(p, ru)),
+  }, null, 2)
+  yield `${head.slice(0, -2)},\n  "rows": [`
+  for (let i = 0; i < sheet.length; i++) {
+    yield `${i ? ',' : ''}\n    ${JSON.stringify(rowJson(sheet.rowAt(i), ru), null, 2).replace(/\n/g, '\n    ')}`
   }
+  const summary = { ready: sheet.summary.ready, warning: sheet.summary.warning, error: sheet.summary.error }
+  yield `${sheet.length ? '\n  ' : ''}],\n  "summary": ${JSON.stringify(summary, null, 2).replace(/\n/g, '\n  ')}\n}\n`
 }
 
 /** Word-wraps `s` to lines of at most `n` characters (a longer word gets a line of its own). */
@@ -84,37 +100,56 @@ export function wrap(s: string, n: number): string[] {
   return lines
 }
 
-export function toTable(sheet: Sheet, file: string, ru: boolean, width = 120): string {
-  const lines: string[] = []
+/** The human-readable report in pieces: header facts, one line (or a few wrapped ones) per problem, the summary. */
+export function* tableChunks(sheet: Sheet, file: string, ru: boolean, width = 120): Generator<string> {
   const delim = sheet.meta.delimiter === '\t' ? 'tab' : sheet.meta.delimiter
-  lines.push(`${file}: ${sheet.meta.encoding}, delimiter "${delim}", ${sheet.summary.rows} rows`)
+  yield `${file}: ${sheet.meta.encoding}, delimiter "${delim}", ${sheet.summary.rows} rows\n`
   const mapped = Object.entries(sheet.meta.mapping).map(([f, h]) => (f === h ? f : `${h} → ${f}`))
-  if (mapped.length) lines.push(`Columns: ${mapped.join(', ')}${sheet.meta.mappingRemembered ? ' (remembered mapping)' : ''}`)
-  for (const p of sheet.fileProblems) lines.push(`${p.severity.toUpperCase()}: ${ru ? p.messageRu : p.message}`)
-  const problems: { r: SheetRow; p: Problem }[] = []
+  if (mapped.length) yield `Columns: ${mapped.join(', ')}${sheet.meta.mappingRemembered ? ' (remembered mapping)' : ''}\n`
+  for (const p of sheet.fileProblems) yield `${p.severity.toUpperCase()}: ${ru ? p.messageRu : p.message}\n`
+  const indent = 36
+  const room = Math.max(40, width - indent - 1)
+  let first = true
   for (let i = 0; i < sheet.length; i++) {
     // Only rows with problems are built.
     if (sheet.statusAt(i) === 'ready') continue
     const r = sheet.rowAt(i)
-    for (const p of r.problems) problems.push({ r, p })
-  }
-  if (problems.length) {
-    lines.push('')
-    lines.push(`${'Line'.padStart(6)}  ${'Status'.padEnd(7)}  ${'Field'.padEnd(17)}  Problem`)
-    const indent = 36
-    const room = Math.max(40, width - indent - 1)
-    for (const { r, p } of problems) {
-      const [head, ...rest] = wrap((ru ? p.messageRu : p.message).replace(/\s+/g, ' '), room)
-      lines.push(`${String(r.line).padStart(6)}  ${p.severity.padEnd(7)}  ${p.field.padEnd(17)}  ${head}`)
-      for (const more of rest) lines.push(`${' '.repeat(indent)}${more}`)
+    let text = ''
+    if (first && r.problems.length) {
+      first = false
+      text += `\n${'Line'.padStart(6)}  ${'Status'.padEnd(7)}  ${'Field'.padEnd(17)}  Problem\n`
     }
+    for (const p of r.problems) {
+      const [head, ...rest] = wrap((ru ? p.messageRu : p.message).replace(/\s+/g, ' '), room)
+      text += `${String(r.line).padStart(6)}  ${p.severity.padEnd(7)}  ${p.field.padEnd(17)}  ${head}\n`
+      for (const more of rest) text += `${' '.repeat(indent)}${more}\n`
+    }
+    yield text
   }
-  lines.push('')
   const s = sheet.summary
-  lines.push(ru
+  yield `\n${ru
     ? `Итого: ${s.rows} строк — готово ${s.ready}, с предупреждениями ${s.warning}, с ошибками ${s.error} (не будут отправлены).`
-    : `Summary: ${s.rows} rows — ${s.ready} ready, ${s.warning} with warnings, ${s.error} with errors (will not be sent).`)
-  return `${lines.join('\n')}\n`
+    : `Summary: ${s.rows} rows — ${s.ready} ready, ${s.warning} with warnings, ${s.error} with errors (will not be sent).`}\n`
+}
+
+/**
+ * Writes `chunks` to `out` in blocks of about 64 KiB, waiting for 'drain' whenever the stream asks to (a slow
+ * pipe), with a turn of the event loop between blocks so a signal is handled; stops when `signal` aborts.
+ */
+export async function writeChunks(out: NodeJS.WritableStream, chunks: Iterable<string>, signal?: AbortSignal): Promise<void> {
+  let block = ''
+  const flush = async (): Promise<void> => {
+    const text = block
+    block = ''
+    if (!out.write(text)) await once(out, 'drain', { signal })
+    else await new Promise((r) => setImmediate(r))
+    signal?.throwIfAborted()
+  }
+  for (const c of chunks) {
+    block += c
+    if (block.length >= 65_536) await flush()
+  }
+  if (block) await flush()
 }
 
 export const validateCommand: CliCommand = {
@@ -133,6 +168,7 @@ export const validateCommand: CliCommand = {
       ca: { type: 'string' },
       data: { type: 'string' },
       lang: { type: 'string' },
+      'avatars-from': { type: 'string', multiple: true },
     }, USAGE, io)
     if ('exit' in parsed) return parsed.exit
     const { values, positionals } = parsed
@@ -162,22 +198,24 @@ export const validateCommand: CliCommand = {
       io.stderr.write(`${file}: ${ru ? p.messageRu : p.message}\n`)
       return EXIT.FAILURE
     }
-    let bytes: Uint8Array
-    try {
-      const st = await stat(path)
-      if (!st.isFile()) return fail(makeProblem('FILE', 'FILE_UNREADABLE', { reason: 'it is not a file' }))
-      if (st.size > DEFAULT_MAX_BYTES) return fail(makeProblem('FILE', 'FILE_TOO_LARGE', { size: formatSize(st.size), limit: formatSize(DEFAULT_MAX_BYTES) }))
-      bytes = await readFile(path)
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code
-      return fail(makeProblem('FILE', 'FILE_UNREADABLE', { reason: code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? 'error') }))
+    const avatarFolders: string[] = []
+    for (const dir of (values['avatars-from'] as string[] | undefined) ?? []) {
+      const full = resolve(dir)
+      const isDir = await stat(full).then((st) => st.isDirectory(), () => false)
+      if (!isDir) return usage(`--avatars-from ${dir}: not a folder.`)
+      avatarFolders.push(full)
     }
+    // Bounded: counted as the bytes arrive, regular files only, with a deadline; a signal stops it.
+    const read = await readSheetFile(path, { signal: io.signal })
+    if ('problem' in read) return fail(read.problem)
     const dataDir = resolve(str('data') ?? resolveDataDir(io.env))
-    const sheet = await importSheet(bytes, { fileName: basename(path), dir: dirname(path) }, {
+    const sheet = await importSheet(read.bytes, { fileName: basename(path), dir: dirname(path) }, {
       encoding: encoding as SheetEncoding | undefined,
       delimiter,
       avatarMaxEdge,
+      avatarFolders,
       mappingMemory: MappingMemory.inDataDir(dataDir),
+      signal: io.signal,
     })
     if (!isReadable(sheet.fileProblems)) return fail(sheet.fileProblems[0]!)
 
@@ -187,10 +225,9 @@ export const validateCommand: CliCommand = {
         const { resolveCaller } = await import('../caller')
         const resolved = await resolveCaller({ profile: str('profile'), webhook: str('webhook'), ...(hookStdin ? { webhookStdin: io.stdin } : {}), warn: (l) => io.stderr.write(`${l}\n`), ca: str('ca'), data: str('data'), env: io.env })
         close = () => resolved.client.close()
-        const ac = new AbortController()
-        void io.interrupted.then(() => ac.abort(new AppFailure('CANCELLED', 'Interrupted.')))
-        await liveCheck(sheet, resolved.client, { signal: ac.signal })
+        await liveCheck(sheet, resolved.client, { signal: io.signal })
       } catch (e) {
+        if (io.signal?.aborted) throw e
         const msg = e instanceof AppFailure ? e.appError.message : e instanceof Error ? e.message : String(e)
         io.stderr.write(`Cannot check against the portal: ${redact(msg)}\n`)
         return e instanceof AppFailure && e.appError.code === 'VALIDATION' ? EXIT.USAGE : EXIT.FAILURE
@@ -198,8 +235,7 @@ export const validateCommand: CliCommand = {
         close?.()
       }
     }
-    if (values.json) io.stdout.write(`${JSON.stringify(toJson(sheet, file, ru), null, 2)}\n`)
-    else io.stdout.write(toTable(sheet, file, ru, io.stdout.columns ?? 120))
+    await writeChunks(io.stdout, values.json ? jsonChunks(sheet, file, ru) : tableChunks(sheet, file, ru, io.stdout.columns ?? 120), io.signal)
     return EXIT.OK
   },
 }

@@ -3,10 +3,11 @@
  * gatekeeper; the e2e harness exposes the very same object to Chromium through a test bridge. Electron-only
  * abilities (dialogs, the OS browser) are injected as `host`.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import { randomUUID } from 'node:crypto'
-import type { AppInfo, BackendApi, ComposeForm, ImportOptionsInput, PortalUser, SandboxChatView, SandboxStatus, SheetPreview } from '../../shared/ipc'
+import type { AppInfo, AvatarFolders, BackendApi, ComposeForm, ImportOptionsInput, PortalUser, SandboxChatView, SandboxStatus, SheetPreview } from '../../shared/ipc'
+import { AVATAR_FOLDERS_MAX } from '../../shared/ipc'
 import type { JobEvent, JobSnapshot, JobSummary } from '../../shared/jobs'
 import type { Profile, ProfileView } from '../../shared/profile'
 import { SANDBOX_PROFILE } from '../../shared/profile'
@@ -21,7 +22,7 @@ import type { Logger } from '../redact'
 import { redact, silentLogger } from '../redact'
 import { ProfileStore } from '../profiles/profile-store'
 import type { SecretStore } from '../profiles/secret-store'
-import { importSheet, liveCheck, MappingMemory, prepareAvatar, revalidateRow, templateCsv, TEMPLATE_FILE_NAME, validateCompose } from '../import'
+import { avatarRootsOf, avatarSummary, importSheet, liveCheck, MappingMemory, prepareAvatar, readSheetFile, revalidateRow, templateCsv, TEMPLATE_FILE_NAME, validateCompose } from '../import'
 import type { Sheet } from '../import'
 import type { PortalClient } from '../portal/client'
 import { createPortalClient } from '../portal/client'
@@ -30,6 +31,7 @@ import { exportResultsCsv, JobStore, SyncEngine } from '../sync'
 import { writeFileAtomic } from '../fsutil'
 import { defaultDataDir, LOCATION_FILE } from '../paths'
 import { dataDirFailure } from '../datadir'
+import { AvatarFolderMemory, sourceKey } from './avatar-folders'
 import { attempt } from './errors'
 import { SettingsStore } from './settings-store'
 
@@ -86,10 +88,13 @@ export class Backend implements BackendApi {
   readonly settingsStore: SettingsStore
   readonly jobStore: JobStore
   readonly mappingMemory: MappingMemory
+  readonly avatarFolderMemory: AvatarFolderMemory
   readonly clock: Clock
   readonly logger: Logger
   private readonly jobListeners = new Set<(event: JobEvent) => void>()
   private readonly sheetsOpen = new Map<string, OpenSheet>()
+  /** Sheet source → folders outside it the user allowed avatars to come from (this session only). */
+  private readonly avatarConsent = new Map<string, Set<string>>()
   private readonly engines = new Map<string, SyncEngine>()
   private readonly clients = new Map<string, Promise<ProfileClient>>()
   private sandboxHandle: Promise<SandboxHandle> | null = null
@@ -101,6 +106,7 @@ export class Backend implements BackendApi {
     this.settingsStore = new SettingsStore(deps.dataDir)
     this.jobStore = new JobStore(deps.dataDir, { clock: this.clock })
     this.mappingMemory = new MappingMemory(join(deps.dataDir, 'mappings.json'))
+    this.avatarFolderMemory = AvatarFolderMemory.inDataDir(deps.dataDir)
   }
 
   // ---- plumbing ------------------------------------------------------------------------------------------
@@ -324,16 +330,45 @@ export class Backend implements BackendApi {
 
   private async doImport(bytes: Uint8Array, source: { fileName: string; dir?: string }, options: ImportOptionsInput, sheetId: string = randomUUID()): Promise<SheetPreview> {
     const settings = await this.settingsValue()
+    const key = sourceKey(source)
+    const picked = await this.pickedAvatarFolder(key)
     const sheet = await importSheet(bytes, source, {
       ...(options.encoding ? { encoding: options.encoding } : {}),
       ...(options.delimiter ? { delimiter: options.delimiter as ',' } : {}),
       ...(options.mapping ? { mapping: options.mapping } : {}),
       avatarMaxEdge: options.avatarMaxEdge ?? settings.avatarMaxEdge,
       mappingMemory: this.mappingMemory,
-      readFile: async (p) => new Uint8Array(await readFile(p)),
+      // Avatars are read like the CLI reads them (core/import/source.ts): regular files inside the allowed
+      // folders only, bytes counted as they arrive, with a deadline.
+      ...(picked ? { avatarFolder: picked } : {}),
+      avatarFolders: [...(this.avatarConsent.get(key) ?? [])],
     })
     this.sheetsOpen.set(sheetId, { sheet, bytes, source, options })
     return { sheetId, ...sheet.overview() }
+  }
+
+  /** The avatar folder remembered for a sheet source, while it is still a folder. */
+  private async pickedAvatarFolder(key: string): Promise<string | undefined> {
+    const folder = await this.avatarFolderMemory.get(key).catch(() => undefined)
+    if (!folder) return undefined
+    return (await stat(folder).then((st) => st.isDirectory(), () => false)) ? folder : undefined
+  }
+
+  private async avatarFoldersOf(open: OpenSheet): Promise<AvatarFolders> {
+    const { outside, unresolved } = avatarSummary(open.sheet, AVATAR_FOLDERS_MAX)
+    return {
+      sheetFolder: open.source.dir ?? null,
+      picked: (await this.pickedAvatarFolder(sourceKey(open.source))) ?? null,
+      allowed: avatarRootsOf(open.sheet),
+      outside,
+      unresolved,
+      canPick: Boolean(this.deps.host.pickFolder),
+    }
+  }
+
+  /** Reads an open sheet again with what it has now (consent, picked folder), keeping its id. */
+  private reread(sheetId: string, open: OpenSheet): Promise<SheetPreview> {
+    return this.doImport(open.bytes, open.source, open.options, sheetId)
   }
 
   private openSheet(sheetId: string): OpenSheet {
@@ -348,13 +383,10 @@ export class Backend implements BackendApi {
       this.run(async () => {
         const path = await this.deps.host.pickSheetFile()
         if (!path) return null
-        let bytes: Uint8Array
-        try {
-          bytes = new Uint8Array(await readFile(path))
-        } catch (e) {
-          throw new AppFailure('NOT_FOUND', `The file cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}): ${basename(path)}`, { messageRu: `Файл не удаётся прочитать: ${basename(path)}` })
-        }
-        return this.doImport(bytes, { fileName: basename(path), dir: dirname(path) }, {})
+        // The same bounded read as the CLI: a device, a FIFO or a file that never ends gets a clear refusal.
+        const read = await readSheetFile(path)
+        if ('problem' in read) throw new AppFailure('VALIDATION', `${basename(path)}: ${read.problem.message}`, { messageRu: `${basename(path)}: ${read.problem.messageRu}` })
+        return this.doImport(read.bytes, { fileName: basename(path), dir: dirname(path) }, {})
       }),
     reimport: (req) =>
       this.run(async () => {
@@ -379,6 +411,41 @@ export class Backend implements BackendApi {
       this.run(async () => {
         this.sheetsOpen.delete(req.sheetId)
         return null
+      }),
+    avatarFolders: (req) => this.run(async () => this.avatarFoldersOf(this.openSheet(req.sheetId))),
+    allowAvatarFolders: (req) =>
+      this.run(async () => {
+        const open = this.openSheet(req.sheetId)
+        // Only folders this sheet asked for: consent is for what the user was shown, nothing wider.
+        const asked = new Set(avatarSummary(open.sheet, AVATAR_FOLDERS_MAX).outside.map((o) => o.folder))
+        const stray = req.folders.find((f) => !asked.has(f))
+        if (stray !== undefined) throw new AppFailure('VALIDATION', `This sheet does not ask for the folder ${stray.slice(0, 300)}.`, { messageRu: `Эта таблица не запрашивает папку ${stray.slice(0, 300)}.` })
+        const key = sourceKey(open.source)
+        const allowed = this.avatarConsent.get(key) ?? new Set<string>()
+        for (const f of req.folders) allowed.add(f)
+        this.avatarConsent.set(key, allowed)
+        return this.reread(req.sheetId, open)
+      }),
+    setAvatarFolder: (req) =>
+      this.run(async () => {
+        const open = this.openSheet(req.sheetId)
+        let folder = req.folder
+        if (folder === undefined) {
+          if (!this.deps.host.pickFolder) throw new AppFailure('NOT_FOUND', 'There is no folder dialog here: type the folder\'s full path instead.', { messageRu: 'Здесь нет окна выбора папки: введите полный путь к папке.' })
+          const picked = await this.deps.host.pickFolder()
+          if (!picked) return null
+          folder = picked
+        }
+        folder = folder.trim()
+        if (folder !== '') {
+          if (!isAbsolute(folder)) throw new AppFailure('VALIDATION', 'Give the folder\'s full path (for example /home/me/avatars or C:\\Users\\me\\avatars).', { messageRu: 'Укажите полный путь к папке (например, /home/me/avatars или C:\\Users\\me\\avatars).' })
+          folder = resolve(folder)
+          const isDir = await stat(folder).then((st) => st.isDirectory(), () => false)
+          if (!isDir) throw new AppFailure('VALIDATION', `${folder.slice(0, 300)} is not a folder on this computer.`, { messageRu: `${folder.slice(0, 300)} — не папка на этом компьютере.` })
+        }
+        // Remembered in memory at once; a data folder that cannot be written only loses it at the next start.
+        await this.avatarFolderMemory.set(sourceKey(open.source), folder || null).catch((e: unknown) => this.logger.warn('avatar folder not saved', e instanceof Error ? e.message : String(e)))
+        return this.reread(req.sheetId, open)
       }),
   }
 

@@ -3,24 +3,30 @@
  * sniffed (never the extension); PNG and JPEG larger than the target edge are decoded, box-filtered down and
  * re-encoded; GIF/WebP/BMP are checked with image-size and passed through. Every failure is a Problem.
  */
-import { readFile as fsReadFile, stat } from 'node:fs/promises'
-import { isAbsolute, resolve } from 'node:path'
+import { realpath } from 'node:fs/promises'
+import { dirname, isAbsolute, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { imageSize } from 'image-size'
 import jpeg from 'jpeg-js'
 import pngjs from 'pngjs'
 import type { AvatarInfo, Problem } from '../../shared/sheet'
 import { LIMITS } from '../../shared/chat'
+import { INPUT_LIMITS } from '../../shared/limits'
 import { makeProblem } from '../../shared/problems'
+import { readFailureOf } from '../bounded-read'
+import { avatarReadProblem, formatSize, readAvatarFile } from './source'
+
+export { formatSize } from './source'
 
 const { PNG } = pngjs
 
 export const DEFAULT_AVATAR_EDGE = 1024
-/** Largest avatar file read from disk or decoded from base64. */
-export const AVATAR_FILE_LIMIT = 25 * 1024 * 1024
+/** Largest avatar file read from disk or decoded from base64 (INPUT_LIMITS.avatarBytes). */
+export const AVATAR_FILE_LIMIT = INPUT_LIMITS.avatarBytes
 const THUMB_EDGE = 64
 
-export type AvatarResult = { base64: string; info: AvatarInfo; warning?: Problem } | { problem: Problem }
+/** A prepared avatar, or why not; `folder`: with AVATAR_OUTSIDE, the folder that would have to be allowed. */
+export type AvatarResult = { base64: string; info: AvatarInfo; warning?: Problem } | { problem: Problem; folder?: string }
 
 type Format = 'png' | 'jpeg' | 'gif' | 'webp' | 'bmp'
 const MIME: Record<Format, string> = { png: 'image/png', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', bmp: 'image/bmp' }
@@ -33,9 +39,6 @@ export function sniffImage(b: Uint8Array): Format | null {
   if (b.length >= 26 && b[0] === 0x42 && b[1] === 0x4d) return 'bmp'
   return null
 }
-
-export const formatSize = (n: number): string =>
-  n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} bytes`
 
 const toBase64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64')
 
@@ -245,10 +248,18 @@ export async function prepareAvatar(bytes: Uint8Array, maxEdge = DEFAULT_AVATAR_
 const BASE64_RE = /^[A-Za-z0-9+/\s]+={0,2}\s*$/
 
 export interface AvatarSource {
-  /** Folder relative paths resolve against. */
+  /** Folder relative paths resolve against: the avatar folder the user picked, else the sheet's folder. */
   dir?: string
+  /**
+   * Folders avatar files may come from (the sheet's folder, the picked avatar folder, folders the user allowed);
+   * default: `dir` alone. A path outside all of them, by `../`, by an absolute path or through a symlink, is
+   * refused with AVATAR_OUTSIDE and the folder that would have to be allowed.
+   */
+  roots?: readonly string[]
+  /** Test seam: reads a file instead of the file system (no symlinks are followed then). */
   readFile?: (path: string) => Promise<Uint8Array>
   maxEdge?: number
+  signal?: AbortSignal
 }
 
 /** Classifies a cell: data: URI, bare base64 (long and base64-only), web address, or a path. */
@@ -270,6 +281,43 @@ export function classifyAvatarCell(value: string): AvatarCell {
   return { kind: 'path', path: v }
 }
 
+/** True when `path` is `root` or inside it (both absolute). */
+export function isInside(path: string, root: string): boolean {
+  const rel = relative(root, path)
+  return rel === '' || (!isAbsolute(rel) && rel !== '..' && !rel.startsWith('../') && !rel.startsWith('..\\'))
+}
+
+const shorten = (p: string): string => (p.length > 120 ? `…${p.slice(-117)}` : p)
+
+/** The AVATAR_OUTSIDE problem for a file in `folder`, listing where avatars may come from. */
+function outside(shown: string, folder: string, roots: readonly string[]): AvatarResult {
+  const allowed = roots.length ? roots.map(shorten).join(', ') : '—'
+  return { problem: makeProblem('AVATAR', 'AVATAR_OUTSIDE', { path: shown, folder: shorten(folder), allowed }), folder }
+}
+
+/**
+ * The file an avatar path names, once it is known to be inside an allowed folder (by its path and by where its
+ * symlinks lead), or the problem.
+ */
+async function locate(path: string, src: AvatarSource, shown: string): Promise<{ file: string } | AvatarResult> {
+  const roots = (src.roots ?? (src.dir ? [src.dir] : [])).map((r) => resolve(r))
+  if (!isAbsolute(path) && !src.dir) return { problem: makeProblem('AVATAR', 'AVATAR_NO_FOLDER', { path: shown }) }
+  const full = isAbsolute(path) ? resolve(path) : resolve(src.dir!, path)
+  // Nothing outside the allowed folders is touched, not even to see whether it exists.
+  const realRoots = src.readFile ? roots : await Promise.all(roots.map((r) => realpath(r).catch(() => r)))
+  const within = (p: string): boolean => roots.some((r) => isInside(p, r)) || realRoots.some((r) => isInside(p, r))
+  if (!within(full)) return outside(shown, dirname(full), roots)
+  if (src.readFile) return { file: full }
+  let real: string
+  try {
+    real = await realpath(full)
+  } catch (e) {
+    return { problem: avatarReadProblem(readFailureOf(e), shown) }
+  }
+  if (!realRoots.some((r) => isInside(real, r))) return outside(shown, dirname(real), roots)
+  return { file: real }
+}
+
 /** Resolves a sheet cell to a prepared avatar, or a problem. */
 export async function resolveAvatarCell(value: string, src: AvatarSource): Promise<AvatarResult> {
   const c = classifyAvatarCell(value)
@@ -282,23 +330,20 @@ export async function resolveAvatarCell(value: string, src: AvatarSource): Promi
     const bytes = new Uint8Array(Buffer.from(clean, 'base64'))
     return prepareAvatar(bytes, src.maxEdge, { en: 'The base64 text', ru: 'Текст base64' })
   }
-  const shown = c.path.length > 120 ? `…${c.path.slice(-117)}` : c.path
-  if (!isAbsolute(c.path) && !src.dir) return { problem: makeProblem('AVATAR', 'AVATAR_NO_FOLDER', { path: shown }) }
-  const full = isAbsolute(c.path) ? c.path : resolve(src.dir!, c.path)
+  const shown = shorten(c.path)
+  const where = await locate(c.path, src, shown)
+  if (!('file' in where)) return where
   let bytes: Uint8Array
-  try {
-    if (src.readFile) {
-      bytes = await src.readFile(full)
-    } else {
-      const st = await stat(full)
-      if (!st.isFile()) return { problem: makeProblem('AVATAR', 'AVATAR_NOT_FOUND', { path: shown }) }
-      if (st.size > AVATAR_FILE_LIMIT) return { problem: makeProblem('AVATAR', 'AVATAR_FILE_TOO_LARGE', { size: formatSize(st.size), limit: formatSize(AVATAR_FILE_LIMIT) }) }
-      bytes = await fsReadFile(full)
+  if (src.readFile) {
+    try {
+      bytes = await src.readFile(where.file)
+    } catch (e) {
+      return { problem: avatarReadProblem(readFailureOf(e), shown) }
     }
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return { problem: makeProblem('AVATAR', 'AVATAR_NOT_FOUND', { path: shown }) }
-    return { problem: makeProblem('AVATAR', 'AVATAR_UNREADABLE', { reason: code ?? (e instanceof Error ? e.message.slice(0, 200) : 'unknown error') }) }
+  } else {
+    const read = await readAvatarFile(where.file, shown, { signal: src.signal })
+    if ('problem' in read) return read
+    bytes = read.bytes
   }
   return prepareAvatar(bytes, src.maxEdge, { en: shown, ru: shown })
 }

@@ -110,3 +110,43 @@ export function decode(bytes: Uint8Array, encoding: SheetEncoding): { text: stri
     }
   }
 }
+
+/**
+ * Where a file stops being valid UTF-8: the offset of the first byte that does not belong to a well-formed
+ * sequence (overlong forms, surrogates and code points above U+10FFFF count as invalid, as in TextDecoder), its
+ * value and its 1-based line. Null for valid UTF-8. A leading UTF-8 BOM is fine.
+ */
+export function firstInvalidUtf8(bytes: Uint8Array): { offset: number; byte: number; line: number } | null {
+  const n = bytes.length
+  let i = 0
+  let line = 1
+  while (i < n) {
+    const c = bytes[i]!
+    if (c < 0x80) {
+      if (c === 10) line++
+      i++
+      continue
+    }
+    let need: number
+    let lo = 0x80
+    let hi = 0xbf
+    if (c >= 0xc2 && c <= 0xdf) need = 1
+    else if (c >= 0xe0 && c <= 0xef) {
+      need = 2
+      if (c === 0xe0) lo = 0xa0
+      else if (c === 0xed) hi = 0x9f
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      need = 3
+      if (c === 0xf0) lo = 0x90
+      else if (c === 0xf4) hi = 0x8f
+    } else return { offset: i, byte: c, line }
+    for (let k = 1; k <= need; k++) {
+      const d = i + k < n ? bytes[i + k]! : -1
+      const min = k === 1 ? lo : 0x80
+      const max = k === 1 ? hi : 0xbf
+      if (d < min || d > max) return { offset: i, byte: c, line }
+    }
+    i += need + 1
+  }
+  return null
+}

@@ -7,12 +7,13 @@ import { CHAT_FIELDS } from '../../shared/chat'
 import type { ChatField } from '../../shared/chat'
 import type { ComposeForm } from '../../shared/ipc'
 import type { ColumnMapping, ImportOptions, Problem, SheetMeta, SheetRow } from '../../shared/sheet'
+import { INPUT_LIMITS } from '../../shared/limits'
 import { makeProblem } from '../../shared/problems'
 import { AppFailure } from '../../shared/result'
 import type { AvatarResult } from './avatar'
 import { DEFAULT_AVATAR_EDGE, formatSize, prepareAvatar, resolveAvatarCell } from './avatar'
 import type { ImportContext } from './context'
-import { decode, detectEncoding, sniffBinary } from './decode'
+import { decode, detectEncoding, firstInvalidUtf8, sniffBinary } from './decode'
 import { applyLive, liveCacheOf } from './live'
 import type { MappingLookup, MappingMemory } from './mapping'
 import { resolveMapping } from './mapping'
@@ -27,9 +28,11 @@ export { liveCheck } from './live'
 export { MappingMemory, autoMapping, normalizeHeader } from './mapping'
 export { templateCsv, TEMPLATE_FILE_NAME } from './template'
 export { isReadable } from '../../shared/problems'
+export { readSheetFile, readAvatarFile, sheetReadProblem } from './source'
+export { INPUT_LIMITS } from '../../shared/limits'
 
-/** Largest sheet file accepted (bytes). */
-export const DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+/** Largest sheet file accepted (bytes): INPUT_LIMITS.sheetBytes. */
+export const DEFAULT_MAX_BYTES = INPUT_LIMITS.sheetBytes
 
 export type ImportSheetOptions = ImportOptions & {
   mappingMemory?: MappingMemory
@@ -39,14 +42,31 @@ export type ImportSheetOptions = ImportOptions & {
   signal?: AbortSignal
   /** Characters parsed between two turns of the event loop (default 512 Ki). */
   chunkChars?: number
+  /** Folder relative avatar paths resolve against instead of the sheet's folder (the one the user picked). */
+  avatarFolder?: string
+  /** More folders avatar files may come from, besides the sheet's folder and `avatarFolder` (the user allowed them). */
+  avatarFolders?: readonly string[]
+  /** Bounds on rows, columns and record length (default INPUT_LIMITS; tests use smaller ones). */
+  limits?: Partial<Record<'rows' | 'columns' | 'recordChars', number>>
+}
+
+/** Stops the reading of a sheet that breaks a limit: the sheet keeps no rows and this one file-level problem. */
+class StopReading extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.message)
+  }
 }
 
 const STRUCTURAL = new Set(['ROW_TOO_MANY_FIELDS', 'ROW_TOO_FEW_FIELDS', 'ROW_UNTERMINATED_QUOTE', 'ROW_MALFORMED_QUOTES'])
 
-/** Headers made usable as keys: trimmed, never empty, never repeated. */
-function uniqueHeaders(raw: string[]): { headers: string[]; problems: Problem[] } {
+/**
+ * Headers made usable as keys: trimmed, never empty, never repeated. Linear in the number of columns: the next
+ * free suffix of each repeated name is remembered (searching it from 2 each time was quadratic: 200,000 columns
+ * of one name kept `validate` busy for hours).
+ */
+export function uniqueHeaders(raw: string[], seen: Set<string> = new Set()): { headers: string[]; problems: Problem[] } {
   const problems: Problem[] = []
-  const seen = new Set<string>()
+  const nextSuffix = new Map<string, number>()
   const headers = raw.map((h, i) => {
     let name = h.replace(/^\uFEFF/, '').trim()
     if (!name) {
@@ -54,8 +74,9 @@ function uniqueHeaders(raw: string[]): { headers: string[]; problems: Problem[] 
       problems.push(makeProblem('FILE', 'HEADER_EMPTY', { n: i + 1, name }))
     }
     if (seen.has(name) || name === '__proto__') {
-      let k = 2
+      let k = nextSuffix.get(name) ?? 2
       while (seen.has(`${name} (${k})`)) k++
+      nextSuffix.set(name, k + 1)
       const renamed = `${name} (${k})`
       problems.push(makeProblem('FILE', 'HEADER_DUPLICATE', { name, renamed }))
       name = renamed
@@ -86,7 +107,10 @@ export async function importSheet(bytes: Uint8Array, source: { fileName: string;
     headers: [], mapping: {}, mappingRemembered: false, contentHash: '',
   }
   if (source.dir !== undefined) meta.dir = source.dir
-  const ctx: ImportContext = { maxEdge: opts.avatarMaxEdge ?? DEFAULT_AVATAR_EDGE, colorsEnabled: opts.colorsEnabled ?? true, avatars: new Map() }
+  const avatarBase = opts.avatarFolder ?? source.dir
+  const avatarRoots = [...new Set([source.dir, opts.avatarFolder, ...(opts.avatarFolders ?? [])].filter((d): d is string => !!d))]
+  const ctx: ImportContext = { maxEdge: opts.avatarMaxEdge ?? DEFAULT_AVATAR_EDGE, colorsEnabled: opts.colorsEnabled ?? true, avatars: new Map(), avatarRoots, outside: new Map(), noFolder: new Set() }
+  if (avatarBase !== undefined) ctx.avatarBase = avatarBase
   if (opts.readFile) ctx.readFile = opts.readFile
   const sheet = new Sheet(meta, ctx)
   if (bytes.byteLength > maxBytes) {
@@ -115,6 +139,11 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
     meta.encoding = opts.encoding ?? meta.encodingDetected
     const { text, lossy } = decode(bytes, meta.encoding)
     if (lossy) sheet.fileProblems.push(makeProblem('FILE', 'FILE_DECODE', { encoding: meta.encoding }))
+    // Not UTF-8, so read with a guessed single-byte encoding: say so, and where the first byte that is not UTF-8 is.
+    if (!opts.encoding && (meta.encoding === 'windows-1251' || meta.encoding === 'windows-1252')) {
+      const bad = firstInvalidUtf8(bytes)
+      if (bad) sheet.fileProblems.push(makeProblem('FILE', 'FILE_NOT_UTF8', { byte: bad.byte.toString(16).toUpperCase().padStart(2, '0'), line: bad.line, offset: bad.offset, encoding: meta.encoding }))
+    }
     if (text.trim() === '') return fatal(makeProblem('FILE', 'FILE_EMPTY'))
     meta.delimiterDetected = detectDelimiter(text, detectNewline(text))
     meta.delimiter = opts.delimiter ?? meta.delimiterDetected
@@ -135,9 +164,15 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
         remembered = undefined
       }
     }
+    const maxRows = opts.limits?.rows ?? INPUT_LIMITS.rows
+    const maxColumns = opts.limits?.columns ?? INPUT_LIMITS.columns
+    const maxChars = opts.limits?.recordChars ?? INPUT_LIMITS.recordChars
     const setupHeaders = (raw: string[]): string[] => {
+      if (raw.length > maxColumns) throw new StopReading(makeProblem('FILE', 'FILE_TOO_MANY_COLUMNS', { count: raw.length, limit: maxColumns }))
+      if (recordLength(raw) > maxChars) throw new StopReading(makeProblem('FILE', 'FILE_HEADER_TOO_LONG', { length: recordLength(raw), limit: maxChars }))
       const u = uniqueHeaders(raw)
-      sheet.fileProblems.push(...u.problems)
+      // One at a time: a spread of 200,000 header problems overflows the stack.
+      for (const p of u.problems) sheet.fileProblems.push(p)
       meta.headers = u.headers
       let manual = opts.mapping
       if (!manual && remembered) {
@@ -153,7 +188,8 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
       return u.headers
     }
 
-    const record = (fields: string[], line: number, endLine: number, quoteError: 'unterminated' | 'malformed' | undefined): void => {
+    const record = (all: string[], line: number, endLine: number, quoteError: 'unterminated' | 'malformed' | undefined): void => {
+      let fields = all
       if (quoteError === 'unterminated') unterminatedLine = line
       if (headers === null) {
         if (!isBlank(fields)) headers = setupHeaders(fields)
@@ -163,13 +199,22 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
         skippedBlank++
         return
       }
+      if (sheet.length >= maxRows) throw new StopReading(makeProblem('FILE', 'FILE_TOO_MANY_ROWS', { limit: maxRows }))
       const h = headers
       let structural: Problem[] | null = null
+      const length = recordLength(fields)
+      if (length > maxChars) {
+        // Not kept, not validated: only its problem (its cells could be tens of megabytes of member lists).
+        sheet.add(h.map(() => ''), line, [makeProblem('ROW', 'ROW_TOO_LONG', { length, limit: maxChars })])
+        return
+      }
+      // Cells beyond the column limit are dropped (the row is an error for having too many anyway).
+      if (fields.length > maxColumns) fields = fields.slice(0, maxColumns)
       if (fields.length !== h.length) {
         if (fields.length > h.length) {
           let extra = false
           for (let i = h.length; i < fields.length; i++) if (fields[i]!.trim() !== '') extra = true
-          if (extra) (structural ??= []).push(makeProblem('ROW', 'ROW_TOO_MANY_FIELDS', { count: fields.length, headers: h.length }))
+          if (extra) (structural ??= []).push(makeProblem('ROW', 'ROW_TOO_MANY_FIELDS', { count: all.length, headers: h.length }))
         } else {
           ;(structural ??= []).push(makeProblem('ROW', 'ROW_TOO_FEW_FIELDS', { count: fields.length, headers: h.length }))
         }
@@ -187,7 +232,7 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
       record,
       chunkDone: async () => {
         for (const { index, cell } of pending.splice(0)) {
-          sheet.setAvatar(index, await resolveAvatar(cell, ctx, meta.dir))
+          sheet.setAvatar(index, await resolveAvatar(cell, ctx, index, opts.signal))
           await yieldToLoop()
         }
         opts.onProgress?.(sheet.length)
@@ -213,19 +258,55 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
   } catch (e) {
     if (opts.signal?.aborted) throw new AppFailure('CANCELLED', 'The import was cancelled.')
     sheet.clear()
+    ctx.outside.clear()
+    ctx.noFolder.clear()
+    if (e instanceof StopReading) return fatal(e.problem)
     fatal(makeProblem('FILE', 'FILE_UNREADABLE', { reason: e instanceof Error ? e.message.slice(0, 200) : 'unknown error' }))
   }
 }
 
-/** The prepared avatar of an AVATAR cell; rows that name the same image share one preparation. */
-function resolveAvatar(cell: string, ctx: ImportContext, dir: string | undefined): Promise<AvatarResult> {
+/** Characters of a record: its cells and the delimiters between them. */
+function recordLength(fields: readonly string[]): number {
+  let n = fields.length - 1
+  for (let i = 0; i < fields.length; i++) n += fields[i]!.length
+  return n
+}
+
+/**
+ * The prepared avatar of row `index`'s AVATAR cell; rows that name the same image share one preparation. Notes
+ * the folder when the image is outside the folders avatars may come from.
+ */
+async function resolveAvatar(cell: string, ctx: ImportContext, index: number, signal?: AbortSignal): Promise<AvatarResult> {
   let p = ctx.avatars.get(cell)
   if (!p) {
-    p = resolveAvatarCell(cell, { dir, readFile: ctx.readFile, maxEdge: ctx.maxEdge })
+    p = resolveAvatarCell(cell, { dir: ctx.avatarBase, roots: ctx.avatarRoots, readFile: ctx.readFile, maxEdge: ctx.maxEdge, signal })
     ctx.avatars.set(cell, p)
   }
+  noteAvatar(ctx, index, await p)
   return p
 }
+
+/** Keeps track of row `index`'s avatar being outside the allowed folders, or relative without a folder. */
+function noteAvatar(ctx: ImportContext, index: number, result: AvatarResult | null): void {
+  if (result && 'folder' in result && result.folder) ctx.outside.set(index, result.folder)
+  else ctx.outside.delete(index)
+  if (result && 'problem' in result && result.problem.code === 'AVATAR_NO_FOLDER') ctx.noFolder.add(index)
+  else ctx.noFolder.delete(index)
+}
+
+/**
+ * Where a sheet's avatars stand: the folders outside the allowed ones its rows point to, with the number of rows
+ * each (most first, at most `max`), and the rows whose relative path had no folder to resolve against.
+ */
+export function avatarSummary(sheet: Sheet, max = 100): { outside: { folder: string; rows: number }[]; unresolved: number } {
+  const count = new Map<string, number>()
+  for (const folder of sheet.ctx.outside.values()) count.set(folder, (count.get(folder) ?? 0) + 1)
+  const outside = [...count].map(([folder, rows]) => ({ folder, rows })).sort((a, b) => b.rows - a.rows || a.folder.localeCompare(b.folder))
+  return { outside: outside.slice(0, max), unresolved: sheet.ctx.noFolder.size }
+}
+
+/** The folders avatars of `sheet` may come from. */
+export const avatarRootsOf = (sheet: Sheet): string[] => [...sheet.ctx.avatarRoots]
 
 /** Field → its position in CHAT_FIELDS (cells rebuilt from a mapping are laid out that way). */
 const FIELD_ORDER: FieldIndex = Object.fromEntries(CHAT_FIELDS.map((f, i) => [f, i]))
@@ -255,6 +336,14 @@ export async function revalidateRow(sheet: Sheet, rowKey: string, column: string
   }
   const ctx = sheet.ctx
   const cells = { ...old.cells, [header]: value }
+  const length = recordLength(Object.values(cells))
+  if (length > INPUT_LIMITS.recordChars) {
+    const limit = INPUT_LIMITS.recordChars
+    throw new AppFailure('VALIDATION', `With this value the row would be ${length} characters long; the limit is ${limit}.`, {
+      messageRu: `С этим значением длина строки была бы ${length} символов, а допустимо не больше ${limit}.`,
+      field: header.slice(0, 100),
+    })
+  }
   const mapped = CHAT_FIELDS.filter((f) => meta.mapping[f])
   const fields = CHAT_FIELDS.map((f) => {
     const h = meta.mapping[f]
@@ -266,7 +355,8 @@ export async function revalidateRow(sheet: Sheet, rowKey: string, column: string
   const plan = compilePlan(Object.fromEntries(mapped.map((f) => [f, FIELD_ORDER[f]])))
   const row = buildRow(old.key, old.line, cells, fields, plan, structural, ctx)
   const avatar = avatarCellOf(fields, plan)
-  if (avatar) applyAvatar(row, await resolveAvatar(avatar, ctx, meta.dir))
+  if (avatar) applyAvatar(row, await resolveAvatar(avatar, ctx, at))
+  else noteAvatar(ctx, at, null)
   const cache = liveCacheOf(sheet)
   if (cache) applyLive(row, cache)
   sheet.setRow(at, row)

@@ -15,7 +15,8 @@ export type Newline = '\n' | '\r' | '\r\n'
 export function detectNewline(text: string): Newline {
   const lf = text.indexOf('\n')
   if (lf === -1) return text.includes('\r') ? '\r' : '\n'
-  const end = Math.min(text.length, 65_536)
+  // The first line break always counts, even beyond 64 KiB (a header row that long is read as one line otherwise).
+  const end = Math.max(lf + 1, Math.min(text.length, 65_536))
   for (let i = lf; i !== -1 && i < end; i = text.indexOf('\n', i + 1)) if (text.charCodeAt(i - 1) !== 13) return '\n'
   return '\r\n'
 }

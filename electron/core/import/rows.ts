@@ -207,8 +207,10 @@ export function validateRecord(fields: readonly string[], plan: FieldPlan, struc
       break
     }
   }
-  if (!anything) problems.push(makeProblem('ROW', 'ROW_EMPTY'))
-  else if (!ids.length && !emails.length) problems.push(makeProblem('USERS', 'USERS_NONE'))
+  // A row too long to read has its own problem, not "nothing to send".
+  if (!anything) {
+    if (!structural || !structural.some((p) => p.code === 'ROW_TOO_LONG')) problems.push(makeProblem('ROW', 'ROW_EMPTY'))
+  } else if (!ids.length && !emails.length) problems.push(makeProblem('USERS', 'USERS_NONE'))
   v.dup = anything ? dupHash(title, ids, emails) : -1
   v.pair = anything ? pairHash(v.entityType, v.entityId) : -1
 
@@ -381,14 +383,21 @@ export function crossProblems(dup: Int32Array, pair: Int32Array, rowOf: (i: numb
   for (const candidates of sameHash(dup)) {
     for (const list of byExactKey(candidates, (i) => `${row(i).params.TITLE ?? ''}\u0000${memberKey(row(i))}`)) {
       list.sort((x, y) => x - y)
-      for (const i of list) add(i, makeProblem('ROW', 'ROW_DUPLICATE', { other: listLines(list.filter((j) => j !== i).map((j) => row(j).line)) }))
+      // The other lines of each row, from the group's first few: linear in the group (100,000 equal rows once
+      // took a filter over the group per row).
+      const head = list.slice(0, LISTED + 1).map((j) => row(j).line)
+      // Rows past the first few all name the same others: they share one problem (problems are immutable values).
+      const rest = makeProblem('ROW', 'ROW_DUPLICATE', { other: listLines(head.slice(0, LISTED), list.length - 1) })
+      list.forEach((i, at) => {
+        add(i, at <= LISTED ? makeProblem('ROW', 'ROW_DUPLICATE', { other: listLines(head.filter((_, k) => k !== at), list.length - 1) }) : rest)
+      })
     }
   }
   for (const candidates of sameHash(pair)) {
     for (const list of byExactKey(candidates, (i) => `${row(i).params.ENTITY_TYPE}\u0000${row(i).params.ENTITY_ID}`)) {
       list.sort((x, y) => x - y)
-      const lines = listLines(list.map((j) => row(j).line))
-      for (const i of list) add(i, makeProblem('ENTITY_ID', 'ENTITY_PAIR_DUPLICATE', { lines }))
+      const pairProblem = makeProblem('ENTITY_ID', 'ENTITY_PAIR_DUPLICATE', { lines: listLines(list.slice(0, LISTED).map((j) => row(j).line), list.length) })
+      for (const i of list) add(i, pairProblem)
     }
   }
   return out
@@ -397,4 +406,11 @@ export function crossProblems(dup: Int32Array, pair: Int32Array, rowOf: (i: numb
 /** True for the problems the cross-row checks add (they are kept apart from a row's own problems). */
 export const isCrossProblem = (p: Problem): boolean => CROSS.has(p.code)
 
-const listLines = (lines: number[]): string => (lines.length > 10 ? `${lines.slice(0, 10).join(', ')} (+${lines.length - 10})` : lines.join(', '))
+/** Lines named in a cross-row problem; the rest are counted. */
+const LISTED = 10
+
+/** `lines` (at most LISTED of them), and "(+n)" for the rest of `total`. */
+const listLines = (lines: number[], total = lines.length): string => {
+  const shown = lines.slice(0, LISTED)
+  return total > shown.length ? `${shown.join(', ')} (+${total - shown.length})` : shown.join(', ')
+}

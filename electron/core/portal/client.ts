@@ -331,7 +331,9 @@ class Client implements PortalClient {
       if (e instanceof TransportError) {
         this.log.warn(`${method} → ${e.kind}: ${e.message}`)
         if (e.kind === 'connect' || e.kind === 'aborted') return { outcome: { kind: 'not-sent', message: e.message }, token, wallMs, sentAt }
-        return { outcome: { kind: 'unknown', settled: false, message: e.kind === 'timeout' ? `No answer from the portal within ${timeoutMs} ms` : 'The connection dropped before the portal answered' }, token, wallMs, sentAt }
+        // A refused oversized answer: the portal did finish with the request, what it said is unknown.
+        if (e.kind === 'too-large') return { outcome: { kind: 'unknown', settled: true, message: e.message }, token, wallMs, sentAt }
+        return { outcome: { kind: 'unknown', settled: false, message: e.kind === 'timeout' ? e.message : 'The connection dropped before the portal answered' }, token, wallMs, sentAt }
       }
       throw e
     }

@@ -35,15 +35,19 @@ export function explainPreflightFailure(e: unknown): AppFailure {
   }
 }
 
-/** Runs `profile` and `scope`. Throws AppFailure with a clear message when the credential does not work. */
-export async function preflight(caller: RestCaller, profileName = ''): Promise<PreflightReport> {
+/**
+ * Runs `profile` and `scope`. Throws AppFailure with a clear message when the credential does not work; `signal`
+ * (a CLI's Ctrl+C) stops it at once.
+ */
+export async function preflight(caller: RestCaller, profileName = '', opts: { signal?: AbortSignal } = {}): Promise<PreflightReport> {
   let me: ProfileResult
   let scopes: string[]
   try {
-    me = (await caller.call<ProfileResult>('profile')).result ?? {}
-    const s = (await caller.call<unknown>('scope')).result
+    me = (await caller.call<ProfileResult>('profile', {}, { signal: opts.signal })).result ?? {}
+    const s = (await caller.call<unknown>('scope', {}, { signal: opts.signal })).result
     scopes = Array.isArray(s) ? s.map(String) : []
   } catch (e) {
+    if (opts.signal?.aborted) throw e
     throw explainPreflightFailure(e)
   }
   const missing: PreflightReport['missing'] = []

@@ -10,7 +10,9 @@ import { SHEET_PAGE_MAX } from '../../../electron/shared/sheet'
 import type { ColumnMapping, RowStatus, SheetRow, SheetSummary } from '../../../electron/shared/sheet'
 import type { ChatField } from '../../../electron/shared/chat'
 import { COLORS } from '../../../electron/shared/chat'
-import { api } from '../api'
+import { api, UiError } from '../api'
+import { formatSize, INPUT_LIMITS } from '../../../electron/shared/limits'
+import { makeProblem } from '../../../electron/shared/problems'
 
 export type StatusFilter = 'all' | RowStatus
 export type ImportStep = 'file' | 'mapping' | 'preview'
@@ -161,6 +163,11 @@ export const useSheetStore = defineStore('sheet', () => {
   }
 
   async function importFile(file: File): Promise<void> {
+    // Refused before a byte is read: a dropped multi-gigabyte file must not be loaded into the window first.
+    if (file.size > INPUT_LIMITS.sheetBytes) {
+      const p = makeProblem('FILE', 'FILE_TOO_LARGE', { size: formatSize(file.size), limit: formatSize(INPUT_LIMITS.sheetBytes) })
+      throw new UiError({ code: 'VALIDATION', message: `${file.name}: ${p.message}`, messageRu: `${file.name}: ${p.messageRu}` })
+    }
     const buf = await file.arrayBuffer()
     const path = api.files.pathForFile(file)
     await run('import', async () => {

@@ -4,7 +4,7 @@
  */
 import { COLOR_CODES, COLORS } from '../../../electron/shared/chat'
 import type { ChatParams, ColorCode } from '../../../electron/shared/chat'
-import type { AppApi, AppInfo, ComposeForm, PortalUser, PreflightReport, SandboxChatView, SandboxStatus, SheetPreview } from '../../../electron/shared/ipc'
+import type { AppApi, AppInfo, AvatarFolders, ComposeForm, PortalUser, PreflightReport, SandboxChatView, SandboxStatus, SheetPreview } from '../../../electron/shared/ipc'
 import { emptyCounts } from '../../../electron/shared/jobs'
 import type { JobEvent, JobRowLog, JobSnapshot, JobSummary } from '../../../electron/shared/jobs'
 import { parseWebhookUrl, SANDBOX_PROFILE } from '../../../electron/shared/profile'
@@ -95,6 +95,11 @@ export class FakeApi {
   pickedDataDir: string | null = null
   /** Open sheets with their rows (the API hands out the overview, and the rows in pages). */
   sheets = new Map<string, SheetPreview & { rows: SheetRow[] }>()
+  /** What `sheets.avatarFolders` answers per sheet id; `avatarFoldersDefault` for a sheet not in the map. */
+  avatarFolders = new Map<string, AvatarFolders>()
+  avatarFoldersDefault: AvatarFolders = { sheetFolder: null, picked: null, allowed: [], outside: [], unresolved: 0, canPick: false }
+  /** What the next folder dialog picks (null: cancelled). */
+  pickedAvatarFolder: string | null = null
   jobs = new Map<string, JobSnapshot>()
   listeners = new Set<(e: JobEvent) => void>()
   private seq = 0
@@ -135,6 +140,10 @@ export class FakeApi {
     const out = fn()
     if (out && typeof out === 'object' && 'ok' in out && typeof (out as { ok: unknown }).ok === 'boolean') return out as Result<T>
     return ok(out as T)
+  }
+
+  foldersOf(sheetId: string): AvatarFolders {
+    return this.avatarFolders.get(sheetId) ?? { ...this.avatarFoldersDefault }
   }
 
   importText(name: string, text: string): SheetPreview & { rows: SheetRow[] } {
@@ -290,6 +299,25 @@ export class FakeApi {
           this.r('sheets.close', req, () => {
             this.sheets.delete(req.sheetId)
             return null
+          }),
+        avatarFolders: (req) => this.r('sheets.avatarFolders', req, () => this.foldersOf(req.sheetId)),
+        allowAvatarFolders: (req) =>
+          this.r('sheets.allowAvatarFolders', req, () => {
+            const s = this.sheets.get(req.sheetId)
+            if (!s) return fail<SheetPreview>('NOT_FOUND', 'The sheet is no longer open.')
+            const f = this.foldersOf(req.sheetId)
+            this.avatarFolders.set(req.sheetId, { ...f, allowed: [...f.allowed, ...req.folders], outside: f.outside.filter((o) => !req.folders.includes(o.folder)) })
+            return ok(overview(s))
+          }),
+        setAvatarFolder: (req) =>
+          this.r('sheets.setAvatarFolder', req, () => {
+            const s = this.sheets.get(req.sheetId)
+            if (!s) return fail<SheetPreview | null>('NOT_FOUND', 'The sheet is no longer open.')
+            const folder = req.folder ?? this.pickedAvatarFolder
+            if (folder === null) return ok(null)
+            const f = this.foldersOf(req.sheetId)
+            this.avatarFolders.set(req.sheetId, { ...f, picked: folder || null, unresolved: folder ? 0 : f.unresolved })
+            return ok(overview(s))
           }),
       },
       compose: {

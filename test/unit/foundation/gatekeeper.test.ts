@@ -153,6 +153,9 @@ const VALID: Record<ApiPath, unknown> = {
   'jobs.snapshot': { jobId: 'j1' },
   'jobs.exportResults': { jobId: 'j1' },
   'shell.openChat': { profile: 'Main', chatId: 5 },
+  'sheets.avatarFolders': { sheetId: 's1' },
+  'sheets.allowAvatarFolders': { sheetId: 's1', folders: ['/home/ann/avatars'] },
+  'sheets.setAvatarFolder': { sheetId: 's1', folder: '/home/ann/avatars' },
 }
 
 /** A gate over a backend whose every method records what it received. */

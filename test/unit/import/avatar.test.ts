@@ -147,9 +147,10 @@ describe('avatars', () => {
       reads.push(p)
       return pngBytes(4, 4)
     }
-    const s = await importText('TITLE,USERS,AVATAR\nA,1,a.png\nB,2,a.png\nC,3,/abs/b.png\n', { readFile }, '/sheets')
+    const s = await importText('TITLE,USERS,AVATAR\nA,1,a.png\nB,2,a.png\nC,3,/abs/b.png\n', { readFile, avatarFolders: ['/abs'] }, '/sheets')
     expect(s.allRows().every((r) => r.avatar?.width === 4)).toBe(true)
     expect(reads).toEqual(['/sheets/a.png', '/abs/b.png'])
-    expect(await resolveAvatarCell('x.png', { dir: '/d', readFile: async () => { throw Object.assign(new Error('no'), { code: 'EACCES' }) } })).toMatchObject({ problem: { code: 'AVATAR_UNREADABLE' } })
+    expect(await resolveAvatarCell('x.png', { dir: '/d', readFile: async () => { throw Object.assign(new Error('no'), { code: 'EACCES' }) } })).toMatchObject({ problem: { code: 'AVATAR_DENIED' } })
+    expect(await resolveAvatarCell('x.png', { dir: '/d', readFile: async () => { throw Object.assign(new Error('no'), { code: 'EIO' }) } })).toMatchObject({ problem: { code: 'AVATAR_UNREADABLE' } })
   })
 })

@@ -55,7 +55,7 @@ describe('b24chat validate', () => {
     await writeFile(join(dir, 'empty.csv'), '')
     const missing = await run([join(dir, 'nope.csv')])
     expect(missing.code).toBe(1)
-    expect(missing.err).toMatch(/no such file/)
+    expect(missing.err).toMatch(/No such file/)
     const xlsx = await run([join(dir, 'book.xlsx'), '--json'])
     expect(xlsx).toMatchObject({ code: 1, out: '' })
     expect(xlsx.err).toMatch(/Save it .* as CSV/)

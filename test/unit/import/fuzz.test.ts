@@ -1,12 +1,14 @@
 /** Property tests: any bytes, any mutation of a real sheet → rows or a file-level problem, never a throw. */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { importSheet, isReadable, revalidateRow } from '../../../electron/core/import'
 import { DELIMITERS, ENCODINGS } from '../../../electron/shared/sheet'
 import type { Sheet } from '../../../electron/core/import'
-import type { ImportedSheet } from '../../../electron/shared/sheet'
+import type { ImportedSheet, SheetRow } from '../../../electron/shared/sheet'
 
 const dir = join(__dirname, '../../fixtures/sheets')
 
@@ -93,4 +95,89 @@ describe('never crashes', () => {
 function countOf(s: Sheet): { ready: number; warning: number; error: number } {
   const r = s.allRows()[0]!
   return { ready: r.status === 'ready' ? 1 : 0, warning: r.status === 'warning' ? 1 : 0, error: r.status === 'error' ? 1 : 0 }
+}
+
+describe('hostile sheets stay within a memory ceiling', () => {
+  /**
+   * Shapes that once ran away (issue 13, "Seen" 1): very wide, very tall, one huge cell, a quote never closed,
+   * a members cell of 300,000 ids, 150,000 equal rows, old-Mac line breaks, binary, broken UTF-8, thousands of
+   * distinct bad avatars. Each is imported whole; the heap at its peak (sampled after every chunk, garbage
+   * included) stays under 100 bytes per input byte + 256 MiB, what the sheet keeps under 30 bytes per input
+   * byte + 32 MiB, and every result is well-formed. The largest of each shape always runs (`examples`).
+   */
+  const shape = fc.oneof(
+    fc.record({ kind: fc.constant('wide' as const), n: fc.integer({ min: 1, max: 300_000 }) }),
+    fc.record({ kind: fc.constant('tall' as const), n: fc.integer({ min: 1, max: 400_000 }) }),
+    fc.record({ kind: fc.constant('long-cell' as const), n: fc.integer({ min: 1, max: 3_000_000 }) }),
+    fc.record({ kind: fc.constant('unterminated' as const), n: fc.integer({ min: 1, max: 3_000_000 }) }),
+    fc.record({ kind: fc.constant('users' as const), n: fc.integer({ min: 1, max: 300_000 }) }),
+    fc.record({ kind: fc.constant('equal-rows' as const), n: fc.integer({ min: 1, max: 150_000 }) }),
+    fc.record({ kind: fc.constant('cr-only' as const), n: fc.integer({ min: 1, max: 200_000 }) }),
+    fc.record({ kind: fc.constant('binary' as const), n: fc.integer({ min: 1, max: 2_000_000 }) }),
+    fc.record({ kind: fc.constant('bad-utf8' as const), n: fc.integer({ min: 1, max: 2_000_000 }) }),
+    fc.record({ kind: fc.constant('bad-avatars' as const), n: fc.integer({ min: 1, max: 20_000 }) }),
+  )
+  const LARGEST = [
+    { kind: 'wide' as const, n: 300_000 }, { kind: 'tall' as const, n: 400_000 }, { kind: 'long-cell' as const, n: 3_000_000 },
+    { kind: 'unterminated' as const, n: 3_000_000 }, { kind: 'users' as const, n: 300_000 }, { kind: 'equal-rows' as const, n: 150_000 },
+    { kind: 'cr-only' as const, n: 200_000 }, { kind: 'binary' as const, n: 2_000_000 }, { kind: 'bad-utf8' as const, n: 2_000_000 },
+    { kind: 'bad-avatars' as const, n: 20_000 },
+  ]
+  const build = ({ kind, n }: { kind: string; n: number }): Uint8Array => {
+    const text = (s: string): Uint8Array => new TextEncoder().encode(s)
+    switch (kind) {
+      case 'wide': return text(`${Array.from({ length: n }, (_, i) => `c${i}`).join(',')}\n${'1,'.repeat(n - 1)}1\n`)
+      case 'tall': return text(`TITLE,USERS\n${'a,1\n'.repeat(n)}`)
+      case 'long-cell': return text(`TITLE,USERS\n"${'x'.repeat(n)}",1\n`)
+      case 'unterminated': return text(`TITLE,USERS\nA,1\n"${'y,\n'.repeat(Math.ceil(n / 3))}`)
+      case 'users': return text(`TITLE,USERS\nA,"${Array.from({ length: n }, (_, i) => String(1 + (i % 1000))).join(',')}"\n`)
+      case 'equal-rows': return text(`TITLE,USERS,ENTITY_TYPE,ENTITY_ID\n${'Same,1,X,1\n'.repeat(n)}`)
+      case 'cr-only': return text(`TITLE,USERS\r${'Chat,1\r'.repeat(n)}`)
+      case 'binary': return new Uint8Array(n).map((_, i) => (i * 7919) & 0xff)
+      case 'bad-utf8': return new Uint8Array(n).map((_, i) => (i % 5 === 0 ? 0xc3 : 0x41 + (i % 26)))
+      default: return text(`TITLE,USERS,AVATAR\n${Array.from({ length: n }, (_, i) => `C${i},1,data:image/png;base64,${Buffer.from(`not an image ${i}`).toString('base64')}`).join('\n')}\n`)
+    }
+  }
+
+  it('under every hostile shape (memory checked at every chunk)', async () => {
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    let worst = { kind: '', n: 0, ratio: 0 }
+    await fc.assert(
+      fc.asyncProperty(shape, async (spec) => {
+        const bytes = build(spec)
+        gc()
+        const base = process.memoryUsage().heapUsed
+        let peak = 0
+        const sample = (): void => {
+          peak = Math.max(peak, process.memoryUsage().heapUsed - base)
+        }
+        const s = await importSheet(bytes, { fileName: 'hostile.csv' }, { onProgress: sample })
+        sample()
+        // At its peak (garbage included: loose), and what the imported sheet keeps (after a collection: strict).
+        const what = `${spec.kind} × ${spec.n} (${bytes.byteLength} bytes)`
+        expect(peak, `${what}: peak ${(peak / 1048576).toFixed(0)} MiB`).toBeLessThan(100 * bytes.byteLength + 256 * 1024 * 1024)
+        gc()
+        const kept = process.memoryUsage().heapUsed - base
+        const ceiling = 30 * bytes.byteLength + 32 * 1024 * 1024
+        if (kept / ceiling > worst.ratio) worst = { kind: spec.kind, n: spec.n, ratio: kept / ceiling }
+        expect(kept, `${what}: keeps ${(kept / 1048576).toFixed(0)} MiB`).toBeLessThan(ceiling)
+        // Cheap checks (no row built for a sheet of 200,000): counts add up, an unreadable sheet keeps no rows.
+        expect(s.summary.ready + s.summary.warning + s.summary.error).toBe(s.length)
+        if (!isReadable(s.fileProblems)) expect(s.length).toBe(0)
+        if (s.length) {
+          const ends = s.length > 1 ? [s.rowAt(0), s.rowAt(s.length - 1)] : [s.rowAt(0)]
+          wellFormed({ ...s.overview(), rows: ends, summary: { rows: ends.length, ...tally(ends) } })
+        }
+      }),
+      { numRuns: 24, seed: 1313, examples: LARGEST.map((x) => [x]) },
+    )
+    expect(worst.ratio).toBeLessThan(1)
+  }, 240_000)
+})
+
+function tally(rows: SheetRow[]): { ready: number; warning: number; error: number } {
+  const c = { ready: 0, warning: 0, error: 0 }
+  for (const r of rows) c[r.status]++
+  return c
 }
