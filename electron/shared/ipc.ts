@@ -12,7 +12,7 @@ import { DELIMITERS, ENCODINGS, SHEET_PAGE_MAX } from './sheet'
 import type { AvatarInfo, ColumnMapping, SheetOverview, SheetRow, SheetRowsPage } from './sheet'
 import { CHAT_FIELDS, CHAT_TYPES, COLOR_CODES } from './chat'
 import type { JobEvent, JobSnapshot, JobSummary } from './jobs'
-import { settingsSchema } from './settings'
+import { settingsPatchSchema } from './settings'
 import type { ApiPath } from './channels'
 export { CHANNEL_NAMES, JOB_EVENT_CHANNEL, API_PATHS, splitPath } from './channels'
 export type { ApiPath } from './channels'
@@ -106,7 +106,7 @@ export const PAYLOAD_SCHEMAS = {
   'app.info': z.undefined(),
   'app.chooseDataDir': z.undefined(),
   'settings.get': z.undefined(),
-  'settings.set': settingsSchema.partial(),
+  'settings.set': settingsPatchSchema,
   'profiles.list': z.undefined(),
   'profiles.add': addProfileSchema,
   'profiles.update': profileRef.extend({ plan: planSchema.optional(), dedupeTagging: z.boolean().optional() }),
