@@ -4,6 +4,7 @@
  * Texts take `{name}` placeholders filled by `makeProblem`.
  */
 import type { Problem, Severity } from './sheet'
+import type { ErrorCode } from './result'
 
 interface ProblemText {
   severity: Severity
@@ -275,3 +276,9 @@ export function makeProblem(field: Problem['field'], code: ProblemCode, vars: Pr
 export function isReadable(fileProblems: readonly Problem[]): boolean {
   return !fileProblems.some((p) => (FILE_FATAL_CODES as readonly string[]).includes(p.code))
 }
+
+/**
+ * The errorCode a job gives the rows validation rejected: they are reported as failed, never sent and never retried
+ * (core/sync/store.ts writes it; the renderer counts those rows apart as "not sent").
+ */
+export const VALIDATION_CODE = 'VALIDATION' satisfies ErrorCode

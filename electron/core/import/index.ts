@@ -153,7 +153,11 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
       return u.headers
     }
 
+    // Rows are numbered as a spreadsheet program shows the file: one row per record (blank ones too), whatever
+    // line breaks quoted cells hold. The physical line stays with the row as `fileLine`.
+    let ordinal = 0
     const record = (fields: string[], line: number, endLine: number, quoteError: 'unterminated' | 'malformed' | undefined): void => {
+      ordinal++
       if (quoteError === 'unterminated') unterminatedLine = line
       if (headers === null) {
         if (!isBlank(fields)) headers = setupHeaders(fields)
@@ -176,7 +180,7 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
       }
       if (quoteError === 'unterminated') (structural ??= []).push(makeProblem('ROW', 'ROW_UNTERMINATED_QUOTE', { end: endLine }))
       else if (quoteError === 'malformed') (structural ??= []).push(makeProblem('ROW', 'ROW_MALFORMED_QUOTES'))
-      const index = sheet.add(fields, line, structural)
+      const index = sheet.add(fields, ordinal, structural, line)
       if (plan.avatar >= 0) {
         const cell = avatarCellOf(fields, plan)
         if (cell) pending.push({ index, cell })
@@ -265,6 +269,7 @@ export async function revalidateRow(sheet: Sheet, rowKey: string, column: string
   if (extras.length) structural.push(makeProblem('ROW', 'ROW_TOO_MANY_FIELDS', { count: meta.headers.length + extras.length, headers: meta.headers.length }))
   const plan = compilePlan(Object.fromEntries(mapped.map((f) => [f, FIELD_ORDER[f]])))
   const row = buildRow(old.key, old.line, cells, fields, plan, structural, ctx)
+  if (old.fileLine) row.fileLine = old.fileLine
   const avatar = avatarCellOf(fields, plan)
   if (avatar) applyAvatar(row, await resolveAvatar(avatar, ctx, meta.dir))
   const cache = liveCacheOf(sheet)

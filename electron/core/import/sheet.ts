@@ -61,6 +61,8 @@ export class Sheet implements SheetOverview {
 
   private records: string[][] = []
   private lines = new Int32Array(256)
+  /** CSV: each record's first physical line (0 for a spreadsheet). */
+  private fileLines = new Int32Array(256)
   /** Each row's status without its cross-row problems: 0 ready, 1 warning, 2 error. */
   private base = new Uint8Array(256)
   private dup = new Int32Array(256)
@@ -93,14 +95,16 @@ export class Sheet implements SheetOverview {
   }
 
   /**
-   * Validates one record and keeps it (the array is kept as it is: do not change it afterwards). `structural`:
-   * the problems found while reading it. Returns the row's index.
+   * Validates one record and keeps it (the array is kept as it is: do not change it afterwards). `line`: its row
+   * number as a spreadsheet shows it; `fileLine`: its first physical line in a CSV (0: none). `structural`: the
+   * problems found while reading it. Returns the row's index.
    */
-  add(fields: string[], line: number, structural: Problem[] | null): number {
+  add(fields: string[], line: number, structural: Problem[] | null, fileLine = 0): number {
     const i = this.length
     if (i === this.lines.length) this.grow()
     this.records.push(fields)
     this.lines[i] = line
+    this.fileLines[i] = fileLine
     this.length = i + 1
     if (structural) this.structural.set(i, structural)
     // Only the verdict is kept: the row object is built when someone asks for the row.
@@ -207,6 +211,8 @@ export class Sheet implements SheetOverview {
     if (replaced) return replaced
     const fields = this.records[index]!
     const row = buildRow(keyOf(index), this.lines[index]!, this.cellsOf(fields), fields, this.plan, this.structural.get(index) ?? null, this.ctx)
+    const fileLine = this.fileLines[index]!
+    if (fileLine) row.fileLine = fileLine
     const avatar = this.avatars.get(index)
     if (avatar) applyAvatar(row, avatar)
     return row
@@ -231,6 +237,7 @@ export class Sheet implements SheetOverview {
   private grow(): void {
     const cap = this.lines.length * 2
     this.lines = grown(this.lines, new Int32Array(cap))
+    this.fileLines = grown(this.fileLines, new Int32Array(cap))
     this.base = grown(this.base, new Uint8Array(cap))
     this.dup = grown(this.dup, new Int32Array(cap))
     this.pair = grown(this.pair, new Int32Array(cap))
