@@ -19,6 +19,9 @@ export type Delimiter = ',' | ';' | '\t' | '|'
 export const DELIMITERS: readonly Delimiter[] = [',', ';', '\t', '|']
 export const ENCODINGS = ['utf-8', 'utf-16le', 'utf-16be', 'windows-1251', 'windows-1252'] as const
 export type SheetEncoding = (typeof ENCODINGS)[number]
+/** What a sheet file is, by its content: a text sheet or a spreadsheet program's workbook. */
+export const SHEET_FORMATS = ['csv', 'xlsx', 'xls', 'ods'] as const
+export type SheetFormat = (typeof SHEET_FORMATS)[number]
 
 /** Which sheet column feeds which im.chat.add field (by header text). Unmapped columns are kept as-is. */
 export type ColumnMapping = Partial<Record<ChatField, string>>
@@ -31,6 +34,8 @@ export interface ImportOptions {
   avatarMaxEdge?: number
   /** False when the portal has chat colours off: auto-titles are then previewed as "Chat with …" (default true). */
   colorsEnabled?: boolean
+  /** A workbook's sheet to read (by name); default: the first visible sheet whose header names a chat field. */
+  sheet?: string
 }
 
 export interface AvatarInfo {
@@ -141,6 +146,13 @@ export interface SheetMeta {
   contentHash: string
   /** Records skipped because every cell was blank (spreadsheets export trailing empty rows). */
   skippedBlank?: number
+  /** 'csv' when absent. For a workbook, `encoding` and `delimiter` mean nothing. */
+  format?: SheetFormat
+  /** A workbook's visible sheets, and the one read. */
+  sheetNames?: string[]
+  sheetName?: string
+  /** Up to three non-blank values of each column (by header index), for the mapping step. */
+  samples?: string[][]
 }
 
 /** An imported sheet without its rows: what the app shows at once (rows come in pages: `sheets.rows`). */

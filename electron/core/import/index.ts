@@ -20,6 +20,8 @@ import { detectDelimiter, detectNewline, parseRecords, yieldToLoop } from './par
 import type { FieldIndex } from './rows'
 import { applyAvatar, avatarCellOf, buildRow, compilePlan, statusOf } from './rows'
 import { Sheet } from './sheet'
+import type { WorkbookRead } from './workbook'
+import { readWorkbook, sniffWorkbook } from './workbook'
 
 export { prepareAvatar } from './avatar'
 export { Sheet, keyOf } from './sheet'
@@ -27,15 +29,22 @@ export { liveCheck } from './live'
 export { MappingMemory, autoMapping, normalizeHeader } from './mapping'
 export { templateCsv, TEMPLATE_FILE_NAME } from './template'
 export { isReadable } from '../../shared/problems'
+export { sniffWorkbook } from './workbook'
 
 /** Largest sheet file accepted (bytes). */
 export const DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+/** Most data rows a workbook's sheet may have (below its header row). */
+export const DEFAULT_MAX_ROWS = 500_000
 
 export type ImportSheetOptions = ImportOptions & {
   mappingMemory?: MappingMemory
   readFile?: (path: string) => Promise<Uint8Array>
   onProgress?: (rowsDone: number) => void
   maxBytes?: number
+  /** Most data rows a workbook's sheet may have (default DEFAULT_MAX_ROWS). */
+  maxRows?: number
+  /** How long the worker that parses a workbook may take (default 120 s). */
+  workbookTimeoutMs?: number
   signal?: AbortSignal
   /** Characters parsed between two turns of the event loop (default 512 Ki). */
   chunkChars?: number
@@ -108,16 +117,37 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
   }
   try {
     if (bytes.byteLength === 0) return fatal(makeProblem('FILE', 'FILE_EMPTY'))
-    const binary = sniffBinary(bytes)
-    if (binary) return fatal(makeProblem('FILE', 'FILE_BINARY', { kind: binary.en, kindRu: binary.ru }))
-
-    meta.encodingDetected = detectEncoding(bytes)
-    meta.encoding = opts.encoding ?? meta.encodingDetected
-    const { text, lossy } = decode(bytes, meta.encoding)
-    if (lossy) sheet.fileProblems.push(makeProblem('FILE', 'FILE_DECODE', { encoding: meta.encoding }))
-    if (text.trim() === '') return fatal(makeProblem('FILE', 'FILE_EMPTY'))
-    meta.delimiterDetected = detectDelimiter(text, detectNewline(text))
-    meta.delimiter = opts.delimiter ?? meta.delimiterDetected
+    // A workbook is recognised by its content, whatever its name (an .xlsx renamed .csv is read as a workbook).
+    const sniffed = sniffWorkbook(bytes)
+    if (sniffed && 'problem' in sniffed) return fatal(sniffed.problem)
+    let book: WorkbookRead | undefined
+    let text = ''
+    if (sniffed) {
+      const read = await readWorkbook(bytes, sniffed.format, {
+        ...(opts.sheet !== undefined ? { sheet: opts.sheet } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.workbookTimeoutMs ? { timeoutMs: opts.workbookTimeoutMs } : {}),
+        maxRows: opts.maxRows ?? DEFAULT_MAX_ROWS,
+      })
+      if ('problem' in read) return fatal(read.problem)
+      book = read
+      meta.format = sniffed.format
+      meta.sheetNames = read.sheetNames
+      meta.sheetName = read.sheetName
+      if (!/\.(xlsx|xlsm|xls|ods)$/i.test(meta.fileName)) sheet.fileProblems.push(makeProblem('FILE', 'FILE_IS_WORKBOOK', { format: sniffed.format }))
+      sheet.fileProblems.push(...read.problems)
+    } else {
+      const binary = sniffBinary(bytes)
+      if (binary) return fatal(makeProblem('FILE', 'FILE_BINARY', { kind: binary.en, kindRu: binary.ru }))
+      meta.encodingDetected = detectEncoding(bytes)
+      meta.encoding = opts.encoding ?? meta.encodingDetected
+      const decoded = decode(bytes, meta.encoding)
+      text = decoded.text
+      if (decoded.lossy) sheet.fileProblems.push(makeProblem('FILE', 'FILE_DECODE', { encoding: meta.encoding }))
+      if (text.trim() === '') return fatal(makeProblem('FILE', 'FILE_EMPTY'))
+      meta.delimiterDetected = detectDelimiter(text, detectNewline(text))
+      meta.delimiter = opts.delimiter ?? meta.delimiterDetected
+    }
 
     let headers: string[] | null = null
     let mapped: ChatField[] = []
@@ -153,11 +183,8 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
       return u.headers
     }
 
-    // Rows are numbered as a spreadsheet program shows the file: one row per record (blank ones too), whatever
-    // line breaks quoted cells hold. The physical line stays with the row as `fileLine`.
-    let ordinal = 0
-    const record = (fields: string[], line: number, endLine: number, quoteError: 'unterminated' | 'malformed' | undefined): void => {
-      ordinal++
+    /** One record: `row` is its number as a spreadsheet shows it, `line` its first physical line (CSV; else 0). */
+    const record = (fields: string[], row: number, line: number, endLine: number, quoteError: 'unterminated' | 'malformed' | undefined): void => {
       if (quoteError === 'unterminated') unterminatedLine = line
       if (headers === null) {
         if (!isBlank(fields)) headers = setupHeaders(fields)
@@ -180,23 +207,41 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
       }
       if (quoteError === 'unterminated') (structural ??= []).push(makeProblem('ROW', 'ROW_UNTERMINATED_QUOTE', { end: endLine }))
       else if (quoteError === 'malformed') (structural ??= []).push(makeProblem('ROW', 'ROW_MALFORMED_QUOTES'))
-      const index = sheet.add(fields, ordinal, structural, line)
+      const index = sheet.add(fields, row, structural, line)
       if (plan.avatar >= 0) {
         const cell = avatarCellOf(fields, plan)
         if (cell) pending.push({ index, cell })
       }
     }
 
-    await parseRecords(text, meta.delimiter, {
-      record,
-      chunkDone: async () => {
-        for (const { index, cell } of pending.splice(0)) {
-          sheet.setAvatar(index, await resolveAvatar(cell, ctx, meta.dir))
+    const chunkDone = async (): Promise<void> => {
+      for (const { index, cell } of pending.splice(0)) {
+        sheet.setAvatar(index, await resolveAvatar(cell, ctx, meta.dir))
+        await yieldToLoop()
+      }
+      opts.onProgress?.(sheet.length)
+    }
+    if (book) {
+      const records = book.records
+      for (let i = 0; i < records.length; i++) {
+        record(records[i]!.fields, records[i]!.row, 0, 0, undefined)
+        if (i % 20_000 === 19_999) {
+          opts.signal?.throwIfAborted()
+          await chunkDone()
           await yieldToLoop()
         }
-        opts.onProgress?.(sheet.length)
-      },
-    }, { signal: opts.signal, chunkChars: opts.chunkChars })
+      }
+      await chunkDone()
+    } else {
+      // Rows are numbered as a spreadsheet program shows the file: one row per record (blank ones too), whatever
+      // line breaks quoted cells hold. The physical line stays with the row as `fileLine`.
+      let ordinal = 0
+      await parseRecords(text, meta.delimiter, {
+        record: (fields, line, endLine, quoteError) => record(fields, ++ordinal, line, endLine, quoteError),
+        chunkDone,
+      }, { signal: opts.signal, chunkChars: opts.chunkChars })
+    }
+    meta.samples = sheet.samples(3)
 
     if (headers === null) return fatal(makeProblem('FILE', 'FILE_NO_HEADER'))
     if (skippedBlank) meta.skippedBlank = skippedBlank

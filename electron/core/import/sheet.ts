@@ -194,6 +194,27 @@ export class Sheet implements SheetOverview {
     return { ...this.overview(), rows: this.allRows() }
   }
 
+  /**
+   * Up to `n` non-blank values of each column (by header index), from the first rows that have them: what the
+   * mapping step shows under each column. Stops reading rows once every column has its values (at most 2,000 rows).
+   */
+  samples(n: number): string[][] {
+    const out: string[][] = this.headers.map(() => [])
+    let missing = out.length
+    for (let i = 0; i < this.length && i < 2000 && missing > 0; i++) {
+      const fields = this.records[i]!
+      for (let k = 0; k < out.length; k++) {
+        const list = out[k]!
+        const v = (fields[k] ?? '').trim()
+        if (list.length < n && v !== '' && !list.includes(v)) {
+          list.push(v.length > 80 ? `${v.slice(0, 79)}…` : v)
+          if (list.length === n) missing--
+        }
+      }
+    }
+    return out
+  }
+
   /** Drops every row (the import failed half-way: nothing of it is kept). */
   clear(): void {
     this.records = []

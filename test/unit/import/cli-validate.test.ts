@@ -58,7 +58,7 @@ describe('b24chat validate', () => {
     expect(missing.err).toMatch(/no such file/)
     const xlsx = await run([join(dir, 'book.xlsx'), '--json'])
     expect(xlsx).toMatchObject({ code: 1, out: '' })
-    expect(xlsx.err).toMatch(/Save it .* as CSV/)
+    expect(xlsx.err).toMatch(/not a sheet \(a ZIP archive, not a spreadsheet\)\. Open a CSV, .xlsx, .xls or .ods file/)
     expect((await run([join(dir, 'empty.csv')])).err).toMatch(/empty/)
     expect((await run([sample, '--delimiter', 'x'])).code).toBe(2)
     expect((await run([sample, '--encoding', 'koi8-r'])).code).toBe(2)
