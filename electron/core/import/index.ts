@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto'
 import { CHAT_FIELDS } from '../../shared/chat'
 import type { ChatField } from '../../shared/chat'
 import type { ComposeForm } from '../../shared/ipc'
-import type { ColumnMapping, ImportOptions, Problem, SheetMeta, SheetRow } from '../../shared/sheet'
+import type { ColumnMapping, ImportOptions, Problem, SheetMeta, SheetRow, SheetSummary } from '../../shared/sheet'
+import { SHEET_PAGE_MAX } from '../../shared/sheet'
 import { makeProblem } from '../../shared/problems'
 import { AppFailure } from '../../shared/result'
 import type { AvatarResult } from './avatar'
@@ -281,47 +282,99 @@ const FIELD_ORDER: FieldIndex = Object.fromEntries(CHAT_FIELDS.map((f, i) => [f,
 
 const FIELD_BY_NAME = new Map<string, ChatField>(CHAT_FIELDS.map((f) => [f.toLowerCase(), f]))
 
+/** One cell edit: the row, the column (its header, or an API field name) and the new text. */
+export interface CellEdit {
+  rowKey: string
+  column: string
+  value: string
+}
+
+/** What a batch of edits changed: the rows to show anew (edited ones and those whose cross-row checks changed). */
+export interface EditOutcome {
+  /** Rows in sheet order; empty when `truncated` (more than `maxRows` changed: read the sheet again). */
+  rows: SheetRow[]
+  /** How many rows changed. */
+  changed: number
+  truncated: boolean
+  summary: SheetSummary
+}
+
+/** Does `column` name a header of the sheet or an API field? (Checked for every edit before anything changes.) */
+function knownColumn(meta: SheetMeta, column: string): boolean {
+  return meta.headers.includes(column) || FIELD_BY_NAME.has(column.trim().toLowerCase())
+}
+
+/** The header a column name edits: a header as it is, else the column mapped to that API field (added if none). */
+function headerFor(meta: SheetMeta, column: string): string {
+  if (meta.headers.includes(column)) return column
+  const field = FIELD_BY_NAME.get(column.trim().toLowerCase())!
+  let header = meta.mapping[field]
+  if (!header) {
+    header = meta.headers.includes(field) ? `${field} (${meta.headers.length + 1})` : field
+    meta.headers = [...meta.headers, header]
+    meta.mapping = { ...meta.mapping, [field]: header }
+  }
+  return header
+}
+
+/**
+ * Applies a batch of cell edits in one pass: every edit is checked first (a row key that is not in the sheet, or a
+ * column that is neither a header nor an API field, refuses the whole batch), then each touched row is rebuilt once
+ * with all its edits, its avatar resolved and what a live dry run learnt re-applied, and the cross-row checks and
+ * the summary run once. An unmapped API field gets a new column named after it.
+ */
+export async function applyEdits(sheet: Sheet, edits: readonly CellEdit[], opts: { maxRows?: number } = {}): Promise<EditOutcome> {
+  const meta = sheet.meta
+  const byRow = new Map<number, { column: string; value: string }[]>()
+  for (const e of edits) {
+    const at = sheet.indexOfKey(e.rowKey)
+    if (at === -1) throw new AppFailure('NOT_FOUND', 'That row is not in the sheet any more; import the file again.', { messageRu: 'Этой строки больше нет в листе; импортируйте файл снова.' })
+    if (!knownColumn(meta, e.column)) throw new AppFailure('VALIDATION', `The sheet has no column "${e.column.slice(0, 100)}".`, { field: e.column.slice(0, 100) })
+    const list = byRow.get(at)
+    if (list) list.push(e)
+    else byRow.set(at, [{ column: e.column, value: e.value }])
+  }
+  const headerOf = new Map<string, string>()
+  for (const list of byRow.values()) for (const e of list) if (!headerOf.has(e.column)) headerOf.set(e.column, headerFor(meta, e.column))
+  // Rebuilt rows are laid out by field (CHAT_FIELDS order), whatever the file's column order was.
+  const mapped = CHAT_FIELDS.filter((f) => meta.mapping[f])
+  const plan = compilePlan(Object.fromEntries(mapped.map((f) => [f, FIELD_ORDER[f]])))
+  const ctx = sheet.ctx
+  const cache = liveCacheOf(sheet)
+  let turn = 0
+  for (const [at, list] of byRow) {
+    const old = sheet.ownRow(at)
+    const cells = { ...old.cells }
+    for (const e of list) cells[headerOf.get(e.column)!] = e.value
+    const fields = CHAT_FIELDS.map((f) => {
+      const h = meta.mapping[f]
+      return h ? (cells[h] ?? '') : ''
+    })
+    const structural = old.problems.filter((p) => STRUCTURAL.has(p.code) && p.code !== 'ROW_TOO_MANY_FIELDS')
+    const extras = Object.keys(cells).filter((k) => !meta.headers.includes(k) && cells[k]!.trim() !== '')
+    if (extras.length) structural.push(makeProblem('ROW', 'ROW_TOO_MANY_FIELDS', { count: meta.headers.length + extras.length, headers: meta.headers.length }))
+    const row = buildRow(old.key, old.line, cells, fields, plan, structural, ctx)
+    if (old.fileLine) row.fileLine = old.fileLine
+    const avatar = avatarCellOf(fields, plan)
+    if (avatar) applyAvatar(row, await resolveAvatar(avatar, ctx, meta.dir))
+    if (cache) applyLive(row, cache)
+    sheet.setRow(at, row)
+    if (++turn % 5000 === 0) await yieldToLoop()
+  }
+  const touched = new Set([...byRow.keys(), ...sheet.applyCross()])
+  const max = opts.maxRows ?? SHEET_PAGE_MAX
+  const truncated = touched.size > max
+  const rows = truncated ? [] : [...touched].sort((x, y) => x - y).map((i) => sheet.rowAt(i))
+  return { rows, changed: touched.size, truncated, summary: sheet.summary }
+}
+
 /**
  * Inline edit of one cell, by header text or by API field name (an unmapped field gets a new column named after
- * it). Re-validates the row (and its avatar), re-runs the cross-row checks and the summary, re-applies what a
- * live dry run already learnt. Returns the new row (it replaces the old one in the sheet).
+ * it): `applyEdits` with one edit. Returns the new row (it replaces the old one in the sheet).
  */
 export async function revalidateRow(sheet: Sheet, rowKey: string, column: string, value: string): Promise<SheetRow> {
-  const at = sheet.indexOfKey(rowKey)
-  if (at === -1) throw new AppFailure('NOT_FOUND', 'That row is not in the sheet any more; import the file again.')
-  const old = sheet.ownRow(at)
-  const meta = sheet.meta
-  let header = meta.headers.includes(column) ? column : undefined
-  if (header === undefined) {
-    const field = FIELD_BY_NAME.get(column.trim().toLowerCase())
-    if (!field) throw new AppFailure('VALIDATION', `The sheet has no column "${column.slice(0, 100)}".`, { field: column.slice(0, 100) })
-    header = meta.mapping[field]
-    if (!header) {
-      header = meta.headers.includes(field) ? `${field} (${meta.headers.length + 1})` : field
-      meta.headers = [...meta.headers, header]
-      meta.mapping = { ...meta.mapping, [field]: header }
-    }
-  }
-  const ctx = sheet.ctx
-  const cells = { ...old.cells, [header]: value }
-  const mapped = CHAT_FIELDS.filter((f) => meta.mapping[f])
-  const fields = CHAT_FIELDS.map((f) => {
-    const h = meta.mapping[f]
-    return h ? (cells[h] ?? '') : ''
-  })
-  const structural = old.problems.filter((p) => STRUCTURAL.has(p.code) && p.code !== 'ROW_TOO_MANY_FIELDS')
-  const extras = Object.keys(cells).filter((k) => !meta.headers.includes(k) && cells[k]!.trim() !== '')
-  if (extras.length) structural.push(makeProblem('ROW', 'ROW_TOO_MANY_FIELDS', { count: meta.headers.length + extras.length, headers: meta.headers.length }))
-  const plan = compilePlan(Object.fromEntries(mapped.map((f) => [f, FIELD_ORDER[f]])))
-  const row = buildRow(old.key, old.line, cells, fields, plan, structural, ctx)
-  if (old.fileLine) row.fileLine = old.fileLine
-  const avatar = avatarCellOf(fields, plan)
-  if (avatar) applyAvatar(row, await resolveAvatar(avatar, ctx, meta.dir))
-  const cache = liveCacheOf(sheet)
-  if (cache) applyLive(row, cache)
-  sheet.setRow(at, row)
-  sheet.applyCross()
-  return sheet.rowAt(at)
+  await applyEdits(sheet, [{ rowKey, column, value }], { maxRows: 0 })
+  return sheet.rowAt(sheet.indexOfKey(rowKey))
 }
 
 /** Validates the one-off Compose form with the same rules as a sheet row (line 0, key "compose"). */

@@ -130,13 +130,19 @@ export class Sheet implements SheetOverview {
     this.note(index, own)
   }
 
-  /** Runs the cross-row checks over every row and refreshes the summary. */
-  applyCross(): void {
+  /** Runs the cross-row checks over every row and refreshes the summary; returns the rows whose cross-row problems changed. */
+  applyCross(): number[] {
     const n = this.length
+    const before = this.cross
     this.cross = crossProblems(this.dup.subarray(0, n), this.pair.subarray(0, n), (i) => this.ownRow(i))
+    const changed: number[] = []
+    const same = (a: Problem[] | undefined, b: Problem[] | undefined): boolean =>
+      a === b || (!!a && !!b && a.length === b.length && a.every((p, k) => p.code === b[k]!.code && p.message === b[k]!.message))
+    for (const i of new Set([...before.keys(), ...this.cross.keys()])) if (!same(before.get(i), this.cross.get(i))) changed.push(i)
     const s: SheetSummary = { rows: n, ready: 0, warning: 0, error: 0 }
     for (let i = 0; i < n; i++) s[this.statusAt(i)]++
     this.summary = s
+    return changed
   }
 
   /**
