@@ -274,21 +274,15 @@ export const useSheetStore = defineStore('sheet', () => {
     return changed
   }
 
-  async function undo(): Promise<number> {
-    const step = undoStep(history.value)
+  /** Applies an undo or redo step; the history moves only once the backend took it. */
+  async function replay(step: ReturnType<typeof undoStep>): Promise<number> {
     if (!step) return 0
     const changed = await sendEdits(step.edits)
     history.value = step.next
     return changed
   }
-
-  async function redo(): Promise<number> {
-    const step = redoStep(history.value)
-    if (!step) return 0
-    const changed = await sendEdits(step.edits)
-    history.value = step.next
-    return changed
-  }
+  const undo = (): Promise<number> => replay(undoStep(history.value))
+  const redo = (): Promise<number> => replay(redoStep(history.value))
 
   /** One cell (the row panel): an undoable batch of one edit; returns the row as it is now. */
   async function editCell(rowKey: string, column: string, value: string): Promise<PreviewRow> {
