@@ -39,6 +39,13 @@ async function body(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
+/** What a tab without the run's key (a second tab on the app's address) is told: where the app really is. */
+const NOT_THIS_TAB = {
+  code: 'FORBIDDEN',
+  message: 'This browser tab is not connected to the app: only the tab the app opened holds its one-time key. Use that tab, or restart the app to get a new address.',
+  messageRu: 'Эта вкладка браузера не подключена к приложению: одноразовый ключ есть только у вкладки, которую открыло приложение. Используйте её или перезапустите приложение, чтобы получить новый адрес.',
+} as const
+
 export async function startWebShell(opts: { backend: Backend; rendererDir: string; port?: number; token?: string }): Promise<WebShell> {
   const token = opts.token ?? randomBytes(32).toString('base64url')
   const tokenBuf = Buffer.from(token)
@@ -87,7 +94,7 @@ export async function startWebShell(opts: { backend: Backend; rendererDir: strin
         return json(res, 200, await h({ trusted: isTrusted } as unknown as IpcMainInvokeEvent, decode(parsed.payload ?? undefined)))
       }
       if (path === '/api/events' && req.method === 'GET') {
-        if (!trusted(req)) return json(res, 403, { ok: false, error: { code: 'FORBIDDEN', message: 'Refused.' } })
+        if (!trusted(req)) return json(res, 403, { ok: false, error: NOT_THIS_TAB })
         res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' })
         res.write('\n')
         streams.add(res)
