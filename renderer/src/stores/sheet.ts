@@ -67,7 +67,8 @@ export function toPreviewRow(row: SheetRow, colorColumn?: string): PreviewRow {
     existingChatId: row.live?.existingChatId ?? null,
     type: row.params.TYPE ?? 'CHAT',
     typeNote: row.notes?.find((x) => x.field === 'TYPE') ?? null,
-    colorNote: row.notes?.find((x) => x.field === 'COLOR') ?? null,
+    // A colour written as its own English name ("Sky blue") is shown by that name anyway: no note needed.
+    colorNote: row.notes?.find((x) => x.field === 'COLOR' && x.from.toLowerCase() !== COLORS[x.to as keyof typeof COLORS].en.toLowerCase()) ?? null,
     row,
   })
 }
