@@ -22,7 +22,6 @@ const SENT_TITLES = [
   'Sales — North-West',
   'Продажи — Москва',
   'Support escalations',
-  'Техподдержка — 2 линия',
   'Deal: Globex renewal',
   'Design review',
   'Office moving day',

@@ -209,7 +209,7 @@ export const ru: MessageSchema = {
     rows: 'Строки',
     encoding: 'Кодировка',
     delimiter: 'Разделитель',
-    detected: 'определено',
+    detected: 'авто',
     delimiterName: { comma: 'Запятая', semicolon: 'Точка с запятой', tab: 'Табуляция', pipe: 'Вертикальная черта' },
     another: 'Открыть другой файл',
     closeSheet: 'Закрыть таблицу',
