@@ -256,6 +256,7 @@ export const en = {
       needsProfile: 'Choose a portal profile in the header first.',
       generatedHint: 'The title is empty: the portal will name the chat itself.',
       type: 'Type',
+      row: 'Row',
     },
     panel: {
       title: 'Line {line}',

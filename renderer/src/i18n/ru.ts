@@ -51,7 +51,7 @@ export const ru: MessageSchema = {
     error: 'Ошибки',
     all: 'Все',
   },
-  rowStatus: { ready: 'Готова', warning: 'Предупреждение', error: 'Ошибка' },
+  rowStatus: { ready: 'Готова', warning: 'Внимание', error: 'Ошибка' },
   errors: {
     generic: 'Что-то пошло не так. Попробуйте ещё раз; если ошибка повторяется, перезапустите приложение.',
     hint: {
@@ -254,6 +254,7 @@ export const ru: MessageSchema = {
       needsProfile: 'Сначала выберите профиль портала в шапке.',
       generatedHint: 'Название не задано: портал назовёт чат сам.',
       type: 'Тип',
+      row: '№',
     },
     panel: {
       title: 'Строка {line}',
