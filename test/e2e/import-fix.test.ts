@@ -129,7 +129,16 @@ describe('journey (e): import and fix, EN and RU, light and dark, 1280×800', ()
       ])
       expect(await row(page, 2).innerText()).toContain('Open')
       await shootBoth(app, J, 'xlsx-preview')
-      // Another sheet of the workbook can be picked; "Read me" has no chats, so the app says so and stays.
+      // Another sheet of the workbook can be picked; "Read me" has no chats, so the app says so, and "Chats" is back
+      // with one more pick.
+      await page.getByTestId('sheet-select').click()
+      await page.locator('.n-base-select-option', { hasText: /^Read me$/ }).click()
+      await expect.poll(() => page.getByTestId('sheet-select').getAttribute('data-value')).toBe('Read me')
+      expect(await page.getByTestId('file-problems').innerText()).toContain('no data rows')
+      expect(await page.getByTestId('preview-table').getAttribute('data-rows')).toBe('0')
+      await page.getByTestId('sheet-select').click()
+      await page.locator('.n-base-select-option', { hasText: /^Chats$/ }).click()
+      await expect.poll(() => page.getByTestId('preview-table').getAttribute('data-rows')).toBe('3')
       await page.getByTestId('close-sheet').click()
 
       // ---- 5. the sample works on a first run: its avatars resolve, only the deliberate mistakes show --------------
