@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile, copyFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import type { Page } from 'playwright-core'
+import * as XLSX from '@e965/xlsx'
 import { afterAll, describe, expect, it } from 'vitest'
 import { closeBrowser, openApp } from './harness'
 import type { AppSession } from './harness'
@@ -80,6 +81,12 @@ describe('journey (e): import and fix, EN and RU, light and dark, 1280×800', ()
     await writeFile(empty, '')
     await writeFile(headerOnly, 'TITLE,USERS,COLOR\r\n')
     await copyFile(join(FIXTURES, 'chats.xlsx'), renamed)
+    // A workbook whose first chat sheet has only its header; the rows are on the second sheet.
+    const twoSheets = join(tmp, 'two-sheets.xlsx')
+    const book = XLSX.utils.book_new()
+    XLSX.utils.book_append_sheet(book, XLSX.utils.aoa_to_sheet([['TITLE', 'USERS']]), 'Template')
+    XLSX.utils.book_append_sheet(book, XLSX.utils.aoa_to_sheet([['TITLE', 'USERS'], ['Team A', '2, 3'], ['Team B', '4']]), 'Chats')
+    await writeFile(twoSheets, new Uint8Array(XLSX.write(book, { type: 'array', bookType: 'xlsx' }) as ArrayBuffer))
 
     const app = await openApp({ keychainService: service, viewport: VIEWPORT })
     try {
@@ -96,6 +103,14 @@ describe('journey (e): import and fix, EN and RU, light and dark, 1280×800', ()
       expect(await page.getByTestId('file-rejected').innerText()).toContain('has a header row but no data rows')
       for (const id of ['reject-open', 'reject-template', 'reject-sample']) expect(await page.getByTestId(id).isVisible()).toBe(true)
       await shootBoth(app, J, 'rejected')
+
+      // A workbook whose chosen sheet has no rows offers its other sheets right there.
+      await pick(app, twoSheets, 'rejected')
+      await page.getByTestId('reject-sheet-select').click()
+      await page.locator('.n-base-select-option', { hasText: /^Chats$/ }).click()
+      await page.locator('[data-testid="import-file-name"]', { hasText: 'two-sheets.xlsx' }).waitFor()
+      expect(await page.getByTestId('sheet-select').getAttribute('data-value')).toBe('Chats')
+      expect(await dataCount(page, 'import-row-count')).toBe(2)
 
       // An .xlsx renamed .csv is read as the workbook it is, and says so.
       await pick(app, renamed, 'mapping')

@@ -278,6 +278,7 @@ export const en = {
       sheet: 'Sheet',
       format: 'Format',
       formats: 'CSV, TSV, Excel (.xlsx, .xls) or OpenDocument (.ods)',
+      otherSheet: 'Read another sheet of this workbook:',
       kind: { csv: 'CSV', xlsx: 'Excel workbook (.xlsx)', xls: 'Excel 97–2003 (.xls)', ods: 'OpenDocument (.ods)' },
     },
     sample: {

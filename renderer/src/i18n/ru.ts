@@ -276,6 +276,7 @@ export const ru: MessageSchema = {
       sheet: 'Лист',
       format: 'Формат',
       formats: 'CSV, TSV, Excel (.xlsx, .xls) или OpenDocument (.ods)',
+      otherSheet: 'Прочитать другой лист этой книги:',
       kind: { csv: 'CSV', xlsx: 'Книга Excel (.xlsx)', xls: 'Книга Excel 97–2003 (.xls)', ods: 'Таблица OpenDocument (.ods)' },
     },
     sample: {

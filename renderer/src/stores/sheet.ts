@@ -151,8 +151,11 @@ export const useSheetStore = defineStore('sheet', () => {
    * file that could not be read, or has no data rows, stops at step 1: nothing moves on to the mapping with 0 rows.
    */
   async function switchTo(preview: SheetPreview): Promise<void> {
+    const before = rejected.value
+    if (before && before.sheetId !== preview.sheetId) await api.sheets.close({ sheetId: before.sheetId }).catch(() => undefined)
     if (!isReadable(preview.fileProblems) || preview.summary.rows === 0) {
-      await api.sheets.close({ sheetId: preview.sheetId }).catch(() => undefined)
+      // A workbook with other sheets stays open in the backend: another sheet can be picked right here.
+      if ((preview.meta.sheetNames?.length ?? 0) < 2) await api.sheets.close({ sheetId: preview.sheetId }).catch(() => undefined)
       rejected.value = markRaw(preview)
       return
     }
@@ -195,6 +198,15 @@ export const useSheetStore = defineStore('sheet', () => {
       if (!preview) return false
       await switchTo(preview)
       return true
+    })
+  }
+
+  /** Reads another sheet of a rejected workbook (its sheet had no rows). */
+  async function pickRejectedSheet(name: string): Promise<void> {
+    const r = rejected.value
+    if (!r) return
+    await run('import', async () => {
+      await switchTo(await api.sheets.reimport({ sheetId: r.sheetId, options: { sheet: name } }))
     })
   }
 
@@ -350,7 +362,7 @@ export const useSheetStore = defineStore('sheet', () => {
 
   return {
     sheet, rows, summary, filter, step, mappingDraft, busy, liveCheckedWith, rejected, history, canUndo, canRedo, filteredRows, autoMapped,
-    adopt, importFile, openDialog, openSample, reimport, setMapping, confirmMapping, editCell, applyEdits, undo, redo, replaceRow, rowByKey, liveCheck, close,
+    adopt, importFile, openDialog, openSample, pickRejectedSheet, reimport, setMapping, confirmMapping, editCell, applyEdits, undo, redo, replaceRow, rowByKey, liveCheck, close,
   }
 })
 
