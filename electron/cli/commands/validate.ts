@@ -21,7 +21,8 @@ import { EXIT } from '../types'
 const USAGE = `Usage: b24chat validate FILE [--json] [--encoding NAME] [--delimiter C] [--avatar-edge PX]
                         [--profile NAME | --webhook URL [--ca FILE]] [--data DIR] [--lang en|ru]
 
-Reads a CSV/TSV sheet (any encoding a spreadsheet exports) and lists every problem per row and field.
+Reads a CSV/TSV sheet (any encoding a spreadsheet exports) or an .xlsx / .xls / .ods workbook and lists every
+problem per row and field.
   --json            one JSON document on stdout: { file, encoding, delimiter, rows, summary }
   --encoding NAME   ${ENCODINGS.join(' | ')} (default: detected)
   --delimiter C     , ; | or "tab" (default: detected)
@@ -49,6 +50,8 @@ export function toJson(sheet: Sheet, file: string, ru = false): unknown {
     file,
     encoding: sheet.meta.encoding,
     delimiter: sheet.meta.delimiter,
+    format: sheet.meta.format ?? 'csv',
+    ...(sheet.meta.sheetName !== undefined ? { sheet: sheet.meta.sheetName, sheets: sheet.meta.sheetNames ?? [] } : {}),
     headers: sheet.meta.headers,
     mapping: sheet.meta.mapping,
     fileProblems: sheet.fileProblems.map(text),
@@ -86,7 +89,8 @@ export function wrap(s: string, n: number): string[] {
 export function toTable(sheet: Sheet, file: string, ru: boolean, width = 120): string {
   const lines: string[] = []
   const delim = sheet.meta.delimiter === '\t' ? 'tab' : sheet.meta.delimiter
-  lines.push(`${file}: ${sheet.meta.encoding}, delimiter "${delim}", ${sheet.summary.rows} rows`)
+  const book = sheet.meta.format && sheet.meta.format !== 'csv' ? sheet.meta.format : undefined
+  lines.push(book ? `${file}: .${book} workbook, sheet "${sheet.meta.sheetName ?? ''}", ${sheet.summary.rows} rows` : `${file}: ${sheet.meta.encoding}, delimiter "${delim}", ${sheet.summary.rows} rows`)
   const mapped = Object.entries(sheet.meta.mapping).map(([f, h]) => (f === h ? f : `${h} → ${f}`))
   if (mapped.length) lines.push(`Columns: ${mapped.join(', ')}${sheet.meta.mappingRemembered ? ' (remembered mapping)' : ''}`)
   for (const p of sheet.fileProblems) lines.push(`${p.severity.toUpperCase()}: ${ru ? p.messageRu : p.message}`)

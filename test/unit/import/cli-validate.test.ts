@@ -72,4 +72,22 @@ describe('b24chat validate', () => {
     expect(doc).toMatchObject({ encoding: 'windows-1252', delimiter: ';' })
     expect(doc.rows[0].params.TITLE).not.toBe('Продажи, Москва')
   })
+
+  it('reads a workbook: says which format and sheet, not an encoding', async () => {
+    const book = join(__dirname, '../../fixtures/sheets/features.ods')
+    const table = await run([book])
+    expect(table.code).toBe(0)
+    expect(table.out).toContain(`${book}: .ods workbook, sheet "Chats", 3 rows`)
+    const doc = JSON.parse((await run([book, '--json'])).out)
+    expect(doc).toMatchObject({ format: 'ods', sheet: 'Chats', sheets: ['Read me', 'Chats'] })
+    expect(doc.rows.map((r: { line: number }) => r.line)).toEqual([2, 3, 5])
+  })
+
+  it('a header-only sheet is refused (exit 1) with its way forward', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'b24-cli-'))
+    await writeFile(join(dir, 'head.csv'), 'TITLE,USERS\n')
+    const r = await run([join(dir, 'head.csv')])
+    expect(r.code).toBe(1)
+    expect(r.err).toContain('no data rows. Add one row per chat below the header')
+  })
 })
