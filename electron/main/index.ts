@@ -92,7 +92,7 @@ if (!app.requestSingleInstanceLock()) {
           const r = await dialog.showOpenDialog({
             title: 'Open a sheet',
             properties: ['openFile'],
-            filters: [{ name: 'Sheets (CSV, TSV, TXT)', extensions: ['csv', 'tsv', 'txt'] }, { name: 'All files', extensions: ['*'] }],
+            filters: [{ name: 'Sheets (CSV, TSV, TXT, XLSX, XLS, ODS)', extensions: ['csv', 'tsv', 'txt', 'xlsx', 'xlsm', 'xls', 'ods'] }, { name: 'All files', extensions: ['*'] }],
           })
           return r.canceled ? null : (r.filePaths[0] ?? null)
         },

@@ -25,6 +25,8 @@ export const CHANNEL_NAMES = {
   'sheets.liveCheck': 'sheets:live-check',
   'sheets.template': 'sheets:get-template',
   'sheets.close': 'sheets:close',
+  'sheets.editCells': 'sheets:edit-cells',
+  'sheets.openSample': 'sheets:open-sample',
   'compose.validate': 'compose:validate',
   'compose.create': 'compose:create-chat',
   'compose.prepareAvatar': 'compose:prepare-avatar',

@@ -9,10 +9,10 @@ import { addProfileSchema, planSchema, profileNameSchema } from './profile'
 import type { AddProfileInput, Plan, ProfileView } from './profile'
 import type { Result } from './result'
 import { DELIMITERS, ENCODINGS, SHEET_PAGE_MAX } from './sheet'
-import type { AvatarInfo, ColumnMapping, SheetOverview, SheetRow, SheetRowsPage } from './sheet'
+import type { AvatarInfo, ColumnMapping, SheetMeta, SheetOverview, SheetRow, SheetRowsPage, SheetSummary } from './sheet'
 import { CHAT_FIELDS, CHAT_TYPES, COLOR_CODES } from './chat'
 import type { JobEvent, JobSnapshot, JobSummary } from './jobs'
-import { settingsSchema } from './settings'
+import { settingsPatchSchema } from './settings'
 import type { ApiPath } from './channels'
 export { CHANNEL_NAMES, JOB_EVENT_CHANNEL, API_PATHS, splitPath } from './channels'
 export type { ApiPath } from './channels'
@@ -69,6 +69,27 @@ export interface SandboxChatView {
   messages: string[]
 }
 
+/** Most cell edits one `sheets.editCells` call takes (a find-and-replace over every cell of a big sheet). */
+export const EDITS_MAX = 1_000_000
+
+/** One cell edit: the row, the column (its header, or an API field name) and the new text. */
+export interface CellEditInput {
+  rowKey: string
+  column: string
+  value: string
+}
+
+/** What a batch of edits changed (the sheet's meta too: editing an unmapped field adds its column). */
+export interface SheetEdited {
+  /** The rows to show anew, in sheet order: the edited ones and those whose cross-row checks changed. */
+  rows: SheetRow[]
+  changed: number
+  /** More rows changed than one page holds: `rows` is empty, read the sheet again with `sheets.rows`. */
+  truncated: boolean
+  summary: SheetSummary
+  meta: SheetMeta
+}
+
 /** An imported sheet held by the backend; the renderer refers to it by id and reads its rows in pages. */
 export interface SheetPreview extends SheetOverview {
   sheetId: string
@@ -79,6 +100,7 @@ const sheetOptionsSchema = z.object({
   delimiter: z.enum(DELIMITERS as [string, ...string[]]).optional(),
   mapping: z.partialRecord(z.enum(CHAT_FIELDS), z.string().max(500)).optional(),
   avatarMaxEdge: z.number().int().min(64).max(5000).optional(),
+  sheet: z.string().max(500).optional(),
 })
 
 const composeSchema = z.object({
@@ -109,7 +131,7 @@ export const PAYLOAD_SCHEMAS = {
   'app.info': z.undefined(),
   'app.chooseDataDir': z.undefined(),
   'settings.get': z.undefined(),
-  'settings.set': settingsSchema.partial(),
+  'settings.set': settingsPatchSchema,
   'profiles.list': z.undefined(),
   'profiles.add': addProfileSchema,
   'profiles.update': profileRef.extend({ plan: planSchema.optional(), dedupeTagging: z.boolean().optional() }),
@@ -128,6 +150,10 @@ export const PAYLOAD_SCHEMAS = {
   'sheets.liveCheck': sheetRef.extend({ profile: profileNameSchema }),
   'sheets.template': z.undefined(),
   'sheets.close': sheetRef,
+  'sheets.editCells': sheetRef.extend({
+    edits: z.array(z.object({ rowKey: z.string().min(1).max(200), column: z.string().max(500), value: z.string().max(100_000) })).min(1).max(EDITS_MAX),
+  }),
+  'sheets.openSample': z.undefined(),
   'compose.validate': z.object({ form: composeSchema }),
   'compose.create': profileRef.extend({ form: composeSchema }),
   'compose.prepareAvatar': z.object({ name: z.string().max(1000), bytes: z.instanceof(Uint8Array) }),
@@ -162,6 +188,8 @@ export const PAYLOAD_LIMITS: Partial<Record<ApiPath, number>> = {
   'sheets.import': 80 * MIB,
   /** A cell may hold an avatar as base64 (value: 30,000,000 characters at most). */
   'sheets.editCell': 32 * MIB,
+  /** A bulk fix over a 100,000-row sheet (find and replace, set a column): about 10 MB of edits. */
+  'sheets.editCells': 32 * MIB,
   /** The compose form may carry its avatar as base64 (avatar: 30,000,000 characters at most). */
   'compose.validate': 32 * MIB,
   'compose.create': 32 * MIB,
@@ -246,6 +274,10 @@ export interface BackendApi {
      * mode), '' to forget it, or omitted to show the host's folder dialog (null when cancelled). Re-reads the avatars.
      */
     setAvatarFolder(req: { sheetId: string; folder?: string }): Promise<Result<SheetPreview | null>>
+    /** Many cell edits at once (bulk set, find and replace, grid edits, undo/redo), checked and applied in one pass. */
+    editCells(req: { sheetId: string; edits: CellEditInput[] }): Promise<Result<SheetEdited>>
+    /** Opens the bundled sample sheet (its relative avatar paths resolve against the app's resources folder). */
+    openSample(): Promise<Result<SheetPreview>>
   }
   compose: {
     validate(req: { form: ComposeForm }): Promise<Result<SheetRow>>
@@ -273,6 +305,8 @@ export interface ImportOptionsInput {
   delimiter?: string
   mapping?: ColumnMapping
   avatarMaxEdge?: number
+  /** A workbook's sheet to read. */
+  sheet?: string
 }
 
 /** What `window.api` is. No generic invoke: only these functions. */

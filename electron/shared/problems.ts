@@ -4,6 +4,7 @@
  * Texts take `{name}` placeholders filled by `makeProblem`.
  */
 import type { Problem, Severity } from './sheet'
+import type { ErrorCode } from './result'
 
 interface ProblemText {
   severity: Severity
@@ -13,7 +14,11 @@ interface ProblemText {
 
 export const PROBLEM_TEXT = {
   // ── File level ──────────────────────────────────────────────────────────────────────────────────────────
-  FILE_EMPTY: { severity: 'error', en: 'The file is empty.', ru: 'Файл пуст.' },
+  FILE_EMPTY: {
+    severity: 'error',
+    en: 'The file is empty. Download the template, fill in one row per chat and open it.',
+    ru: 'Файл пуст. Скачайте шаблон, заполните по строке на чат и откройте его.',
+  },
   FILE_TOO_LARGE: {
     severity: 'error',
     en: 'The file is {size}; the limit is {limit}. Split it into smaller sheets.',
@@ -21,8 +26,8 @@ export const PROBLEM_TEXT = {
   },
   FILE_BINARY: {
     severity: 'error',
-    en: 'This is not a text sheet ({kind}). Save it from the spreadsheet program as CSV and open that file.',
-    ru: 'Это не текстовая таблица ({kindRu}). Сохраните её в табличной программе как CSV и откройте этот файл.',
+    en: 'This is not a sheet ({kind}). Open a CSV, .xlsx, .xls or .ods file.',
+    ru: 'Это не таблица ({kindRu}). Откройте файл CSV, .xlsx, .xls или .ods.',
   },
   FILE_UNREADABLE: { severity: 'error', en: 'The file could not be read: {reason}.', ru: 'Не удалось прочитать файл: {reason}.' },
   FILE_NO_HEADER: {
@@ -31,9 +36,39 @@ export const PROBLEM_TEXT = {
     ru: 'В файле нет строки заголовков: только пустые строки.',
   },
   FILE_NO_ROWS: {
+    severity: 'error',
+    en: 'The sheet has a header row but no data rows. Add one row per chat below the header and open it again.',
+    ru: 'В таблице есть строка заголовков, но нет строк с данными. Добавьте под заголовком по строке на чат и откройте файл снова.',
+  },
+  WORKBOOK_TOO_BIG_UNPACKED: {
+    severity: 'error',
+    en: 'The workbook unpacks to more than {limit}. Save the sheet you need on its own, or as CSV, and open that file.',
+    ru: 'Книга в распакованном виде больше {limit}. Сохраните нужный лист отдельно или как CSV и откройте этот файл.',
+  },
+  FILE_IS_WORKBOOK: {
     severity: 'warning',
-    en: 'The sheet has a header row but no data rows.',
-    ru: 'В таблице есть строка заголовков, но нет строк с данными.',
+    en: 'The file name does not say so, but this is a spreadsheet workbook (.{format}); it was read as one.',
+    ru: 'Судя по имени файла, это не книга, но по содержимому это книга табличной программы (.{format}); она прочитана как книга.',
+  },
+  WORKBOOK_FORMULAS: {
+    severity: 'warning',
+    en: '{count} cells hold formulas ({cells}): the values they showed when the file was last saved are used. Check them.',
+    ru: 'В {count} ячейках формулы ({cells}): берутся значения, сохранённые в файле при последнем сохранении. Проверьте их.',
+  },
+  WORKBOOK_MERGED: {
+    severity: 'warning',
+    en: 'Merged cells ({ranges}): a value merged down several rows is used on each of them; one merged across columns stays in its first column.',
+    ru: 'Объединённые ячейки ({ranges}): значение, объединённое по нескольким строкам, берётся для каждой из них; объединённое по столбцам остаётся в первом столбце.',
+  },
+  WORKBOOK_HIDDEN_ROWS: {
+    severity: 'warning',
+    en: 'Rows {rows} are hidden in the spreadsheet and were not imported. Show them and open the file again to include them.',
+    ru: 'Строки {rows} скрыты в таблице и не импортированы. Покажите их и откройте файл снова, чтобы включить.',
+  },
+  WORKBOOK_ROUNDED: {
+    severity: 'warning',
+    en: 'Cells {cells} hold numbers longer than 15 digits, which the spreadsheet has already rounded. Store such ids as text.',
+    ru: 'В ячейках {cells} числа длиннее 15 цифр, которые таблица уже округлила. Храните такие ID как текст.',
   },
   FILE_DECODE: {
     severity: 'warning',
@@ -264,8 +299,8 @@ export const PROBLEM_TEXT = {
   },
   FILE_TOO_MANY_ROWS: {
     severity: 'error',
-    en: 'The sheet has more than {limit} rows; the limit is {limit}. Split it into smaller sheets.',
-    ru: 'В таблице больше {limit} строк, а допустимо не больше {limit}. Разделите её на несколько таблиц.',
+    en: 'The sheet has more than {limit} rows, the most one import takes. Split it into smaller sheets.',
+    ru: 'В таблице больше {limit} строк — это предел для одного импорта. Разделите её на несколько таблиц.',
   },
   FILE_TOO_MANY_COLUMNS: {
     severity: 'error',
@@ -304,9 +339,9 @@ export type ProblemCode = keyof typeof PROBLEM_TEXT
 
 /** File-level codes that mean the file could not be read as a sheet at all (the CLI exits non-zero). */
 export const FILE_FATAL_CODES: readonly ProblemCode[] = [
-  'FILE_EMPTY', 'FILE_TOO_LARGE', 'FILE_BINARY', 'FILE_UNREADABLE', 'FILE_NO_HEADER',
+  'FILE_EMPTY', 'FILE_TOO_LARGE', 'FILE_BINARY', 'FILE_UNREADABLE', 'FILE_NO_HEADER', 'FILE_NO_ROWS',
   'FILE_NOT_A_FILE', 'FILE_NOT_FOUND', 'FILE_DENIED', 'FILE_READ_TIMEOUT', 'FILE_TOO_MANY_ROWS', 'FILE_TOO_MANY_COLUMNS',
-  'FILE_HEADER_TOO_LONG',
+  'FILE_HEADER_TOO_LONG', 'WORKBOOK_TOO_BIG_UNPACKED',
 ]
 
 /** Problems the live dry run adds (dropped and recomputed when a row is edited or re-checked). */
@@ -329,3 +364,9 @@ export function makeProblem(field: Problem['field'], code: ProblemCode, vars: Pr
 export function isReadable(fileProblems: readonly Problem[]): boolean {
   return !fileProblems.some((p) => (FILE_FATAL_CODES as readonly string[]).includes(p.code))
 }
+
+/**
+ * The errorCode a job gives the rows validation rejected: they are reported as failed, never sent and never retried
+ * (core/sync/store.ts writes it; the renderer counts those rows apart as "not sent").
+ */
+export const VALIDATION_CODE = 'VALIDATION' satisfies ErrorCode

@@ -12,3 +12,13 @@ export const settingsSchema = z.object({
 })
 export type Settings = z.infer<typeof settingsSchema>
 export const DEFAULT_SETTINGS: Settings = settingsSchema.parse({})
+
+/**
+ * A partial update of the settings: each key optional and WITHOUT its default. (`settingsSchema.partial()` would
+ * fill every absent key with its default under zod 4, so saving the language reset the theme and vice versa.)
+ */
+export const settingsPatchSchema = z.object(
+  Object.fromEntries(Object.entries(settingsSchema.shape).map(([k, v]) => [k, v.unwrap().optional()])) as {
+    [K in keyof typeof settingsSchema.shape]: z.ZodOptional<ReturnType<(typeof settingsSchema.shape)[K]['unwrap']>>
+  },
+)

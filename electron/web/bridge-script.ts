@@ -32,7 +32,7 @@ export function bridgeScriptText(channels: Record<string, string>): string {
   }
   api.sheets.openDialog = () => new Promise((resolve) => {
     const input = document.createElement('input');
-    input.type = 'file'; input.accept = '.csv,.tsv,.txt,text/csv,text/plain';
+    input.type = 'file'; input.accept = '.csv,.tsv,.txt,.xlsx,.xlsm,.xls,.ods,text/csv,text/plain';
     input.onchange = async () => {
       const f = input.files && input.files[0];
       if (!f) return resolve({ ok: true, value: null });

@@ -76,6 +76,13 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
   })
 }
 
+/** What a tab without the run's key (a second tab on the app's address) is told: where the app really is. */
+const NOT_THIS_TAB = {
+  code: 'FORBIDDEN',
+  message: 'This browser tab is not connected to the app: only the tab the app opened holds its one-time key. Use that tab, or restart the app to get a new address.',
+  messageRu: 'Эта вкладка браузера не подключена к приложению: одноразовый ключ есть только у вкладки, которую открыло приложение. Используйте её или перезапустите приложение, чтобы получить новый адрес.',
+} as const
+
 export async function startWebShell(opts: { backend: Backend; rendererDir: string; port?: number; token?: string }): Promise<WebShell> {
   const token = opts.token ?? randomBytes(32).toString('base64url')
   const tokenBuf = Buffer.from(token)
@@ -124,7 +131,7 @@ export async function startWebShell(opts: { backend: Backend; rendererDir: strin
         return json(res, 200, answer.result)
       }
       if (path === '/api/events' && req.method === 'GET') {
-        if (!trusted(req)) return json(res, 403, { ok: false, error: { code: 'FORBIDDEN', message: 'Refused.' } })
+        if (!trusted(req)) return json(res, 403, { ok: false, error: NOT_THIS_TAB })
         res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' })
         res.write('\n')
         streams.add(res)

@@ -1,27 +1,41 @@
 /**
  * How the preview words a chat's title, in the UI language (pure).
  *
- * The core's `titlePreview` of a generated title is English ("Red Chat #…", "Chat #… (colour picked by the portal,
- * round-robin)", or "Chat with …" when the portal has chat colours off). The renderer words generated titles itself
- * from `color` / `colorAuto`; a title the sheet or form gives is shown verbatim.
+ * The core says how a title comes about (`titleKind`, electron/shared/sheet.ts) and, for a "Chat with …" title,
+ * the names (`titleNames`); its English `titlePreview` is shown only when the sheet or form gave the title.
+ * The renderer never parses core text.
  */
 import { COLORS } from '../../electron/shared/chat'
-import type { SheetRow } from '../../electron/shared/sheet'
+import type { SheetRow, TitleKind } from '../../electron/shared/sheet'
 import type { Translate } from './format'
 import type { Lang } from './i18n'
 
-export type TitleSource = Pick<SheetRow, 'titlePreview' | 'titleGenerated' | 'color' | 'colorAuto'>
+export type TitleSource = Pick<SheetRow, 'titlePreview' | 'titleGenerated' | 'titleKind' | 'titleNames' | 'color' | 'colorAuto'>
 
-/** The core's auto-title when the portal has chat colours off (electron/core/import/rows.ts). */
-const COLOURS_OFF = /^Chat with ([\s\S]+)$/
-const COLOURS_OFF_EMPTY = 'Chat'
+/** The row's title kind; rows stored before `titleKind` existed are read by their flags. */
+export function titleKindOf(row: TitleSource): TitleKind {
+  if (row.titleKind) return row.titleKind
+  if (!row.titleGenerated) return 'given'
+  return row.colorAuto || !row.color ? 'autoNumbered' : 'colorNumbered'
+}
 
 /** The title the preview shows: verbatim when given, else the generated one in words of the current language. */
 export function titleText(row: TitleSource, t: Translate, lang: Lang): string {
-  if (!row.titleGenerated) return row.titlePreview
-  const off = COLOURS_OFF.exec(row.titlePreview)
-  if (off) return t('autoTitle.withMembers', { names: off[1] })
-  if (row.titlePreview === COLOURS_OFF_EMPTY) return t('autoTitle.plain')
-  if (row.colorAuto || !row.color || !(row.color in COLORS)) return t('autoTitle.auto')
-  return t('autoTitle.color', { color: COLORS[row.color][lang] })
+  const kind = titleKindOf(row)
+  switch (kind) {
+    case 'given':
+      return row.titlePreview
+    case 'withMembers':
+      return t('autoTitle.withMembers', { names: (row.titleNames ?? []).join(', ') })
+    case 'plain':
+      return t('autoTitle.plain')
+    case 'autoNumbered':
+      return t('autoTitle.auto')
+    case 'colorNumbered':
+      return row.color && row.color in COLORS ? t('autoTitle.color', { color: COLORS[row.color][lang] }) : t('autoTitle.auto')
+    default: {
+      const never: never = kind
+      return String(never)
+    }
+  }
 }

@@ -66,7 +66,9 @@ export function pacingText(p: PacingState, t: Translate, locale: Lang, timeZone?
 
 /** An AppError in the user's language, with what to do next when the code suggests it. */
 export function errorText(e: AppError, lang: Lang, t: Translate): string {
-  const base = lang === 'ru' && e.messageRu ? e.messageRu : e.message
+  // A message the core has only in English is not shown bare in Russian: a sentence in Russian for its code
+  // first, the English details after it.
+  const base = lang === 'ru' && !e.messageRu ? `${t(`errors.fallback.${e.code}`)} (${e.message})` : lang === 'ru' && e.messageRu ? e.messageRu : e.message
   const portal = e.portalError ? ` (${e.portalError}${e.portalDescription ? `: ${e.portalDescription}` : ''})` : ''
   const hint = t(`errors.hint.${e.code}`)
   return hint ? `${base}${portal} ${hint}` : `${base}${portal}`

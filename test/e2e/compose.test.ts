@@ -4,7 +4,6 @@
  */
 import { resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { chatLink } from '../../electron/shared/chat'
 import { fullName, makeUser } from '../../electron/sandbox/users'
 import { closeBrowser, openApp } from './harness'
 import type { AppSession } from './harness'
@@ -84,10 +83,15 @@ describe('journey (b): compose a chat with an avatar', () => {
       const chatId = Number(await result.getAttribute('data-chat-id'))
       expect(chatId).toBeGreaterThan(0)
       expect(await result.innerText()).toContain(`Chat ${chatId} created.`)
-      const status = await app.backend.sandbox.status()
-      if (!status.ok || !status.value.portal) throw new Error('sandbox not running')
-      expect(await page.getByTestId('compose-chat-link').innerText()).toBe(chatLink(status.value.portal, chatId))
+      // A sandbox chat opens inside the app (its own certificate would raise a warning in a browser).
+      expect(await page.getByTestId('compose-chat-link').innerText()).toBe(`Open chat ${chatId} in Sandbox chats`)
       await shootBoth(app, J, 'compose-created')
+      await page.getByTestId('compose-chat-link').click()
+      await page.locator(`[data-testid="sandbox-chat-focus"][data-chat-id="${chatId}"]`).waitFor()
+      expect(await page.locator(`[data-testid="sandbox-chat-row"][data-chat-id="${chatId}"]`).getAttribute('data-focused')).toBe('yes')
+      expect(await page.getByTestId('sandbox-chat-focus').innerText()).toContain(TITLE)
+      await shootBoth(app, J, 'sandbox-chat-opened')
+      await go(page, 'compose')
 
       // ---- what the sandbox holds -------------------------------------------------------------------------
       const chats = await sandboxChats(app)

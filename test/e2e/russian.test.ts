@@ -81,19 +81,18 @@ describe('journey (d): switch to Russian', () => {
       expect(await text(page, 'mapping-continue')).toBe('Перейти к предпросмотру →')
       await page.getByTestId('mapping-continue').click()
       await page.getByTestId('preview-table').waitFor()
-      expect(await text(page, 'status-filter-all')).toBe('Все · 20')
-      expect(await text(page, 'status-filter-error')).toBe('Ошибки · 6')
+      expect(await text(page, 'status-filter-all')).toBe('Все · 12')
+      expect(await text(page, 'status-filter-error')).toBe('Ошибки · 2')
       expect(await text(page, 'send-now')).toBe('Отправить сейчас')
       expect(await text(page, 'save-draft')).toBe('Сохранить черновик')
       expect(await text(page, 'live-check')).toBe('Проверить на портале')
       await page.locator('[data-testid="preview-row"][data-line="2"]').waitFor()
       expect(await page.locator('[data-testid="preview-row"][data-line="2"]').innerText()).toContain('Готова')
       expect(await page.getByRole('columnheader').allInnerTexts()).not.toContain('Title')
-      // Generated titles are Russian too (line 10: GREEN, line 11: no colour), and say nothing in English.
-      expect(await page.locator('[data-testid="preview-row"][data-line="10"] [data-generated="yes"]').innerText()).toContain('Зелёный чат №… — название даст портал')
-      expect(await page.locator('[data-testid="preview-row"][data-line="11"] [data-generated="yes"]').innerText()).toContain('Чат №… — цвет и название выберет портал')
+      // Generated titles are Russian too (line 8: GREEN), and say nothing in English.
+      expect(await page.locator('[data-testid="preview-row"][data-line="8"] [data-generated="yes"]').innerText()).toContain('Зелёный чат №… — название даст портал')
       expect(await page.getByTestId('preview-table').innerText()).not.toMatch(/Chat #|round-robin/)
-      expect(await text(page, 'errors-skipped')).toMatch(/^Строки с ошибками не будут отправлены: 6 — /)
+      expect(await text(page, 'errors-skipped')).toMatch(/^Строки с ошибками не будут отправлены: 2 — /)
       // The navigation label fits: nothing in the menu is cut off with an ellipsis.
       const cut = await page.getByTestId('nav').evaluate((nav) =>
         Array.from(nav.querySelectorAll('[data-testid^="nav-"]')).filter((el) => {
@@ -104,8 +103,8 @@ describe('journey (d): switch to Russian', () => {
       expect(cut).toBe(0)
       await shootBoth(app, J, 'import-preview')
       await page.getByTestId('status-filter-error').click()
-      await page.locator('[data-testid="preview-row"][data-line="16"]').click()
-      const problem = page.locator('[data-testid="row-panel"][data-line="16"] [data-testid="panel-problem"]').first()
+      await page.locator('[data-testid="preview-row"][data-line="11"]').click()
+      const problem = page.locator('[data-testid="row-panel"][data-line="11"] [data-testid="panel-problem"]').first()
       await problem.waitFor()
       const problemText = await problem.innerText()
       expect(problemText).toMatch(CYRILLIC)
@@ -113,7 +112,7 @@ describe('journey (d): switch to Russian', () => {
       expect(problemText).not.toMatch(/is not a chat colou?r/)
       expect(await text(page, 'panel-color')).toBe('✕ неверный: Fuchsia')
       expect(await page.locator('[data-testid="row-panel"] input[placeholder="Ввести"]').count()).toBe(0)
-      expect(await page.locator('[data-testid="row-panel"][data-line="16"]').innerText()).toContain('Ошибка')
+      expect(await page.locator('[data-testid="row-panel"][data-line="11"]').innerText()).toContain('Ошибка')
       await shootBoth(app, J, 'import-row-panel')
       await closePanel(page)
 

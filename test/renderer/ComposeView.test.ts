@@ -1,6 +1,7 @@
 import './helpers/resizeObserver'
 import { afterEach, describe, expect, it } from 'vitest'
 import ComposeView from '../../renderer/src/views/ComposeView.vue'
+import { useAppStore } from '../../renderer/src/stores/app'
 import { useComposeStore } from '../../renderer/src/stores/compose'
 import { bodyText, byTestId, click, mountView, settle, typeInto } from './helpers/mount'
 import type { Mounted } from './helpers/mount'
@@ -75,7 +76,7 @@ describe('Compose', () => {
     expect(bodyText()).toContain('SONET_GROUP is reserved.')
   })
 
-  it('Create now shows the chat id and a link that opens it through the main process', async () => {
+  it('Create now on the sandbox shows the chat id and opens it inside the app (no certificate warning in a browser)', async () => {
     m = await mountView(ComposeView)
     const compose = useComposeStore()
     compose.fields.users = [2, 'vera@example.com']
@@ -84,9 +85,11 @@ describe('Compose', () => {
     expect(m.fake.callsTo('compose.create')[0]?.arg).toMatchObject({ profile: 'Sandbox portal', form: { title: 'Launch', users: [2, 'vera@example.com'] } })
     expect(byTestId('compose-result')?.dataset.chatId).toBe('100')
     expect(byTestId('compose-result')?.textContent).toContain('Chat 100 created.')
-    expect(byTestId('compose-chat-link')?.textContent).toBe('https://127.0.0.1:8443/online/?IM_DIALOG=chat100')
+    expect(byTestId('compose-chat-link')?.textContent).toBe('Open chat 100 in Sandbox chats')
     await click(byTestId('compose-chat-link'))
-    expect(m.fake.callsTo('shell.openChat')[0]?.arg).toEqual({ profile: 'Sandbox portal', chatId: 100 })
+    expect(m.fake.callsTo('shell.openChat')).toHaveLength(0)
+    expect(useAppStore().view).toBe('sandboxChats')
+    expect(useAppStore().focusChatId).toBe(100)
   })
 
   it('Enter in the title submits (creates)', async () => {

@@ -63,8 +63,16 @@ describe('Connections', () => {
     const report = byTestId('preflight-report')
     expect(report?.textContent).toContain('Connected. Chats can be created.')
     expect(byTestId('preflight-user')?.textContent).toBe('Anna Admin (id 1)')
+    // "Acting as: Anna…", with the space the template's line break used to swallow.
+    expect(byTestId('preflight-summary')?.textContent).toContain('Acting as: Anna Admin (id 1)')
     expect(byTestId('preflight-scopes')?.textContent).toContain('im')
     expect(byTestId('preflight-missing')?.textContent).toContain('Chats cannot be created as a bot.')
+  })
+
+  it('the built-in sandbox and its user are named in the UI language', async () => {
+    m = await mountView(ConnectionsView, { profiles: [sandboxProfile()] })
+    expect(byTestId('connections-view')?.textContent).toContain('Sandbox administrator (id 1)')
+    expect(byTestId('connections-view')?.textContent).not.toContain('Sandbox Admin')
   })
 
   it('removing asks first, then removes', async () => {

@@ -85,8 +85,8 @@ describe('Import', () => {
     expect(byTestId('panel-problem')?.textContent).toContain('Unknown colour "BLURPLE".')
     await typeInto(byTestId('cell-input-COLOR'), 'AQUA')
     await click(byTestId('cell-apply-COLOR'))
-    const call = m.fake.callsTo('sheets.editCell')[0]
-    expect(call?.arg).toMatchObject({ column: 'Color', value: 'AQUA', rowKey: 'k3' })
+    const call = m.fake.callsTo('sheets.editCells')[0]
+    expect(call?.arg).toMatchObject({ edits: [{ column: 'Color', value: 'AQUA', rowKey: 'k3' }] })
     expect(byTestId('row-panel')?.dataset.status).toBe('ready')
     expect(byTestId('panel-no-problems')).not.toBeNull()
     const row = allByTestId('preview-row').find((r) => r.dataset.line === '4')

@@ -162,7 +162,11 @@ describe('Outbox & jobs', () => {
     await click(byTestId('job-cancel'))
     expect(bodyText()).toContain('Rows already sent stay on the portal')
     expect(fake.callsTo('jobs.cancel')).toHaveLength(0)
-    const yes = Array.from(document.querySelectorAll('.n-dialog button')).find((b) => b.textContent?.trim() === 'Cancel')
+    // The dialog's buttons say what they do ("Cancel the job" / "Keep the job"), never an ambiguous Close / Cancel.
+    const labels = Array.from(document.querySelectorAll('.n-dialog button')).map((b) => b.textContent?.trim())
+    expect(labels).toEqual(expect.arrayContaining(['Cancel the job', 'Keep the job']))
+    expect(labels).not.toContain('Close')
+    const yes = Array.from(document.querySelectorAll('.n-dialog button')).find((b) => b.textContent?.trim() === 'Cancel the job')
     await click(yes ?? null)
     expect(fake.callsTo('jobs.cancel')).toHaveLength(1)
     await click(byTestId('job-export'))

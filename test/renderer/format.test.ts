@@ -61,9 +61,12 @@ describe('errorText', () => {
     expect(errorText(e, 'en', en)).toBe('The portal did not answer. Check the network connection and that the portal is reachable, then try again.')
     expect(errorText(e, 'ru', ru)).toMatch(/^Портал не ответил\. Проверьте подключение/)
   })
-  it('falls back to English and quotes the portal error verbatim', () => {
+  it('a message the core has only in English starts with a Russian sentence for its code; the portal error verbatim', () => {
     const e = { code: 'PORTAL_ERROR' as const, message: 'The portal refused the chat.', portalError: 'ACCESS_ERROR', portalDescription: 'No access' }
-    expect(errorText(e, 'ru', ru)).toContain('The portal refused the chat. (ACCESS_ERROR: No access)')
+    expect(errorText(e, 'ru', ru)).toMatch(/^Портал вернул ошибку\. \(The portal refused the chat\.\) \(ACCESS_ERROR: No access\)/)
+    const refused = { code: 'NETWORK' as const, message: 'Could not reach the portal: connect ECONNREFUSED 127.0.0.1:8443' }
+    expect(errorText(refused, 'ru', ru)).toMatch(/^Нет связи с порталом\. \(Could not reach the portal: connect ECONNREFUSED/)
+    expect(errorText(refused, 'en', ru)).toMatch(/^Could not reach the portal/)
   })
   it('problemText picks the language', () => {
     expect(problemText({ message: 'Bad', messageRu: 'Плохо' }, 'ru')).toBe('Плохо')

@@ -52,7 +52,7 @@ describe('i18n completeness', () => {
       for (const k of lang === 'en' ? enKeys : ruKeys) {
         let out: string
         try {
-          out = i18n.global.t(k, { n: 1, name: 'X', message: 'm', portal: 'p', userId: 1, id: 1, line: 2, status: 's', profile: 'P', field: 'f', title: 'T', width: 1, height: 1, kb: 1, edge: 1, example: 'e', max: 1, until: 'u', method: 'm', used: 1, limit: 2, reason: 'r', s: 1, m: 1, h: 1, pct: '1%', version: 'v', color: 'Red', names: 'A, B', value: 'v' })
+          out = i18n.global.t(k, { n: 1, name: 'X', message: 'm', portal: 'p', userId: 1, id: 1, line: 2, status: 's', profile: 'P', field: 'f', title: 'T', width: 1, height: 1, kb: 1, edge: 1, example: 'e', max: 1, until: 'u', method: 'm', used: 1, limit: 2, reason: 'r', s: 1, m: 1, h: 1, pct: '1%', version: 'v', color: 'Red', names: 'A, B', value: 'v', email: 'a@b.c', fileLine: 3 })
         } catch {
           bad.push(k)
           continue

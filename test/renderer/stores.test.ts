@@ -89,14 +89,14 @@ describe('sheet store', () => {
     expect(sheet.filteredRows).toHaveLength(17)
   })
 
-  it('an inline edit sends editCell and replaces just that row, updating the counts', async () => {
+  it('an inline edit sends one edit batch and replaces just that row, updating the counts; undo and redo replay it', async () => {
     const sheet = useSheetStore()
     await sheet.importFile(file('c.csv', makeCsv(5, (i) => i === 1)))
     const bad = sheet.rows[1]!
     expect(bad.status).toBe('error')
     const before = sheet.rows
     const updated = await sheet.editCell(bad.key, 'Color', 'PINK')
-    expect(fake.callsTo('sheets.editCell')[0]?.arg).toEqual({ sheetId: sheet.sheet?.sheetId, rowKey: bad.key, column: 'Color', value: 'PINK' })
+    expect(fake.callsTo('sheets.editCells')[0]?.arg).toEqual({ sheetId: sheet.sheet?.sheetId, edits: [{ rowKey: bad.key, column: 'Color', value: 'PINK' }] })
     expect(updated.status).toBe('ready')
     expect(sheet.rows).not.toBe(before)
     expect(sheet.rows[1]?.colorHex).toBe('#f76187')
@@ -104,6 +104,28 @@ describe('sheet store', () => {
     expect(sheet.summary).toEqual({ rows: 5, ready: 5, warning: 0, error: 0 })
     expect(sheet.rowByKey(updated.key)?.line).toBe(bad.line)
     expect(summarize(sheet.rows)).toEqual(sheet.summary)
+    // Undo puts the old text back (through the backend), redo applies the edit again.
+    expect(sheet.canUndo).toBe(true)
+    await sheet.undo()
+    expect(fake.callsTo('sheets.editCells')[1]?.arg).toMatchObject({ edits: [{ rowKey: bad.key, column: 'Color', value: 'BLURPLE' }] })
+    expect(sheet.rows[1]?.status).toBe('error')
+    expect(sheet.summary.error).toBe(1)
+    expect([sheet.canUndo, sheet.canRedo]).toEqual([false, true])
+    await sheet.redo()
+    expect(sheet.rows[1]?.colorHex).toBe('#f76187')
+    expect([sheet.canUndo, sheet.canRedo]).toEqual([true, false])
+  })
+
+  it('a file that cannot be read, or has no rows, stays at step 1 (nothing moves on to the mapping)', async () => {
+    const sheet = useSheetStore()
+    await sheet.importFile(file('empty.csv', 'Title,Color,Users\n'))
+    expect(sheet.sheet).toBeNull()
+    expect(sheet.step).toBe('file')
+    expect(sheet.rejected?.meta.fileName).toBe('empty.csv')
+    await sheet.openSample()
+    expect(sheet.rejected).toBeNull()
+    expect(sheet.step).toBe('mapping')
+    expect(sheet.sheet?.meta.fileName).toBe('sample-chats.csv')
   })
 
   it('the mapping step re-imports only when the mapping changed', async () => {

@@ -21,7 +21,8 @@ import { EXIT } from '../types'
 const USAGE = `Usage: b24chat validate FILE [--json] [--encoding NAME] [--delimiter C] [--avatar-edge PX]
                         [--avatars-from DIR]… [--profile NAME | --webhook-stdin | --webhook URL [--ca FILE]] [--data DIR] [--lang en|ru]
 
-Reads a CSV/TSV sheet (any encoding a spreadsheet exports) and lists every problem per row and field.
+Reads a CSV/TSV sheet (any encoding a spreadsheet exports) or an .xlsx / .xls / .ods workbook and lists every
+problem per row and field.
   --json            one JSON document on stdout: { file, encoding, delimiter, rows, summary }
   --encoding NAME   ${ENCODINGS.join(' | ')} (default: detected)
   --delimiter C     , ; | or "tab" (default: detected)
@@ -72,6 +73,8 @@ export function* jsonChunks(sheet: Sheet, file: string, ru = false): Generator<s
     file,
     encoding: sheet.meta.encoding,
     delimiter: sheet.meta.delimiter,
+    format: sheet.meta.format ?? 'csv',
+    ...(sheet.meta.sheetName !== undefined ? { sheet: sheet.meta.sheetName, sheets: sheet.meta.sheetNames ?? [] } : {}),
     headers: sheet.meta.headers,
     mapping: sheet.meta.mapping,
     fileProblems: sheet.fileProblems.map((p) => problemJson(p, ru)),
@@ -103,7 +106,8 @@ export function wrap(s: string, n: number): string[] {
 /** The human-readable report in pieces: header facts, one line (or a few wrapped ones) per problem, the summary. */
 export function* tableChunks(sheet: Sheet, file: string, ru: boolean, width = 120): Generator<string> {
   const delim = sheet.meta.delimiter === '\t' ? 'tab' : sheet.meta.delimiter
-  yield `${file}: ${sheet.meta.encoding}, delimiter "${delim}", ${sheet.summary.rows} rows\n`
+  const book = sheet.meta.format && sheet.meta.format !== 'csv' ? sheet.meta.format : undefined
+  yield book ? `${file}: .${book} workbook, sheet "${sheet.meta.sheetName ?? ''}", ${sheet.summary.rows} rows\n` : `${file}: ${sheet.meta.encoding}, delimiter "${delim}", ${sheet.summary.rows} rows\n`
   const mapped = Object.entries(sheet.meta.mapping).map(([f, h]) => (f === h ? f : `${h} → ${f}`))
   if (mapped.length) yield `Columns: ${mapped.join(', ')}${sheet.meta.mappingRemembered ? ' (remembered mapping)' : ''}\n`
   for (const p of sheet.fileProblems) yield `${p.severity.toUpperCase()}: ${ru ? p.messageRu : p.message}\n`

@@ -3,7 +3,8 @@
  * gatekeeper; the e2e harness exposes the very same object to Chromium through a test bridge. Electron-only
  * abilities (dialogs, the OS browser) are injected as `host`.
  */
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import type { AppInfo, AvatarFolders, BackendApi, ComposeForm, ImportOptionsInput, PortalUser, SandboxChatView, SandboxStatus, SheetPreview } from '../../shared/ipc'
@@ -22,7 +23,7 @@ import type { Logger } from '../redact'
 import { redact, silentLogger } from '../redact'
 import { ProfileStore } from '../profiles/profile-store'
 import type { SecretStore } from '../profiles/secret-store'
-import { avatarRootsOf, avatarSummary, importSheet, liveCheck, MappingMemory, prepareAvatar, readSheetFile, revalidateRow, templateCsv, TEMPLATE_FILE_NAME, validateCompose } from '../import'
+import { applyEdits, avatarRootsOf, avatarSummary, importSheet, liveCheck, MappingMemory, prepareAvatar, readSheetFile, revalidateRow, templateCsv, TEMPLATE_FILE_NAME, validateCompose } from '../import'
 import type { Sheet } from '../import'
 import type { PortalClient } from '../portal/client'
 import { createPortalClient } from '../portal/client'
@@ -67,6 +68,26 @@ export interface BackendDeps {
   startSandbox?: (opts: { stateFile: string }) => Promise<SandboxHandle>
   clock?: Clock
   logger?: Logger
+  /** The folder with sample-chats.csv and its avatars (default: found beside the app; see `resourcesDir()`). */
+  resourcesDir?: string
+}
+
+/** The bundled sample sheet, in the resources folder. */
+export const SAMPLE_FILE = 'sample-chats.csv'
+
+/**
+ * The resources folder: the one given, else Electron's packaged resources, else `resources/` of the working folder
+ * or of the source tree (dev, tests, the browser shell and the CLI run from the repository).
+ */
+export function findResourcesDir(given?: string): string {
+  const candidates = [
+    given,
+    (process as { resourcesPath?: string }).resourcesPath ? join((process as { resourcesPath?: string }).resourcesPath!, 'resources') : undefined,
+    join(process.cwd(), 'resources'),
+    resolve(import.meta.dirname, '../../../resources'),
+    resolve(import.meta.dirname, '../../resources'),
+  ]
+  return candidates.find((d): d is string => !!d && existsSync(join(d, SAMPLE_FILE))) ?? given ?? join(process.cwd(), 'resources')
 }
 
 interface OpenSheet {
@@ -336,6 +357,7 @@ export class Backend implements BackendApi {
       ...(options.encoding ? { encoding: options.encoding } : {}),
       ...(options.delimiter ? { delimiter: options.delimiter as ',' } : {}),
       ...(options.mapping ? { mapping: options.mapping } : {}),
+      ...(options.sheet !== undefined ? { sheet: options.sheet } : {}),
       avatarMaxEdge: options.avatarMaxEdge ?? settings.avatarMaxEdge,
       mappingMemory: this.mappingMemory,
       // Avatars are read like the CLI reads them (core/import/source.ts): regular files inside the allowed
@@ -407,6 +429,23 @@ export class Backend implements BackendApi {
         return { sheetId: req.sheetId, ...open.sheet.overview() }
       }),
     template: () => this.run(async () => ({ name: TEMPLATE_FILE_NAME, text: templateCsv() })),
+    editCells: (req) =>
+      this.run(async () => {
+        const open = this.openSheet(req.sheetId)
+        const out = await applyEdits(open.sheet, req.edits)
+        return { ...out, meta: open.sheet.meta }
+      }),
+    openSample: () =>
+      this.run(async () => {
+        const dir = findResourcesDir(this.deps.resourcesDir)
+        let bytes: Uint8Array
+        try {
+          bytes = new Uint8Array(await readFile(join(dir, SAMPLE_FILE)))
+        } catch {
+          throw new AppFailure('NOT_FOUND', 'The sample sheet is missing from this installation.', { messageRu: 'В этой установке нет примера таблицы.' })
+        }
+        return this.doImport(bytes, { fileName: SAMPLE_FILE, dir }, {})
+      }),
     close: (req) =>
       this.run(async () => {
         this.sheetsOpen.delete(req.sheetId)

@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto'
 import { CHAT_FIELDS } from '../../shared/chat'
 import type { ChatField } from '../../shared/chat'
 import type { ComposeForm } from '../../shared/ipc'
-import type { ColumnMapping, ImportOptions, Problem, SheetMeta, SheetRow } from '../../shared/sheet'
+import type { ColumnMapping, ImportOptions, Problem, SheetMeta, SheetRow, SheetSummary } from '../../shared/sheet'
+import { SHEET_PAGE_MAX } from '../../shared/sheet'
 import { INPUT_LIMITS } from '../../shared/limits'
 import { makeProblem } from '../../shared/problems'
 import { AppFailure } from '../../shared/result'
@@ -21,6 +22,8 @@ import { detectDelimiter, detectNewline, parseRecords, yieldToLoop } from './par
 import type { FieldIndex } from './rows'
 import { applyAvatar, avatarCellOf, buildRow, compilePlan, statusOf } from './rows'
 import { Sheet } from './sheet'
+import type { WorkbookRead } from './workbook'
+import { readWorkbook, sniffWorkbook } from './workbook'
 
 export { prepareAvatar } from './avatar'
 export { Sheet, keyOf } from './sheet'
@@ -30,15 +33,22 @@ export { templateCsv, TEMPLATE_FILE_NAME } from './template'
 export { isReadable } from '../../shared/problems'
 export { readSheetFile, readAvatarFile, sheetReadProblem } from './source'
 export { INPUT_LIMITS } from '../../shared/limits'
+export { sniffWorkbook } from './workbook'
 
 /** Largest sheet file accepted (bytes): INPUT_LIMITS.sheetBytes. */
 export const DEFAULT_MAX_BYTES = INPUT_LIMITS.sheetBytes
+/** Most data rows a sheet may have (below its header row), CSV or workbook: INPUT_LIMITS.rows. */
+export const DEFAULT_MAX_ROWS = INPUT_LIMITS.rows
 
 export type ImportSheetOptions = ImportOptions & {
   mappingMemory?: MappingMemory
   readFile?: (path: string) => Promise<Uint8Array>
   onProgress?: (rowsDone: number) => void
   maxBytes?: number
+  /** Most data rows a workbook's sheet may have (default DEFAULT_MAX_ROWS). */
+  maxRows?: number
+  /** How long the worker that parses a workbook may take (default 120 s). */
+  workbookTimeoutMs?: number
   signal?: AbortSignal
   /** Characters parsed between two turns of the event loop (default 512 Ki). */
   chunkChars?: number
@@ -132,21 +142,42 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
   }
   try {
     if (bytes.byteLength === 0) return fatal(makeProblem('FILE', 'FILE_EMPTY'))
-    const binary = sniffBinary(bytes)
-    if (binary) return fatal(makeProblem('FILE', 'FILE_BINARY', { kind: binary.en, kindRu: binary.ru }))
-
-    meta.encodingDetected = detectEncoding(bytes)
-    meta.encoding = opts.encoding ?? meta.encodingDetected
-    const { text, lossy } = decode(bytes, meta.encoding)
-    if (lossy) sheet.fileProblems.push(makeProblem('FILE', 'FILE_DECODE', { encoding: meta.encoding }))
-    // Not UTF-8, so read with a guessed single-byte encoding: say so, and where the first byte that is not UTF-8 is.
-    if (!opts.encoding && (meta.encoding === 'windows-1251' || meta.encoding === 'windows-1252')) {
-      const bad = firstInvalidUtf8(bytes)
-      if (bad) sheet.fileProblems.push(makeProblem('FILE', 'FILE_NOT_UTF8', { byte: bad.byte.toString(16).toUpperCase().padStart(2, '0'), line: bad.line, offset: bad.offset, encoding: meta.encoding }))
+    // A workbook is recognised by its content, whatever its name (an .xlsx renamed .csv is read as a workbook).
+    const sniffed = sniffWorkbook(bytes)
+    if (sniffed && 'problem' in sniffed) return fatal(sniffed.problem)
+    let book: WorkbookRead | undefined
+    let text = ''
+    if (sniffed) {
+      const read = await readWorkbook(bytes, sniffed.format, {
+        ...(opts.sheet !== undefined ? { sheet: opts.sheet } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.workbookTimeoutMs ? { timeoutMs: opts.workbookTimeoutMs } : {}),
+        maxRows: opts.maxRows ?? DEFAULT_MAX_ROWS,
+      })
+      if ('problem' in read) return fatal(read.problem)
+      book = read
+      meta.format = sniffed.format
+      meta.sheetNames = read.sheetNames
+      meta.sheetName = read.sheetName
+      if (!/\.(xlsx|xlsm|xls|ods)$/i.test(meta.fileName)) sheet.fileProblems.push(makeProblem('FILE', 'FILE_IS_WORKBOOK', { format: sniffed.format }))
+      sheet.fileProblems.push(...read.problems)
+    } else {
+      const binary = sniffBinary(bytes)
+      if (binary) return fatal(makeProblem('FILE', 'FILE_BINARY', { kind: binary.en, kindRu: binary.ru }))
+      meta.encodingDetected = detectEncoding(bytes)
+      meta.encoding = opts.encoding ?? meta.encodingDetected
+      const decoded = decode(bytes, meta.encoding)
+      text = decoded.text
+      if (decoded.lossy) sheet.fileProblems.push(makeProblem('FILE', 'FILE_DECODE', { encoding: meta.encoding }))
+      // Not UTF-8, so read with a guessed single-byte encoding: say so, and where the first byte that is not UTF-8 is.
+      if (!opts.encoding && (meta.encoding === 'windows-1251' || meta.encoding === 'windows-1252')) {
+        const bad = firstInvalidUtf8(bytes)
+        if (bad) sheet.fileProblems.push(makeProblem('FILE', 'FILE_NOT_UTF8', { byte: bad.byte.toString(16).toUpperCase().padStart(2, '0'), line: bad.line, offset: bad.offset, encoding: meta.encoding }))
+      }
+      if (text.trim() === '') return fatal(makeProblem('FILE', 'FILE_EMPTY'))
+      meta.delimiterDetected = detectDelimiter(text, detectNewline(text))
+      meta.delimiter = opts.delimiter ?? meta.delimiterDetected
     }
-    if (text.trim() === '') return fatal(makeProblem('FILE', 'FILE_EMPTY'))
-    meta.delimiterDetected = detectDelimiter(text, detectNewline(text))
-    meta.delimiter = opts.delimiter ?? meta.delimiterDetected
 
     let headers: string[] | null = null
     let mapped: ChatField[] = []
@@ -188,7 +219,8 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
       return u.headers
     }
 
-    const record = (all: string[], line: number, endLine: number, quoteError: 'unterminated' | 'malformed' | undefined): void => {
+    /** One record: `row` is its number as a spreadsheet shows it, `line` its first physical line (CSV; else 0). */
+    const record = (all: string[], row: number, line: number, endLine: number, quoteError: 'unterminated' | 'malformed' | undefined): void => {
       let fields = all
       if (quoteError === 'unterminated') unterminatedLine = line
       if (headers === null) {
@@ -205,7 +237,7 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
       const length = recordLength(fields)
       if (length > maxChars) {
         // Not kept, not validated: only its problem (its cells could be tens of megabytes of member lists).
-        sheet.add(h.map(() => ''), line, [makeProblem('ROW', 'ROW_TOO_LONG', { length, limit: maxChars })])
+        sheet.add(h.map(() => ''), row, [makeProblem('ROW', 'ROW_TOO_LONG', { length, limit: maxChars })], line)
         return
       }
       // Cells beyond the column limit are dropped (the row is an error for having too many anyway).
@@ -221,23 +253,41 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
       }
       if (quoteError === 'unterminated') (structural ??= []).push(makeProblem('ROW', 'ROW_UNTERMINATED_QUOTE', { end: endLine }))
       else if (quoteError === 'malformed') (structural ??= []).push(makeProblem('ROW', 'ROW_MALFORMED_QUOTES'))
-      const index = sheet.add(fields, line, structural)
+      const index = sheet.add(fields, row, structural, line)
       if (plan.avatar >= 0) {
         const cell = avatarCellOf(fields, plan)
         if (cell) pending.push({ index, cell })
       }
     }
 
-    await parseRecords(text, meta.delimiter, {
-      record,
-      chunkDone: async () => {
-        for (const { index, cell } of pending.splice(0)) {
-          sheet.setAvatar(index, await resolveAvatar(cell, ctx, index, opts.signal))
+    const chunkDone = async (): Promise<void> => {
+      for (const { index, cell } of pending.splice(0)) {
+        sheet.setAvatar(index, await resolveAvatar(cell, ctx, index, opts.signal))
+        await yieldToLoop()
+      }
+      opts.onProgress?.(sheet.length)
+    }
+    if (book) {
+      const records = book.records
+      for (let i = 0; i < records.length; i++) {
+        record(records[i]!.fields, records[i]!.row, 0, 0, undefined)
+        if (i % 20_000 === 19_999) {
+          opts.signal?.throwIfAborted()
+          await chunkDone()
           await yieldToLoop()
         }
-        opts.onProgress?.(sheet.length)
-      },
-    }, { signal: opts.signal, chunkChars: opts.chunkChars })
+      }
+      await chunkDone()
+    } else {
+      // Rows are numbered as a spreadsheet program shows the file: one row per record (blank ones too), whatever
+      // line breaks quoted cells hold. The physical line stays with the row as `fileLine`.
+      let ordinal = 0
+      await parseRecords(text, meta.delimiter, {
+        record: (fields, line, endLine, quoteError) => record(fields, ++ordinal, line, endLine, quoteError),
+        chunkDone,
+      }, { signal: opts.signal, chunkChars: opts.chunkChars })
+    }
+    meta.samples = sheet.samples(3)
 
     if (headers === null) return fatal(makeProblem('FILE', 'FILE_NO_HEADER'))
     if (skippedBlank) meta.skippedBlank = skippedBlank
@@ -313,55 +363,113 @@ const FIELD_ORDER: FieldIndex = Object.fromEntries(CHAT_FIELDS.map((f, i) => [f,
 
 const FIELD_BY_NAME = new Map<string, ChatField>(CHAT_FIELDS.map((f) => [f.toLowerCase(), f]))
 
+/** One cell edit: the row, the column (its header, or an API field name) and the new text. */
+export interface CellEdit {
+  rowKey: string
+  column: string
+  value: string
+}
+
+/** What a batch of edits changed: the rows to show anew (edited ones and those whose cross-row checks changed). */
+export interface EditOutcome {
+  /** Rows in sheet order; empty when `truncated` (more than `maxRows` changed: read the sheet again). */
+  rows: SheetRow[]
+  /** How many rows changed. */
+  changed: number
+  truncated: boolean
+  summary: SheetSummary
+}
+
+/** Does `column` name a header of the sheet or an API field? (Checked for every edit before anything changes.) */
+function knownColumn(meta: SheetMeta, column: string): boolean {
+  return meta.headers.includes(column) || FIELD_BY_NAME.has(column.trim().toLowerCase())
+}
+
+/** The header a column name edits: a header as it is, else the column mapped to that API field (added if none). */
+function headerFor(meta: SheetMeta, column: string): string {
+  if (meta.headers.includes(column)) return column
+  const field = FIELD_BY_NAME.get(column.trim().toLowerCase())!
+  let header = meta.mapping[field]
+  if (!header) {
+    header = meta.headers.includes(field) ? `${field} (${meta.headers.length + 1})` : field
+    meta.headers = [...meta.headers, header]
+    meta.mapping = { ...meta.mapping, [field]: header }
+  }
+  return header
+}
+
+/**
+ * Applies a batch of cell edits in one pass: every edit is checked first (a row key that is not in the sheet, or a
+ * column that is neither a header nor an API field, refuses the whole batch), then each touched row is rebuilt once
+ * with all its edits, its avatar resolved and what a live dry run learnt re-applied, and the cross-row checks and
+ * the summary run once. An unmapped API field gets a new column named after it.
+ */
+export async function applyEdits(sheet: Sheet, edits: readonly CellEdit[], opts: { maxRows?: number } = {}): Promise<EditOutcome> {
+  const meta = sheet.meta
+  const byRow = new Map<number, { column: string; value: string }[]>()
+  for (const e of edits) {
+    const at = sheet.indexOfKey(e.rowKey)
+    if (at === -1) throw new AppFailure('NOT_FOUND', 'That row is not in the sheet any more; import the file again.', { messageRu: 'Этой строки больше нет в листе; импортируйте файл снова.' })
+    if (!knownColumn(meta, e.column)) throw new AppFailure('VALIDATION', `The sheet has no column "${e.column.slice(0, 100)}".`, { field: e.column.slice(0, 100) })
+    const list = byRow.get(at)
+    if (list) list.push(e)
+    else byRow.set(at, [{ column: e.column, value: e.value }])
+  }
+  const headerOf = new Map<string, string>()
+  for (const list of byRow.values()) for (const e of list) if (!headerOf.has(e.column)) headerOf.set(e.column, headerFor(meta, e.column))
+  // Rebuilt rows are laid out by field (CHAT_FIELDS order), whatever the file's column order was.
+  const mapped = CHAT_FIELDS.filter((f) => meta.mapping[f])
+  const plan = compilePlan(Object.fromEntries(mapped.map((f) => [f, FIELD_ORDER[f]])))
+  const ctx = sheet.ctx
+  const cache = liveCacheOf(sheet)
+  // Every edited row is checked against the record limit before any row changes: a batch is applied whole or not at all.
+  const edited = new Map<number, Record<string, string>>()
+  for (const [at, list] of byRow) {
+    const cells = { ...sheet.ownRow(at).cells }
+    for (const e of list) cells[headerOf.get(e.column)!] = e.value
+    const length = recordLength(Object.values(cells))
+    if (length > INPUT_LIMITS.recordChars) {
+      const limit = INPUT_LIMITS.recordChars
+      throw new AppFailure('VALIDATION', `With this value the row would be ${length} characters long; the limit is ${limit}.`, {
+        messageRu: `С этим значением длина строки была бы ${length} символов, а допустимо не больше ${limit}.`,
+        field: (list[0]?.column ?? '').slice(0, 100),
+      })
+    }
+    edited.set(at, cells)
+  }
+  let turn = 0
+  for (const [at, cells] of edited) {
+    const old = sheet.ownRow(at)
+    const fields = CHAT_FIELDS.map((f) => {
+      const h = meta.mapping[f]
+      return h ? (cells[h] ?? '') : ''
+    })
+    const structural = old.problems.filter((p) => STRUCTURAL.has(p.code) && p.code !== 'ROW_TOO_MANY_FIELDS')
+    const extras = Object.keys(cells).filter((k) => !meta.headers.includes(k) && cells[k]!.trim() !== '')
+    if (extras.length) structural.push(makeProblem('ROW', 'ROW_TOO_MANY_FIELDS', { count: meta.headers.length + extras.length, headers: meta.headers.length }))
+    const row = buildRow(old.key, old.line, cells, fields, plan, structural, ctx)
+    if (old.fileLine) row.fileLine = old.fileLine
+    const avatar = avatarCellOf(fields, plan)
+    if (avatar) applyAvatar(row, await resolveAvatar(avatar, ctx, at))
+    else noteAvatar(ctx, at, null)
+    if (cache) applyLive(row, cache)
+    sheet.setRow(at, row)
+    if (++turn % 5000 === 0) await yieldToLoop()
+  }
+  const touched = new Set([...byRow.keys(), ...sheet.applyCross()])
+  const max = opts.maxRows ?? SHEET_PAGE_MAX
+  const truncated = touched.size > max
+  const rows = truncated ? [] : [...touched].sort((x, y) => x - y).map((i) => sheet.rowAt(i))
+  return { rows, changed: touched.size, truncated, summary: sheet.summary }
+}
+
 /**
  * Inline edit of one cell, by header text or by API field name (an unmapped field gets a new column named after
- * it). Re-validates the row (and its avatar), re-runs the cross-row checks and the summary, re-applies what a
- * live dry run already learnt. Returns the new row (it replaces the old one in the sheet).
+ * it): `applyEdits` with one edit. Returns the new row (it replaces the old one in the sheet).
  */
 export async function revalidateRow(sheet: Sheet, rowKey: string, column: string, value: string): Promise<SheetRow> {
-  const at = sheet.indexOfKey(rowKey)
-  if (at === -1) throw new AppFailure('NOT_FOUND', 'That row is not in the sheet any more; import the file again.')
-  const old = sheet.ownRow(at)
-  const meta = sheet.meta
-  let header = meta.headers.includes(column) ? column : undefined
-  if (header === undefined) {
-    const field = FIELD_BY_NAME.get(column.trim().toLowerCase())
-    if (!field) throw new AppFailure('VALIDATION', `The sheet has no column "${column.slice(0, 100)}".`, { field: column.slice(0, 100) })
-    header = meta.mapping[field]
-    if (!header) {
-      header = meta.headers.includes(field) ? `${field} (${meta.headers.length + 1})` : field
-      meta.headers = [...meta.headers, header]
-      meta.mapping = { ...meta.mapping, [field]: header }
-    }
-  }
-  const ctx = sheet.ctx
-  const cells = { ...old.cells, [header]: value }
-  const length = recordLength(Object.values(cells))
-  if (length > INPUT_LIMITS.recordChars) {
-    const limit = INPUT_LIMITS.recordChars
-    throw new AppFailure('VALIDATION', `With this value the row would be ${length} characters long; the limit is ${limit}.`, {
-      messageRu: `С этим значением длина строки была бы ${length} символов, а допустимо не больше ${limit}.`,
-      field: header.slice(0, 100),
-    })
-  }
-  const mapped = CHAT_FIELDS.filter((f) => meta.mapping[f])
-  const fields = CHAT_FIELDS.map((f) => {
-    const h = meta.mapping[f]
-    return h ? (cells[h] ?? '') : ''
-  })
-  const structural = old.problems.filter((p) => STRUCTURAL.has(p.code) && p.code !== 'ROW_TOO_MANY_FIELDS')
-  const extras = Object.keys(cells).filter((k) => !meta.headers.includes(k) && cells[k]!.trim() !== '')
-  if (extras.length) structural.push(makeProblem('ROW', 'ROW_TOO_MANY_FIELDS', { count: meta.headers.length + extras.length, headers: meta.headers.length }))
-  const plan = compilePlan(Object.fromEntries(mapped.map((f) => [f, FIELD_ORDER[f]])))
-  const row = buildRow(old.key, old.line, cells, fields, plan, structural, ctx)
-  const avatar = avatarCellOf(fields, plan)
-  if (avatar) applyAvatar(row, await resolveAvatar(avatar, ctx, at))
-  else noteAvatar(ctx, at, null)
-  const cache = liveCacheOf(sheet)
-  if (cache) applyLive(row, cache)
-  sheet.setRow(at, row)
-  sheet.applyCross()
-  return sheet.rowAt(at)
+  await applyEdits(sheet, [{ rowKey, column, value }], { maxRows: 0 })
+  return sheet.rowAt(sheet.indexOfKey(rowKey))
 }
 
 /** Validates the one-off Compose form with the same rules as a sheet row (line 0, key "compose"). */

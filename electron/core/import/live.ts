@@ -168,7 +168,10 @@ export function applyLive(row: SheetRow, cache: LiveCache): void {
     problems.push(makeProblem('ENTITY_ID', 'CHAT_EXISTS', { id: existing }))
   }
   row.problems = problems
-  if (!cache.colorsEnabled) Object.assign(row, titlePreview(row, { colorsEnabled: false }))
+  if (!cache.colorsEnabled) {
+    delete row.titleNames
+    Object.assign(row, titlePreview(row, { colorsEnabled: false }))
+  }
   row.status = statusOf(problems)
 }
 

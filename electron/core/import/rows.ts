@@ -5,7 +5,7 @@
 import type { ChatField, ChatParams } from '../../shared/chat'
 import { COLOR_CODES, COLORS, LIMITS } from '../../shared/chat'
 import type { ColorCode } from '../../shared/chat'
-import type { Problem, RowStatus, SheetRow } from '../../shared/sheet'
+import type { Problem, ReadingNote, RowStatus, SheetRow, TitleKind } from '../../shared/sheet'
 import { CROSS_ROW_CODES, makeProblem } from '../../shared/problems'
 import type { AvatarResult } from './avatar'
 import { parseColor, parseCopilotRole, parseEntity, parseOwner, parseText, parseTitle, parseType, parseUsers } from './fields'
@@ -23,21 +23,32 @@ export function statusOf(problems: readonly Problem[]): RowStatus {
 
 const EMPTY_MEMBERS_TITLE = 'Chat'
 
+/** What a title will look like (English), whether the portal makes it up, and how (`titleKind`). */
+export interface TitleInfo {
+  titlePreview: string
+  titleGenerated: boolean
+  titleKind: TitleKind
+  titleNames?: string[]
+}
+
 /** What the title will look like, and whether the portal makes it up. */
-export function titlePreview(row: Pick<SheetRow, 'params' | 'emails' | 'color' | 'live'>, opts: RowOptions = {}): { titlePreview: string; titleGenerated: boolean } {
-  if (row.params.TITLE) return { titlePreview: row.params.TITLE, titleGenerated: false }
+export function titlePreview(row: Pick<SheetRow, 'params' | 'emails' | 'color' | 'live'>, opts: RowOptions = {}): TitleInfo {
+  if (row.params.TITLE) return { titlePreview: row.params.TITLE, titleGenerated: false, titleKind: 'given' }
   if (opts.colorsEnabled === false) {
     const names = (row.params.USERS ?? []).map((id) => row.live?.names[id] ?? `#${id}`)
     for (const e of row.emails) if (row.live?.resolved[e] == null) names.push(e)
-    const text = names.length ? `Chat with ${names.join(', ')}` : EMPTY_MEMBERS_TITLE
-    return { titlePreview: text.length > LIMITS.TITLE ? text.slice(0, LIMITS.TITLE) : text, titleGenerated: true }
+    if (!names.length) return { titlePreview: EMPTY_MEMBERS_TITLE, titleGenerated: true, titleKind: 'plain' }
+    const text = `Chat with ${names.join(', ')}`
+    return { titlePreview: text.length > LIMITS.TITLE ? text.slice(0, LIMITS.TITLE) : text, titleGenerated: true, titleKind: 'withMembers', titleNames: names }
   }
   // The portal numbers auto-titles with a per-colour counter only it knows.
   return row.color ? AUTO_TITLES[row.color] : AUTO_TITLE_ANY
 }
 
-const AUTO_TITLE_ANY = Object.freeze({ titlePreview: 'Chat #… (colour picked by the portal, round-robin)', titleGenerated: true })
-const AUTO_TITLES = Object.fromEntries(COLOR_CODES.map((c) => [c, Object.freeze({ titlePreview: `${COLORS[c].en} Chat #…`, titleGenerated: true })])) as Record<ColorCode, { titlePreview: string; titleGenerated: boolean }>
+const AUTO_TITLE_ANY: TitleInfo = Object.freeze({ titlePreview: 'Chat #… (colour picked by the portal, round-robin)', titleGenerated: true, titleKind: 'autoNumbered' as const })
+const AUTO_TITLES = Object.fromEntries(
+  COLOR_CODES.map((c) => [c, Object.freeze({ titlePreview: `${COLORS[c].en} Chat #…`, titleGenerated: true, titleKind: 'colorNumbered' as const })]),
+) as Record<ColorCode, TitleInfo>
 
 /** Field → column index of the cells array. */
 export type FieldIndex = Partial<Record<ChatField, number>>
@@ -104,7 +115,7 @@ const Params = function (
 const Row = function (
   this: SheetRow,
   key: string, line: number, cells: Record<string, string>, status: SheetRow['status'], params: ChatParams, emails: string[],
-  titlePreview: string, titleGenerated: boolean, problems: Problem[], owner: number | string | undefined, color: ColorCode | undefined,
+  titlePreview: string, titleGenerated: boolean, titleKind: TitleKind, problems: Problem[], owner: number | string | undefined, color: ColorCode | undefined,
 ): void {
   this.key = key
   this.line = line
@@ -114,13 +125,14 @@ const Row = function (
   this.emails = emails
   this.titlePreview = titlePreview
   this.titleGenerated = titleGenerated
+  this.titleKind = titleKind
   this.colorAuto = !color
   this.problems = problems
   if (owner !== undefined) this.owner = owner
   if (color) this.color = color
 } as unknown as new (
   key: string, line: number, cells: Record<string, string>, status: SheetRow['status'], params: ChatParams, emails: string[],
-  titlePreview: string, titleGenerated: boolean, problems: Problem[], owner: number | string | undefined, color: ColorCode | undefined,
+  titlePreview: string, titleGenerated: boolean, titleKind: TitleKind, problems: Problem[], owner: number | string | undefined, color: ColorCode | undefined,
 ) => SheetRow
 ;(Row as unknown as { prototype: object }).prototype = Object.prototype
 
@@ -236,17 +248,26 @@ export function buildRow(
 ): SheetRow {
   const v = validateRecord(fields, plan, structural)
   const params = new Params(v.ids.length ? v.ids : undefined, v.type, v.title, v.desc, v.color, v.msg, v.entityType, v.entityId, v.role)
-  let preview: string
-  let generated: boolean
-  if (v.title) {
-    preview = v.title
-    generated = false
-  } else {
-    const tp = titlePreview({ params, emails: v.emails, color: v.color }, opts)
-    preview = tp.titlePreview
-    generated = tp.titleGenerated
-  }
-  return new Row(key, line, cells, v.status, params, v.emails, preview, generated, v.problems, v.owner, v.color)
+  const tp: TitleInfo = v.title ? { titlePreview: v.title, titleGenerated: false, titleKind: 'given' } : titlePreview({ params, emails: v.emails, color: v.color }, opts)
+  const row = new Row(key, line, cells, v.status, params, v.emails, tp.titlePreview, tp.titleGenerated, tp.titleKind, v.problems, v.owner, v.color)
+  if (tp.titleNames) row.titleNames = tp.titleNames
+  const notes = readingNotes(cell(fields, plan.type), cell(fields, plan.color), v)
+  if (notes) row.notes = notes
+  return row
+}
+
+/**
+ * What the import read differently from the cell's text: a TYPE or COLOR given as a synonym ("PUBLIC", "Красный",
+ * "#df532d") of the API value sent. Exact API values and cells with an error give no note.
+ */
+export function readingNotes(rawType: string, rawColor: string, v: Pick<Verdict, 'type' | 'color' | 'problems'>): ReadingNote[] | undefined {
+  let notes: ReadingNote[] | undefined
+  const type = rawType.trim()
+  const sent = v.type ?? 'CHAT'
+  if (type && type !== sent && !v.problems.some((p) => p.code === 'TYPE_INVALID')) (notes ??= []).push({ code: 'TYPE_READ_AS', field: 'TYPE', from: type, to: sent })
+  const color = rawColor.trim()
+  if (color && v.color && color !== v.color) (notes ??= []).push({ code: 'COLOR_READ_AS', field: 'COLOR', from: color, to: v.color })
+  return notes
 }
 
 /** Puts a resolved avatar (or its problem) into the row and refreshes its status. */

@@ -61,6 +61,8 @@ export class Sheet implements SheetOverview {
 
   private records: string[][] = []
   private lines = new Int32Array(256)
+  /** CSV: each record's first physical line (0 for a spreadsheet). */
+  private fileLines = new Int32Array(256)
   /** Each row's status without its cross-row problems: 0 ready, 1 warning, 2 error. */
   private base = new Uint8Array(256)
   private dup = new Int32Array(256)
@@ -93,14 +95,16 @@ export class Sheet implements SheetOverview {
   }
 
   /**
-   * Validates one record and keeps it (the array is kept as it is: do not change it afterwards). `structural`:
-   * the problems found while reading it. Returns the row's index.
+   * Validates one record and keeps it (the array is kept as it is: do not change it afterwards). `line`: its row
+   * number as a spreadsheet shows it; `fileLine`: its first physical line in a CSV (0: none). `structural`: the
+   * problems found while reading it. Returns the row's index.
    */
-  add(fields: string[], line: number, structural: Problem[] | null): number {
+  add(fields: string[], line: number, structural: Problem[] | null, fileLine = 0): number {
     const i = this.length
     if (i === this.lines.length) this.grow()
     this.records.push(fields)
     this.lines[i] = line
+    this.fileLines[i] = fileLine
     this.length = i + 1
     if (structural) this.structural.set(i, structural)
     // Only the verdict is kept: the row object is built when someone asks for the row.
@@ -126,13 +130,19 @@ export class Sheet implements SheetOverview {
     this.note(index, own)
   }
 
-  /** Runs the cross-row checks over every row and refreshes the summary. */
-  applyCross(): void {
+  /** Runs the cross-row checks over every row and refreshes the summary; returns the rows whose cross-row problems changed. */
+  applyCross(): number[] {
     const n = this.length
+    const before = this.cross
     this.cross = crossProblems(this.dup.subarray(0, n), this.pair.subarray(0, n), (i) => this.ownRow(i))
+    const changed: number[] = []
+    const same = (a: Problem[] | undefined, b: Problem[] | undefined): boolean =>
+      a === b || (!!a && !!b && a.length === b.length && a.every((p, k) => p.code === b[k]!.code && p.message === b[k]!.message))
+    for (const i of new Set([...before.keys(), ...this.cross.keys()])) if (!same(before.get(i), this.cross.get(i))) changed.push(i)
     const s: SheetSummary = { rows: n, ready: 0, warning: 0, error: 0 }
     for (let i = 0; i < n; i++) s[this.statusAt(i)]++
     this.summary = s
+    return changed
   }
 
   /**
@@ -190,6 +200,27 @@ export class Sheet implements SheetOverview {
     return { ...this.overview(), rows: this.allRows() }
   }
 
+  /**
+   * Up to `n` non-blank values of each column (by header index), from the first rows that have them: what the
+   * mapping step shows under each column. Stops reading rows once every column has its values (at most 2,000 rows).
+   */
+  samples(n: number): string[][] {
+    const out: string[][] = this.headers.map(() => [])
+    let missing = out.length
+    for (let i = 0; i < this.length && i < 2000 && missing > 0; i++) {
+      const fields = this.records[i]!
+      for (let k = 0; k < out.length; k++) {
+        const list = out[k]!
+        const v = (fields[k] ?? '').trim()
+        if (list.length < n && v !== '' && !list.includes(v)) {
+          list.push(v.length > 80 ? `${v.slice(0, 79)}…` : v)
+          if (list.length === n) missing--
+        }
+      }
+    }
+    return out
+  }
+
   /** Drops every row (the import failed half-way: nothing of it is kept). */
   clear(): void {
     this.records = []
@@ -207,6 +238,8 @@ export class Sheet implements SheetOverview {
     if (replaced) return replaced
     const fields = this.records[index]!
     const row = buildRow(keyOf(index), this.lines[index]!, this.cellsOf(fields), fields, this.plan, this.structural.get(index) ?? null, this.ctx)
+    const fileLine = this.fileLines[index]!
+    if (fileLine) row.fileLine = fileLine
     const avatar = this.avatars.get(index)
     if (avatar) applyAvatar(row, avatar)
     return row
@@ -231,6 +264,7 @@ export class Sheet implements SheetOverview {
   private grow(): void {
     const cap = this.lines.length * 2
     this.lines = grown(this.lines, new Int32Array(cap))
+    this.fileLines = grown(this.fileLines, new Int32Array(cap))
     this.base = grown(this.base, new Uint8Array(cap))
     this.dup = grown(this.dup, new Int32Array(cap))
     this.pair = grown(this.pair, new Int32Array(cap))

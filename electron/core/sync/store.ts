@@ -10,6 +10,7 @@ import { emptyCounts } from '../../shared/jobs'
 import type { JobRowLog, JobStatus, JobSummary, StateCounts } from '../../shared/jobs'
 import type { SheetRow } from '../../shared/sheet'
 import { AppFailure } from '../../shared/result'
+import { VALIDATION_CODE } from '../../shared/problems'
 import { systemClock } from '../clock'
 import type { Clock } from '../clock'
 import { writeFileAtomic } from '../fsutil'
@@ -17,7 +18,7 @@ import { Journal } from './journal'
 import type { JobStateData, JournalEntry, RowRecord } from './journal'
 
 /** Error code given to rows that validation rejected: reported, never sent, never retried automatically. */
-export const VALIDATION_CODE = 'VALIDATION'
+export { VALIDATION_CODE } from '../../shared/problems'
 
 /** A row as the job stores it: what the engine sends and what the export gives back. */
 export interface JobRow extends Pick<SheetRow, 'key' | 'line' | 'cells' | 'status' | 'params' | 'emails' | 'owner'> {

@@ -8,6 +8,7 @@ import { errorText, problemText } from '../format'
 import type { Translate } from '../format'
 import type { Lang } from '../i18n'
 import type { Blocker } from '../stores/profiles'
+import { SANDBOX_PROFILE } from '../../../electron/shared/profile'
 
 export function useText() {
   const { t, locale } = useI18n()
@@ -19,6 +20,8 @@ export function useText() {
     /** Any caught value → safe text in the current language, with what to do next. */
     err: (e: unknown): string => errorText(isAppError(e) ? e : toAppError(e), lang.value, tr),
     problem: (p: Pick<Problem, 'message' | 'messageRu'>): string => problemText(p, lang.value),
+    /** A profile's name as shown: the built-in sandbox's name (an identifier) in the UI language. */
+    profileName: (name: string): string => (name === SANDBOX_PROFILE ? tr('connections.sandbox.title') : name),
     blocker: (b: Blocker): string => {
       const params: Record<string, unknown> = { ...(b.params ?? {}) }
       if (isAppError(params.error)) params.reason = errorText(params.error, lang.value, tr)

@@ -31,6 +31,8 @@ export const useAppStore = defineStore('app', () => {
   const osDark = ref(false)
   /** Set by Ctrl+O; the Import screen takes it and opens the file dialog. */
   const openFilePending = ref(false)
+  /** A sandbox chat to show in the Sandbox chats screen (its links open there, never in a browser). */
+  const focusChatId = ref<number | null>(null)
 
   const lang = computed<Lang>(() => resolveLang(settings.settings.language, info.value?.locale))
   /** The profile the screens act on: the chosen one while it exists, else the first (the sandbox). */
@@ -74,6 +76,12 @@ export const useAppStore = defineStore('app', () => {
     return () => mq.removeEventListener?.('change', onChange)
   }
 
+  /** Shows a chat of the built-in sandbox inside the app (its own certificate would alarm a browser). */
+  function showSandboxChat(chatId: number): void {
+    focusChatId.value = chatId
+    view.value = 'sandboxChats'
+  }
+
   function requestOpenFile(): void {
     view.value = 'import'
     openFilePending.value = true
@@ -85,5 +93,5 @@ export const useAppStore = defineStore('app', () => {
     return was
   }
 
-  return { view, info, activeProfile, infoError, currentProfile, osDark, lang, dark, openFilePending, navigate, setProfile, loadInfo, watchOsTheme, requestOpenFile, takeOpenFileRequest }
+  return { view, info, activeProfile, infoError, currentProfile, osDark, lang, dark, openFilePending, focusChatId, navigate, setProfile, loadInfo, watchOsTheme, requestOpenFile, takeOpenFileRequest, showSandboxChat }
 })

@@ -10,6 +10,9 @@ import type { ChatType, ColorCode } from '../../../electron/shared/chat'
 import type { Problem, SheetRow } from '../../../electron/shared/sheet'
 import type { AppError } from '../../../electron/shared/result'
 import { api, toAppError } from '../api'
+import { SANDBOX_PROFILE } from '../../../electron/shared/profile'
+import { useAppStore } from './app'
+import { useProfilesStore } from './profiles'
 
 export type Member = number | string
 
@@ -116,9 +119,12 @@ export const useComposeStore = defineStore('compose', () => {
     }
   }
 
+  /** Opens the created chat: the sandbox's inside the app, a real portal's in the OS browser. */
   async function openChat(): Promise<void> {
     const r = result.value
-    if (r) await api.shell.openChat({ profile: r.profile, chatId: r.chatId })
+    if (!r) return
+    if (r.profile === SANDBOX_PROFILE || useProfilesStore().byName(r.profile)?.authKind === 'sandbox') useAppStore().showSandboxChat(r.chatId)
+    else await api.shell.openChat({ profile: r.profile, chatId: r.chatId })
   }
 
   function reset(): void {

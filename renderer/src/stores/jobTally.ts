@@ -3,11 +3,11 @@
  * errorCode VALIDATION: they are reported but never sent and never retried. They are counted apart ("not sent")
  * and left out of the progress, which runs over the rows that can be sent.
  */
-import type { ErrorCode } from '../../../electron/shared/result'
+import { VALIDATION_CODE } from '../../../electron/shared/problems'
 import type { JobState } from './jobReducer'
 
-/** The errorCode the core gives rows rejected by validation (electron/core/sync/store.ts VALIDATION_CODE). */
-export const NOT_SENT_CODE: ErrorCode = 'VALIDATION'
+/** The errorCode of rows rejected by validation (the shared contract's VALIDATION_CODE). */
+export const NOT_SENT_CODE = VALIDATION_CODE
 
 export interface JobTally {
   /** Every row of the job. */

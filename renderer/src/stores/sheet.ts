@@ -5,14 +5,17 @@
  */
 import { defineStore } from 'pinia'
 import { computed, markRaw, ref, shallowRef } from 'vue'
-import type { ImportOptionsInput, SheetPreview } from '../../../electron/shared/ipc'
+import type { CellEditInput, ImportOptionsInput, SheetPreview } from '../../../electron/shared/ipc'
 import { SHEET_PAGE_MAX } from '../../../electron/shared/sheet'
-import type { ColumnMapping, RowStatus, SheetRow, SheetSummary } from '../../../electron/shared/sheet'
-import type { ChatField } from '../../../electron/shared/chat'
-import { COLORS } from '../../../electron/shared/chat'
-import { api, UiError } from '../api'
+import type { ColumnMapping, ReadingNote, RowStatus, SheetMeta, SheetRow, SheetSummary } from '../../../electron/shared/sheet'
+import type { ChatField, ChatType } from '../../../electron/shared/chat'
+import { CHAT_FIELDS, COLORS } from '../../../electron/shared/chat'
+import { isReadable, makeProblem } from '../../../electron/shared/problems'
 import { formatSize, INPUT_LIMITS } from '../../../electron/shared/limits'
-import { makeProblem } from '../../../electron/shared/problems'
+import { api, UiError } from '../api'
+import { membersOf } from '../members'
+import { emptyHistory, pushBatch, redoStep, undoStep } from '../bulk'
+import type { EditHistory } from '../bulk'
 
 export type StatusFilter = 'all' | RowStatus
 export type ImportStep = 'file' | 'mapping' | 'preview'
@@ -29,9 +32,13 @@ export interface PreviewRow {
   /** The COLOR cell's text when the core refused it (the colour is invalid, not "auto"); null otherwise. */
   colorInvalid: string | null
   thumbnail: string | null
-  /** "Anna Ivanova, 12, ✗ bob(at)x" — ids, names after a live check, unresolved e-mails marked ✗. */
+  /** "Anna Ivanova, 12, ✗ bob(at)x" — each member once: ids, names after a live check, unresolved e-mails marked ✗. */
   members: string
   memberCount: number
+  type: ChatType
+  /** What the import read differently from the TYPE / COLOR cell ("PUBLIC" → OPEN), if anything. */
+  typeNote: ReadingNote | null
+  colorNote: ReadingNote | null
   problemCount: number
   existingChatId: number | null
   /** The row itself, for the side panel. */
@@ -40,17 +47,9 @@ export interface PreviewRow {
 
 /** `colorColumn`: the header mapped to COLOR, to quote the cell of an invalid colour. */
 export function toPreviewRow(row: SheetRow, colorColumn?: string): PreviewRow {
-  const names = row.live?.names ?? {}
-  const resolved = row.live?.resolved ?? {}
-  const parts: string[] = []
-  for (const id of row.params.USERS ?? []) parts.push(names[id] ?? String(id))
-  for (const email of row.emails) {
-    if (!row.live) parts.push(email)
-    else {
-      const id = resolved[email]
-      parts.push(id == null ? `✗ ${email}` : (names[id] ?? `${email} → ${id}`))
-    }
-  }
+  const parts = membersOf(row).map((m) =>
+    m.kind === 'id' ? (m.name ?? String(m.id)) : m.state === 'pending' ? m.email : m.state === 'unknown' ? `✗ ${m.email}` : (m.name ?? m.email),
+  )
   const colorCode = row.color ?? null
   const colorBad = row.problems.some((p) => p.field === 'COLOR' && p.severity === 'error')
   return markRaw({
@@ -67,6 +66,10 @@ export function toPreviewRow(row: SheetRow, colorColumn?: string): PreviewRow {
     memberCount: parts.length,
     problemCount: row.problems.length,
     existingChatId: row.live?.existingChatId ?? null,
+    type: row.params.TYPE ?? 'CHAT',
+    typeNote: row.notes?.find((x) => x.field === 'TYPE') ?? null,
+    // A colour written as its own English name ("Sky blue") is shown by that name anyway: no note needed.
+    colorNote: row.notes?.find((x) => x.field === 'COLOR' && x.from.toLowerCase() !== COLORS[x.to as keyof typeof COLORS].en.toLowerCase()) ?? null,
     row,
   })
 }
@@ -99,6 +102,12 @@ export const useSheetStore = defineStore('sheet', () => {
   const mappingDraft = ref<ColumnMapping>({})
   const busy = ref<'' | 'import' | 'reimport' | 'live' | 'edit' | 'save'>('')
   const liveCheckedWith = ref<string | null>(null)
+  /** A file that could not be opened as a sheet (or has no rows): shown at step 1 with its problems. */
+  const rejected = shallowRef<SheetPreview | null>(null)
+  /** Undo/redo of edit batches (every edit: grid, panel, bulk, find and replace). */
+  const history = shallowRef<EditHistory>(emptyHistory())
+  const canUndo = computed(() => history.value.done.length > 0)
+  const canRedo = computed(() => history.value.undone.length > 0)
   let index = new Map<string, number>()
 
   const filteredRows = computed<readonly PreviewRow[]>(() => {
@@ -138,8 +147,20 @@ export const useSheetStore = defineStore('sheet', () => {
     show(preview, await loadRows(preview), nextStep)
   }
 
-  /** Replaces the open sheet with a newly imported one, once its rows are in (the old one stays on any failure). */
+  /**
+   * Replaces the open sheet with a newly imported one, once its rows are in (the old one stays on any failure). A
+   * file that could not be read, or has no data rows, stops at step 1: nothing moves on to the mapping with 0 rows.
+   */
   async function switchTo(preview: SheetPreview): Promise<void> {
+    const before = rejected.value
+    if (before && before.sheetId !== preview.sheetId) await api.sheets.close({ sheetId: before.sheetId }).catch(() => undefined)
+    if (!isReadable(preview.fileProblems) || preview.summary.rows === 0) {
+      // A workbook with other sheets stays open in the backend: another sheet can be picked right here.
+      if ((preview.meta.sheetNames?.length ?? 0) < 2) await api.sheets.close({ sheetId: preview.sheetId }).catch(() => undefined)
+      rejected.value = markRaw(preview)
+      return
+    }
+    rejected.value = null
     let display: PreviewRow[]
     try {
       display = await loadRows(preview)
@@ -150,6 +171,7 @@ export const useSheetStore = defineStore('sheet', () => {
     await closeCurrent()
     liveCheckedWith.value = null
     filter.value = 'all'
+    history.value = emptyHistory()
     show(preview, display, 'mapping')
   }
 
@@ -185,12 +207,29 @@ export const useSheetStore = defineStore('sheet', () => {
     })
   }
 
+  /** Reads another sheet of a rejected workbook (its sheet had no rows). */
+  async function pickRejectedSheet(name: string): Promise<void> {
+    const r = rejected.value
+    if (!r) return
+    await run('import', async () => {
+      await switchTo(await api.sheets.reimport({ sheetId: r.sheetId, options: { sheet: name } }))
+    })
+  }
+
+  /** Opens the bundled sample sheet (the backend reads it from the app's resources). */
+  async function openSample(): Promise<void> {
+    await run('import', async () => {
+      await switchTo(await api.sheets.openSample())
+    })
+  }
+
   async function reimport(options: ImportOptionsInput): Promise<void> {
     const current = sheet.value
     if (!current) return
     await run('reimport', async () => {
       const preview = await api.sheets.reimport({ sheetId: current.sheetId, options })
       liveCheckedWith.value = null
+      history.value = emptyHistory()
       await adopt(preview)
     })
   }
@@ -212,11 +251,64 @@ export const useSheetStore = defineStore('sheet', () => {
     step.value = 'preview'
   }
 
-  async function editCell(rowKey: string, column: string, value: string): Promise<PreviewRow> {
+  /** The header an edit's column names (a header as it is, or the column mapped to an API field). */
+  function headerOf(meta: SheetMeta, column: string): string {
+    if (meta.headers.includes(column)) return column
+    const field = CHAT_FIELDS.find((f) => f === column.trim().toUpperCase())
+    return (field && meta.mapping[field]) || column
+  }
+
+  /** Sends a list of edits in one call and shows the result; returns the rows changed. */
+  async function sendEdits(edits: CellEditInput[]): Promise<number> {
     const current = sheet.value
-    if (!current) throw new Error('no sheet')
-    const updated = await run('edit', () => api.sheets.editCell({ sheetId: current.sheetId, rowKey, column, value }))
-    return replaceRow(rowKey, updated)
+    if (!current || !edits.length) return 0
+    const out = await run('edit', () => api.sheets.editCells({ sheetId: current.sheetId, edits }))
+    const preview: SheetPreview = { ...current, meta: out.meta, summary: out.summary }
+    if (out.truncated) {
+      show(preview, await loadRows(preview))
+    } else {
+      sheet.value = markRaw(preview)
+      const next = rows.value.slice()
+      for (const r of out.rows) {
+        const i = index.get(r.key)
+        if (i !== undefined) next[i] = toPreviewRow(r, out.meta.mapping.COLOR)
+      }
+      rows.value = markRaw(next)
+      summary.value = { ...out.summary }
+    }
+    return out.changed
+  }
+
+  /** Applies a batch of edits (grid, panel, bulk fix, find and replace) and records it for undo. */
+  async function applyEdits(edits: CellEditInput[]): Promise<number> {
+    const current = sheet.value
+    if (!current || !edits.length) return 0
+    const meta = current.meta
+    const batch = edits.map((e) => {
+      const r = rowByKey(e.rowKey)
+      return { rowKey: e.rowKey, column: e.column, before: r?.row.cells[headerOf(meta, e.column)] ?? '', after: e.value }
+    })
+    const changed = await sendEdits(edits)
+    history.value = pushBatch(history.value, { edits: batch })
+    return changed
+  }
+
+  /** Applies an undo or redo step; the history moves only once the backend took it. */
+  async function replay(step: ReturnType<typeof undoStep>): Promise<number> {
+    if (!step) return 0
+    const changed = await sendEdits(step.edits)
+    history.value = step.next
+    return changed
+  }
+  const undo = (): Promise<number> => replay(undoStep(history.value))
+  const redo = (): Promise<number> => replay(redoStep(history.value))
+
+  /** One cell (the row panel): an undoable batch of one edit; returns the row as it is now. */
+  async function editCell(rowKey: string, column: string, value: string): Promise<PreviewRow> {
+    await applyEdits([{ rowKey, column, value }])
+    const r = rowByKey(rowKey)
+    if (!r) throw new Error('row gone')
+    return r
   }
 
   /** Puts a re-validated row in place of the old one (its key may change with its content). */
@@ -270,9 +362,14 @@ export const useSheetStore = defineStore('sheet', () => {
     summary.value = { rows: 0, ready: 0, warning: 0, error: 0 }
     step.value = 'file'
     liveCheckedWith.value = null
+    rejected.value = null
+    history.value = emptyHistory()
   }
 
-  return { sheet, rows, summary, filter, step, mappingDraft, busy, liveCheckedWith, filteredRows, autoMapped, adopt, importFile, openDialog, reimport, setMapping, confirmMapping, editCell, replaceRow, rowByKey, liveCheck, close }
+  return {
+    sheet, rows, summary, filter, step, mappingDraft, busy, liveCheckedWith, rejected, history, canUndo, canRedo, filteredRows, autoMapped,
+    adopt, importFile, openDialog, openSample, pickRejectedSheet, reimport, setMapping, confirmMapping, editCell, applyEdits, undo, redo, replaceRow, rowByKey, liveCheck, close,
+  }
 })
 
 function sortKeys(m: ColumnMapping): [string, string | undefined][] {

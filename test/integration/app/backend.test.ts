@@ -114,6 +114,32 @@ describe('Backend (sandbox profile)', () => {
     expect(exported.text).toMatch(/\/online\/\?IM_DIALOG=chat\d+/)
   })
 
+  it('Try the sample: the backend reads it from the resources folder, so its relative avatars resolve', async () => {
+    const sheet = value(await backend.sheets.openSample())
+    expect(sheet.meta).toMatchObject({ fileName: 'sample-chats.csv', dir: resolve('resources') })
+    expect(sheet.fileProblems).toEqual([])
+    const rows = await allRows(sheet.sheetId)
+    expect(rows.filter((r) => r.problems.some((p) => p.code.startsWith('AVATAR_')))).toEqual([])
+    expect(rows.filter((r) => r.avatar)).toHaveLength(5)
+    expect(sheet.summary).toMatchObject({ rows: 12, ready: 10, error: 2 })
+  })
+
+  it('sheets.editCells: one batch, applied in one pass, with the new summary and meta; a bad key refuses it all', async () => {
+    const sheet = value(await backend.sheets.openSample())
+    const rows = await allRows(sheet.sheetId)
+    const bad = rows.filter((r) => r.status === 'error')
+    const edits = [
+      { rowKey: bad[0]!.key, column: 'COLOR', value: 'PINK' },
+      { rowKey: bad[1]!.key, column: 'TYPE', value: 'CHAT' },
+    ]
+    const refused = await backend.sheets.editCells({ sheetId: sheet.sheetId, edits: [...edits, { rowKey: 'r999', column: 'COLOR', value: 'RED' }] })
+    expect(refused).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
+    const out = value(await backend.sheets.editCells({ sheetId: sheet.sheetId, edits }))
+    expect(out).toMatchObject({ changed: 2, truncated: false, summary: { rows: 12, ready: 12, error: 0 } })
+    expect(out.rows.map((r) => [r.key, r.status])).toEqual(bad.map((r) => [r.key, 'ready']))
+    expect(out.meta.headers).toContain('Note')
+  })
+
   it('composes a one-off chat with an avatar; the link opens in the portal', async () => {
     const png = await readFile(resolve('resources/avatars/support.png'))
     const avatar = value(await backend.compose.prepareAvatar({ name: 'support.png', bytes: new Uint8Array(png) }))

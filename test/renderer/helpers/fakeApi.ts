@@ -4,7 +4,7 @@
  */
 import { COLOR_CODES, COLORS } from '../../../electron/shared/chat'
 import type { ChatParams, ColorCode } from '../../../electron/shared/chat'
-import type { AppApi, AppInfo, AvatarFolders, ComposeForm, PortalUser, PreflightReport, SandboxChatView, SandboxStatus, SheetPreview } from '../../../electron/shared/ipc'
+import type { AppApi, AppInfo, AvatarFolders, ComposeForm, PortalUser, PreflightReport, SandboxChatView, SandboxStatus, SheetEdited, SheetPreview } from '../../../electron/shared/ipc'
 import { emptyCounts } from '../../../electron/shared/jobs'
 import type { JobEvent, JobRowLog, JobSnapshot, JobSummary } from '../../../electron/shared/jobs'
 import { parseWebhookUrl, SANDBOX_PROFILE } from '../../../electron/shared/profile'
@@ -295,6 +295,26 @@ export class FakeApi {
             return ok(overview(next))
           }),
         template: () => this.r('sheets.template', undefined, () => ({ name: 'chats-template.csv', text: 'Title,Color,Users\n' })),
+        editCells: (req) =>
+          this.r('sheets.editCells', req, () => {
+            const s = this.sheets.get(req.sheetId)
+            if (!s) return fail<SheetEdited>('NOT_FOUND', 'The sheet is no longer open.')
+            const touched = new Set<number>()
+            for (const e of req.edits) {
+              const i = s.rows.findIndex((r) => r.key === e.rowKey)
+              const old = s.rows[i]
+              if (!old) return fail<SheetEdited>('NOT_FOUND', 'That row is gone.')
+              const column = s.meta.headers.includes(e.column) ? e.column : (s.meta.mapping[e.column as 'COLOR'] ?? e.column)
+              s.rows[i] = validateCells(old.key, old.line, { ...old.cells, [column]: e.value })
+              touched.add(i)
+            }
+            const summary = { rows: s.rows.length, ready: 0, warning: 0, error: 0 }
+            for (const r of s.rows) summary[r.status]++
+            s.summary = summary
+            const rows = [...touched].sort((a, b) => a - b).map((i) => s.rows[i]!)
+            return ok({ rows, changed: rows.length, truncated: false, summary, meta: s.meta })
+          }),
+        openSample: () => this.r('sheets.openSample', undefined, () => overview(this.importText('sample-chats.csv', makeCsv(4, (i) => i === 1)))),
         close: (req) =>
           this.r('sheets.close', req, () => {
             this.sheets.delete(req.sheetId)

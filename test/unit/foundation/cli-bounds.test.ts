@@ -109,7 +109,7 @@ describe('validate --json', () => {
     const bytes = await readFile(SAMPLE)
     const sheet = await importSheet(bytes, { fileName: 'sample-chats.csv', dir: join(ROOT, 'resources') })
     const doc = {
-      file: 'x.csv', encoding: sheet.meta.encoding, delimiter: sheet.meta.delimiter, headers: sheet.meta.headers, mapping: sheet.meta.mapping,
+      file: 'x.csv', encoding: sheet.meta.encoding, delimiter: sheet.meta.delimiter, format: sheet.meta.format ?? 'csv', headers: sheet.meta.headers, mapping: sheet.meta.mapping,
       fileProblems: sheet.fileProblems.map((p) => ({ field: p.field, code: p.code, severity: p.severity, message: p.message })),
       rows: sheet.allRows().map((r) => rowJson(r)),
       summary: { ready: sheet.summary.ready, warning: sheet.summary.warning, error: sheet.summary.error },

@@ -156,6 +156,8 @@ const VALID: Record<ApiPath, unknown> = {
   'sheets.avatarFolders': { sheetId: 's1' },
   'sheets.allowAvatarFolders': { sheetId: 's1', folders: ['/home/ann/avatars'] },
   'sheets.setAvatarFolder': { sheetId: 's1', folder: '/home/ann/avatars' },
+  'sheets.editCells': { sheetId: 's1', edits: [{ rowKey: 'r1', column: 'COLOR', value: 'RED' }] },
+  'sheets.openSample': undefined,
 }
 
 /** A gate over a backend whose every method records what it received. */
@@ -221,7 +223,7 @@ describe('every channel of the AppApi table', () => {
 
   it('gives big caps only where big payloads are legitimate (a 50 MB sheet fits as base64)', () => {
     const big = API_PATHS.filter((p) => payloadLimit(p) > DEFAULT_PAYLOAD_LIMIT).sort()
-    expect(big).toEqual(['compose.create', 'compose.prepareAvatar', 'compose.validate', 'jobs.addCompose', 'sheets.editCell', 'sheets.import'])
+    expect(big).toEqual(['compose.create', 'compose.prepareAvatar', 'compose.validate', 'jobs.addCompose', 'sheets.editCell', 'sheets.editCells', 'sheets.import'])
     expect(payloadLimit('sheets.import')).toBeGreaterThan((DEFAULT_MAX_BYTES * 4) / 3 + 1024)
     expect(DEFAULT_PAYLOAD_LIMIT).toBeLessThanOrEqual(64 * 1024)
   })

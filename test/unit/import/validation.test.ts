@@ -209,19 +209,25 @@ describe('resources', () => {
     expect(s.allRows()[0]!.status).toBe('ready')
   })
 
-  it('the sample sheet: realistic rows ready, the deliberate mistakes caught', async () => {
+  it('the sample sheet: realistic rows ready, only the deliberate mistakes caught, each explained in its Note', async () => {
     const dir = join(__dirname, '../../../resources')
-    const s = await importSheet(await readFile(join(dir, 'sample-chats.csv')), { fileName: 'sample-chats.csv', dir })
-    expect(s.allRows()).toHaveLength(20)
+    const s = await importSheet(await readFile(join(dir, 'sample-chats.csv')), { fileName: 'sample-chats.csv', dir }, { readFile: async (p) => new Uint8Array(await readFile(p)) })
+    expect(s.fileProblems).toEqual([])
+    expect(s.allRows()).toHaveLength(12)
     const byCode = (c: string) => s.allRows().filter((r) => codes(r).includes(c)).map((r) => r.line)
-    expect(byCode('COLOR_INVALID')).toEqual([16])
-    expect(byCode('TYPE_INVALID')).toEqual([17])
-    expect(byCode('AVATAR_NOT_IMAGE')).toEqual([19])
-    expect(byCode('TITLE_TOO_LONG')).toEqual([20])
-    expect(byCode('ENTITY_PAIR_DUPLICATE')).toEqual([13, 21])
+    expect(byCode('COLOR_INVALID')).toEqual([11])
+    expect(byCode('TYPE_INVALID')).toEqual([12])
+    // Every row with a problem — and the one the portal check will refuse — says so in its Note; no other does.
+    const onPurpose = s.allRows().filter((r) => r.cells.Note!.startsWith('MISTAKE ON PURPOSE')).map((r) => r.line)
+    expect(onPurpose).toEqual([11, 12, 13])
+    expect(s.allRows().filter((r) => r.status !== 'ready').map((r) => r.line)).toEqual([11, 12])
+    expect(s.allRows().find((r) => r.line === 13)!.emails).toEqual(['nobody@sandbox.test'])
     const design = s.allRows().find((r) => r.params.TITLE === 'Design review')!
     expect(design.avatar).toMatchObject({ width: 1024, height: 1024, downscaled: true, mime: 'image/png' })
-    expect(s.allRows().filter((r) => r.avatar).length).toBe(6)
-    expect(s.summary).toMatchObject({ ready: 14, error: 6 })
+    expect(s.allRows().filter((r) => r.avatar).length).toBe(5)
+    // The reinterpretations it shows on purpose.
+    expect(s.allRows().flatMap((r) => r.notes ?? []).map((n) => `${n.from}→${n.to}`)).toEqual(['закрытый→CHAT', 'Красный→RED', 'PUBLIC→OPEN', 'Sky blue→LIGHT_BLUE', 'Графитовый→GRAPHITE'])
+    expect(s.meta.mapping).not.toHaveProperty('Note')
+    expect(s.summary).toMatchObject({ ready: 10, error: 2 })
   })
 })
