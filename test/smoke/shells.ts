@@ -36,16 +36,6 @@ export async function openElectron(): Promise<OpenShell> {
   return {
     name: 'electron',
     page,
-    pickNextSheet: async (path) => {
-      await app.evaluate(({ dialog }, file) => {
-        const original = dialog.showOpenDialog
-        dialog.showOpenDialog = (async () => {
-          dialog.showOpenDialog = original
-          return { canceled: false, filePaths: [file] }
-        }) as typeof dialog.showOpenDialog
-      }, path)
-      return async () => {}
-    },
     close: async () => {
       await app.close()
       await rm(dataDir, { recursive: true, force: true })
@@ -69,12 +59,6 @@ export async function openWeb(opts: { executablePath?: string; keychainService?:
   return {
     name: 'web',
     page,
-    pickNextSheet: async (path) => {
-      const chooser = page.waitForEvent('filechooser')
-      return async () => {
-        await (await chooser).setFiles(path)
-      }
-    },
     close: async () => {
       await browser.close()
       await shell.close()
