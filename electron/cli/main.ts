@@ -20,11 +20,21 @@ export function helpText(): string {
 }
 
 export function processIO(): CliIO {
-  const interrupted = new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'))
-    process.once('SIGTERM', () => resolve('SIGTERM'))
-  })
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, interrupted }
+  let first: (s: NodeJS.Signals) => void = () => {}
+  let second: (s: NodeJS.Signals) => void = () => {}
+  const interrupted = new Promise<NodeJS.Signals>((resolve) => (first = resolve))
+  const interruptedAgain = new Promise<NodeJS.Signals>((resolve) => (second = resolve))
+  let count = 0
+  const onSignal = (sig: NodeJS.Signals): void => {
+    count++
+    if (count === 1) return first(sig)
+    second(sig)
+    // A second signal always ends the process, whatever the command is still doing (it may print first).
+    setImmediate(() => process.exit(EXIT.INTERRUPTED))
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, interrupted, interruptedAgain }
 }
 
 /** Runs one command line; returns the exit code. Never throws. */

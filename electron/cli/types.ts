@@ -6,6 +6,8 @@ export interface CliIO {
   env: NodeJS.ProcessEnv
   /** Resolved when SIGINT/SIGTERM arrives (commands that stay up, like `sandbox`, await it). */
   interrupted: Promise<NodeJS.Signals>
+  /** Resolved when a second SIGINT/SIGTERM arrives (the process then exits at once). */
+  interruptedAgain?: Promise<NodeJS.Signals>
 }
 
 export interface CliCommand {
@@ -17,4 +19,4 @@ export interface CliCommand {
 }
 
 /** Exit codes shared by every command. */
-export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, INCOMPLETE: 3 } as const
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, INCOMPLETE: 3, INTERRUPTED: 130 } as const

@@ -40,6 +40,8 @@ export const CHANNEL_NAMES = {
   'jobs.snapshot': 'jobs:get-snapshot',
   'jobs.exportResults': 'jobs:export-results',
   'shell.openChat': 'shell:open-chat',
+  'sheets.sendPlan': 'sheets:get-send-plan',
+  'jobs.sendUnsent': 'jobs:send-unsent',
 } as const
 
 export type ApiPath = keyof typeof CHANNEL_NAMES

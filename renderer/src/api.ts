@@ -73,9 +73,9 @@ export const api: UiApi = {
   settings: ns('settings', { get: true, set: true }),
   profiles: ns('profiles', { list: true, add: true, update: true, remove: true, test: true, searchUsers: true }),
   sandbox: ns('sandbox', { status: true, start: true, stop: true, chats: true }),
-  sheets: ns('sheets', { import: true, openDialog: true, reimport: true, rows: true, editCell: true, liveCheck: true, template: true, close: true }),
+  sheets: ns('sheets', { import: true, openDialog: true, reimport: true, rows: true, editCell: true, liveCheck: true, template: true, close: true, sendPlan: true }),
   compose: ns('compose', { validate: true, create: true, prepareAvatar: true }),
-  jobs: ns('jobs', { list: true, createFromSheet: true, addCompose: true, start: true, pause: true, resume: true, cancel: true, retryFailed: true, remove: true, snapshot: true, exportResults: true }),
+  jobs: ns('jobs', { list: true, createFromSheet: true, addCompose: true, start: true, pause: true, resume: true, cancel: true, retryFailed: true, sendUnsent: true, remove: true, snapshot: true, exportResults: true }),
   shell: ns('shell', { openChat: true }),
   events: {
     onJobEvent(listener: (event: JobEvent) => void): () => void {

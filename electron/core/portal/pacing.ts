@@ -119,6 +119,15 @@ export class Pacer {
     return () => this.listeners.delete(l)
   }
 
+  // ---- concurrency -------------------------------------------------------------------------------------
+  /**
+   * How many creating batches may be in flight at once now. The engine asks before launching each batch and
+   * again as batches finish. Engineer B's adaptive limiter replaces this.
+   */
+  inFlightLimit(): number {
+    return 1
+  }
+
   // ---- leaky bucket -------------------------------------------------------------------------------------
   get bucketCapacity(): number {
     return Math.max(1, Math.floor(this.limits.burst * this.margin))

@@ -70,6 +70,8 @@ export const en = {
       NOT_FOUND: 'It may have been removed; refresh the list.',
       FORBIDDEN: 'The portal user lacks the rights for this; use an administrator’s webhook.',
       INTERNAL: 'Restart the app; if it keeps happening, report it.',
+      STORAGE: 'The data folder cannot be written (full disk?): free space, then press Resume. Nothing was sent twice.',
+      LOCKED: 'Another window or b24chat command is sending this job; wait for it, or stop it first.',
     },
   },
   connections: {
@@ -358,6 +360,10 @@ export const en = {
     finished: 'Finished',
     failed: 'Failed',
     cancelled: 'Cancelled',
+    pausing: 'Pausing',
+    'waiting-for-portal': 'Waiting for the portal',
+    resolving: 'Checking the portal',
+    cancelling: 'Cancelling',
   },
   rowState: {
     planned: 'Planned',
