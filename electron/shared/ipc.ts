@@ -180,6 +180,8 @@ export interface SendPlanRow {
   source: 'history' | 'portal'
   /** 'skip' (the default: not sent again) or 'copy' (the user asked for a new chat). */
   choice: 'skip' | 'copy'
+  /** False for rows with their own ENTITY_TYPE/ENTITY_ID: the pair names the chat, so a copy needs a new pair. */
+  canCopy: boolean
 }
 
 /** What a send of an open sheet would do: the confirmation before anything is sent. */

@@ -24,11 +24,11 @@ import { ProfileStore } from '../profiles/profile-store'
 import type { SecretStore } from '../profiles/secret-store'
 import { importSheet, liveCheck, MappingMemory, prepareAvatar, revalidateRow, templateCsv, TEMPLATE_FILE_NAME, validateCompose } from '../import'
 import type { Sheet } from '../import'
-import type { PortalClient } from '../portal/client'
+import type { PortalClient, PortalClientOptions } from '../portal/client'
 import { createPortalClient } from '../portal/client'
 import { preflight } from '../portal/preflight'
 import { CreatedHistory, differingFields, entityKeyFor, exportResultsCsv, fieldHashes, JobRunners, JobStore, portalKeyFor, rowIdentities } from '../sync'
-import type { StoredJob } from '../sync'
+import type { EngineSettings, StoredJob } from '../sync'
 import { importCreated } from '../sync/history'
 import { planSend } from '../sync/plan'
 import type { Plan } from '../sync/plan'
@@ -70,6 +70,8 @@ export interface BackendDeps {
   startSandbox?: (opts: { stateFile: string }) => Promise<SandboxHandle>
   clock?: Clock
   logger?: Logger
+  /** Knobs for tests and the benchmark: the clients' retry policy, the wait between attempts, engine settings. */
+  tuning?: { client?: Partial<PortalClientOptions>; backoffMs?: number[]; engine?: EngineSettings }
 }
 
 interface OpenSheet {
@@ -121,7 +123,8 @@ export class Backend implements BackendApi {
       clock: this.clock,
       logger: this.logger,
       clientFor: (job) => this.clientForJob(job),
-      engine: async () => ({ verify: (await this.settingsValue()).verifyAfterCreate }),
+      engine: async () => ({ verify: (await this.settingsValue()).verifyAfterCreate, ...deps.tuning?.engine }),
+      ...(deps.tuning?.backoffMs ? { backoffMs: deps.tuning.backoffMs } : {}),
     })
     this.runners.onEvent((e) => this.emitJobEvent(e))
     this.mappingMemory = new MappingMemory(join(deps.dataDir, 'mappings.json'))
@@ -310,12 +313,12 @@ export class Backend implements BackendApi {
         const settings = await this.settingsValue()
         if (profileName === SANDBOX_PROFILE) {
           const h = await this.ensureSandbox()
-          const client = createPortalClient({ kind: 'webhook', url: h.webhookUrl }, { ca: h.caPem, plan: 'standard', margin: settings.pacingMargin, clock: this.clock, logger: this.logger })
+          const client = createPortalClient({ kind: 'webhook', url: h.webhookUrl }, { ca: h.caPem, plan: 'standard', margin: settings.pacingMargin, clock: this.clock, logger: this.logger, ...this.deps.tuning?.client })
           return { client, origin: h.origin, profile: { name: SANDBOX_PROFILE, portal: `${h.origin}/`, plan: 'standard', dedupeTagging: settings.dedupeTagging } }
         }
         const profile = await this.profilesStore.get(profileName)
         const creds = await this.profilesStore.credentials(profileName)
-        const client = createPortalClient(creds, { plan: profile.plan, margin: settings.pacingMargin, clock: this.clock, logger: this.logger })
+        const client = createPortalClient(creds, { plan: profile.plan, margin: settings.pacingMargin, clock: this.clock, logger: this.logger, ...this.deps.tuning?.client })
         return { client, profile }
       })()
       this.clients.set(profileName, c)

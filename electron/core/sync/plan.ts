@@ -55,7 +55,7 @@ export async function planSend(input: PlanInput): Promise<Plan> {
   const identities = rowIdentities(rows)
   const copies = input.copies ?? new Set<string>()
   await input.history.refresh()
-  const matches = new Map<number, Omit<SendPlanRow, 'choice'>>()
+  const matches = new Map<number, Omit<SendPlanRow, 'choice' | 'canCopy'>>()
   const onPortal: [number, KeyedCall][] = []
   rows.forEach((row, i) => {
     if (row.status === 'error') return
@@ -107,8 +107,10 @@ export async function planSend(input: PlanInput): Promise<Plan> {
       out.toCreate++
       return
     }
-    const copy = copies.has(row.key)
-    out.rows.push({ ...m, choice: copy ? 'copy' : 'skip' })
+    // A row with its own pair cannot be copied: the copy would carry the same pair and be found again.
+    const canCopy = !(row.params.ENTITY_TYPE?.trim() && row.params.ENTITY_ID?.trim())
+    const copy = canCopy && copies.has(row.key)
+    out.rows.push({ ...m, choice: copy ? 'copy' : 'skip', canCopy })
     if (m.match === 'already-created') out.alreadyCreated++
     else out.createdWithOtherValues++
     if (copy) {

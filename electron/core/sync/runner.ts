@@ -378,7 +378,7 @@ export class JobRunner {
     const job = this.job
     if (!hub || !job) return
     const at = this.clock.now()
-    this.persist(job, { k: 'job', status: to, at, seq: hub.lastSeq + 1, detail: detail ?? null })
+    this.persist(job, { k: 'job', status: to, at, seq: hub.nextSeq(), detail: detail ?? null })
     if (event === 'paused') hub.emit({ type: 'paused', jobId: this.id, at })
     else if (event === 'resumed') hub.emit({ type: 'resumed', jobId: this.id, at })
     else hub.emit({ type: 'status', jobId: this.id, at, status: to, ...(detail ? { detail } : {}) })
@@ -412,8 +412,9 @@ export class JobRunner {
       if (this.want !== 'cancel') {
         this.status = transition(this.status ?? restingStatus(job.state.status), 'running')
         this.detail = undefined
-        await job.journal.append([{ k: 'job', status: 'running', at: this.clock.now(), seq: hub.lastSeq + 1, error: null, detail: null }])
+        const seq = hub.nextSeq()
         hub.emit({ type: 'started', jobId: this.id, at: this.clock.now(), total: job.record.rows.length })
+        await job.journal.append([{ k: 'job', status: 'running', at: this.clock.now(), seq, error: null, detail: null }])
       }
       for (;;) {
         if (this.abandoned) return this.want === 'cancel' ? await this.finish(job, hub, 'cancelled') : await this.rest()
@@ -421,6 +422,11 @@ export class JobRunner {
         if (this.want === 'pause' && (await this.paused()) !== 'run') continue
         try {
           const client = await this.deps.clientFor(job)
+          if (job.state.portal !== client.portal) {
+            // Where the chats are (links in the results): recorded before anything is sent there.
+            await this.persisting
+            await job.journal.append([{ k: 'job', status: this.status ?? 'running', at: this.clock.now(), portal: client.portal, seq: hub.lastSeq, detail: this.detail ?? null }])
+          }
           if (attempt > 0) {
             this.setStatus('waiting-for-portal', { kind: 'portal-unreachable', attempt, nextTryAt: null, error: this.lastError ?? { code: 'NETWORK', message: 'The portal could not be reached.' } })
             this.probing = new AbortController()
@@ -501,6 +507,7 @@ export class JobRunner {
   /** Ends the run without a terminal event: recorded paused, lock released (quit, Ctrl+C). */
   private async rest(): Promise<null> {
     if (this.status !== 'paused') this.setStatus('paused', undefined, 'paused')
+    this.hub?.silence()
     await this.persisting
     await this.release()
     this.run = null
@@ -514,7 +521,7 @@ export class JobRunner {
     const at = this.clock.now()
     try {
       await this.persisting
-      await job.journal.append([{ k: 'job', status: type, at, seq: hub.lastSeq + 1, detail: null, error: error ?? null }])
+      await job.journal.append([{ k: 'job', status: type, at, seq: hub.nextSeq(), detail: null, error: error ?? null }])
       await job.journal.compact()
     } catch (e) {
       this.log.error('could not record the end of the run', e instanceof Error ? e.message : String(e))

@@ -270,7 +270,8 @@ export class JobStore {
       portalKey: input.portalKey ?? portalKeyFor(input.profile),
       rows: input.rows.map((r, i) => {
         const base = ids[i] ?? ''
-        const copy = input.copies?.has(r.key)
+        // A row with its own pair cannot be a copy: the pair names its chat.
+        const copy = input.copies?.has(r.key) && !(r.params.ENTITY_TYPE?.trim() && r.params.ENTITY_ID?.trim())
         return toJobRow(r, copy ? copyIdentity(base, id) : base, copy ? undefined : input.skip?.get(r.key))
       }),
     }
