@@ -79,6 +79,11 @@ export class FakePortal {
   forceColor: string | null = null
   /** While true every request fails to connect (the portal is down or moved). */
   down = false
+  /** Down until this time of the clock (ms): requests fail to connect, answers being written are lost. */
+  downUntil: number | null = null
+  isDown(): boolean {
+    return this.down || (this.downUntil !== null && this.clock.now() < this.downUntil)
+  }
   /** Creating batches being processed now, and the most there ever were at once. */
   creatingNow = 0
   maxCreatingAtOnce = 0
@@ -177,7 +182,7 @@ export class FakePortal {
     }
     const method = decodeURIComponent(url.pathname.split('/').pop() ?? '').toLowerCase()
     const body = JSON.parse(req.body ?? '{}') as Record<string, unknown>
-    if (this.down) throw new TransportError('connect', 'ECONNREFUSED: connection failed')
+    if (this.isDown()) throw new TransportError('connect', 'ECONNREFUSED: connection failed')
     this.log.push({ method, body })
     const fault = this.faults.shift()
     if (fault === 'connect') throw new TransportError('connect', 'ECONNREFUSED')
@@ -193,6 +198,7 @@ export class FakePortal {
     if (fault && typeof fault === 'object') return this.json(fault.status, { error: fault.error, error_description: fault.description })
     if (fault === 'html-before-commit') return { status: 502, headers: {}, body: '<html>Bad gateway</html>' }
     const respond = await this.handle(method, body)
+    if (this.isDown()) throw new TransportError('reset', 'ECONNRESET') // went down while working: the answer is lost
     if (fault === 'html-after-commit') return { status: 500, headers: {}, body: '<html>Internal error</html>' }
     if (fault === 'reset-after-commit') throw new TransportError('reset', 'ECONNRESET')
     if (fault === 'timeout-after-commit') throw new TransportError('timeout', 'timeout')

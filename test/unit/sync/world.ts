@@ -34,6 +34,8 @@ export interface WorldOptions {
   engine?: EngineSettings
   history?: boolean
   pid?: number
+  /** Processes the lock probe sees as dead (a crashed earlier run). */
+  deadPids?: number[]
 }
 
 export async function world(opts: WorldOptions = {}) {
@@ -48,7 +50,7 @@ export async function world(opts: WorldOptions = {}) {
   const history = opts.history === false ? undefined : new CreatedHistory(dir, opts.fs)
   const make = (sheet: SheetRow[] = rows(120), extra: Partial<CreateJobInput> = {}): Promise<StoredJob> =>
     store.createDraft({ rows: sheet, profile: 'Main', source: 'chats.csv', dedupeTagging: opts.dedupe ?? true, portalKey: 'portal.test', ...extra })
-  const lockOpts = { fs: opts.fs, probe: probe(), pid: opts.pid ?? 4242, host: 'test-host', now: () => clock.now() }
+  const lockOpts = { ...(opts.fs ? { fs: opts.fs } : {}), probe: probe(new Set(opts.deadPids ?? [])), pid: opts.pid ?? 4242, host: 'test-host', now: () => clock.now() }
   const runner = (jobId: string, extra: { clientFor?: () => Promise<PortalClient>; engine?: EngineSettings } = {}) => {
     const r = new JobRunner(jobId, {
       store,
