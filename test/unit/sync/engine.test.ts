@@ -1,21 +1,12 @@
-import { rm } from 'node:fs/promises'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { JobStore } from '../../../electron/core/sync/store'
 import { entityIdFor } from '../../../electron/core/sync/identity'
 import { TOOL_ENTITY_TYPE } from '../../../electron/core/sync/keys'
 import { isTerminal } from '../../../electron/shared/jobs'
 import { row, rows } from './rows'
-import { settle, T0, world } from './world'
+import { settle, T0, tempWorlds } from './world'
 
-const dirs: string[] = []
-afterEach(async () => {
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
-})
-async function w(opts: Parameters<typeof world>[0] = {}) {
-  const x = await world(opts)
-  dirs.push(x.dir)
-  return x
-}
+const w = tempWorlds()
 const creatingBatches = (log: { method: string; body: Record<string, unknown> }[]) => log.filter((l) => l.method === 'batch' && JSON.stringify(l.body).includes('im.chat.add'))
 
 describe('sync engine', () => {

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs'
-import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { canTransition, TRANSITIONS, transition, actionsFor } from '../../../electron/core/sync/machine'
 import { isVerdict, JobRunner } from '../../../electron/core/sync/runner'
 import { JobLock } from '../../../electron/core/sync/lock'
@@ -9,17 +8,9 @@ import { ERROR_CODES } from '../../../electron/shared/result'
 import { emptyCounts, isTerminal, JOB_STATUSES } from '../../../electron/shared/jobs'
 import type { JobEvent, JobStatus } from '../../../electron/shared/jobs'
 import { row, rows } from './rows'
-import { probe, settle, world } from './world'
+import { probe, settle, tempWorlds } from './world'
 
-const dirs: string[] = []
-afterEach(async () => {
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
-})
-async function w(opts: Parameters<typeof world>[0] = {}) {
-  const x = await world(opts)
-  dirs.push(x.dir)
-  return x
-}
+const w = tempWorlds()
 const statuses = (events: JobEvent[]): string[] => events.filter((e) => e.type === 'status' || e.type === 'paused' || e.type === 'resumed' || e.type === 'started' || isTerminal(e)).map((e) => (e.type === 'status' ? e.status : e.type))
 
 describe('job state machine', () => {

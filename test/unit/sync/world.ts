@@ -1,5 +1,6 @@
 /** A sync world for unit tests: a manual clock, the fake portal behind a real client, a job store and runners. */
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { afterEach } from 'vitest'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ManualClock } from '../../../electron/core/clock'
@@ -89,4 +90,17 @@ export async function world(opts: WorldOptions = {}) {
 /** Lets pending promise callbacks run (a few macrotask turns). */
 export async function settle(turns = 20): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r))
+}
+
+/** `world` whose temp folders are removed after each test of the calling file. */
+export function tempWorlds(): (opts?: WorldOptions) => ReturnType<typeof world> {
+  const dirs: string[] = []
+  afterEach(async () => {
+    for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
+  })
+  return async (opts = {}) => {
+    const x = await world(opts)
+    dirs.push(x.dir)
+    return x
+  }
 }
