@@ -274,7 +274,7 @@ export async function runSync(argv: string[], io: CliIO, over: SyncOverrides = {
     })
     void io.interrupted.then(async () => {
       interrupted = true
-      const inFlight = (await runner.summary().catch(() => null))?.progress.counts.sending ?? 0
+      const inFlight = runner.inFlightChats
       io.stderr.write(`\nStopping now${inFlight ? `: ${inFlight} chat${inFlight === 1 ? ' was' : 's were'} in flight; they are checked on the portal when you run the same command again` : ''}. Ctrl+C again exits at once.\n`)
       void io.interruptedAgain?.then(() => {
         io.stderr.write('Exiting now. The journal is consistent: chats in flight are checked on the portal on the next run; nothing is sent twice.\n')

@@ -139,6 +139,11 @@ export class JobRunner {
     return this.run !== null
   }
 
+  /** Chats in creating batches on the wire now. */
+  get inFlightChats(): number {
+    return this.engine?.inFlightChats ?? 0
+  }
+
   private view(): Promise<StoredJob> {
     return this.job ? Promise.resolve(this.job) : this.store.load(this.id)
   }
