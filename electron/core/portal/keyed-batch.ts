@@ -50,6 +50,7 @@ export async function keyedBatch<K>(client: BatchCaller, calls: Iterable<readonl
   const all = [...calls]
   const out = new Map<K, KeyedOutcome>()
   for (let i = 0; i < all.length; i += size) {
+    opts.signal?.throwIfAborted()
     const part = all.slice(i, i + size)
     const cmd: Record<string, [string, Record<string, unknown>]> = {}
     part.forEach(([, [method, params]], j) => {
