@@ -27,7 +27,7 @@ import type { Sheet } from '../import'
 import type { PortalClient, PortalClientOptions } from '../portal/client'
 import { createPortalClient } from '../portal/client'
 import { preflight } from '../portal/preflight'
-import { CreatedHistory, differingFields, entityKeyFor, exportResultsCsv, fieldHashes, JobRunners, JobStore, portalKeyFor, rowIdentities } from '../sync'
+import { CreatedHistory, differingFields, entityKeyFor, exportResultsCsv, fieldHashes, isVerdict, JobRunners, JobStore, portalKeyFor, rowIdentities } from '../sync'
 import type { EngineSettings, StoredJob } from '../sync'
 import { importCreated } from '../sync/history'
 import { planSend } from '../sync/plan'
@@ -538,8 +538,15 @@ export class Backend implements BackendApi {
     }
     const key = entityKeyFor({ identity }, row.params, await this.dedupeFor(profile))
     if (!key) return null
-    const found = await client.call('im.chat.get', { ENTITY_TYPE: key.entityType, ENTITY_ID: key.entityId })
-    const id = chatIdOf(found.result)
+    let found: unknown
+    try {
+      found = (await client.call('im.chat.get', { ENTITY_TYPE: key.entityType, ENTITY_ID: key.entityId })).result
+    } catch (e) {
+      // Unreachable: the job is made anyway; its engine looks the chat up again before it sends anything.
+      if (e instanceof AppFailure && !isVerdict(e.appError.code)) return null
+      throw e
+    }
+    const id = chatIdOf(found)
     return id === null ? null : { chatId: id, link: chatLink(p.portal, id), alreadyCreated: true }
   }
 
@@ -560,8 +567,21 @@ export class Backend implements BackendApi {
           if (before) return before
         }
         const draft = await this.composeDraft(req.profile, req.form, req.copy)
+        // The chat is created, or the portal cannot be reached: then it stays queued in the Outbox (the job waits
+        // for the portal and creates it once it is back) and the form says so instead of spinning.
+        let offWaiting: () => void = () => {}
+        const waiting = new Promise<'waiting'>((resolve) => {
+          offWaiting = this.runners.onEvent((e) => {
+            if (e.jobId === draft.id && e.type === 'status' && e.status === 'waiting-for-portal') resolve('waiting')
+          })
+        })
         await this.runners.start(draft.id)
-        const terminal = await this.runners.done(draft.id)
+        const terminal = await Promise.race([this.runners.done(draft.id), waiting]).finally(offWaiting)
+        if (terminal === 'waiting') {
+          throw new AppFailure('NETWORK', 'The portal cannot be reached. The chat waits in the Outbox and is created as soon as the portal is back; nothing is created twice.', {
+            messageRu: 'Портал недоступен. Чат ждёт в «Исходящих» и будет создан, как только портал станет доступен; дважды ничего не создаётся.',
+          })
+        }
         const job = await this.jobStore.load(draft.id)
         const rowKey = job.record.rows[0]?.key ?? ''
         const state = job.row(rowKey)

@@ -347,7 +347,19 @@ export class JobRunner {
   }
 
   /** Takes the lock and starts a run in the background (LOCKED and disk errors reach the caller). */
-  private async begin(): Promise<void> {
+  private begin(): Promise<void> {
+    // Two clicks on Start: the second waits for the first instead of finding the lock taken by itself.
+    if (!this.starting) {
+      this.starting = this.beginOnce().finally(() => {
+        this.starting = null
+      })
+    }
+    return this.starting
+  }
+
+  private starting: Promise<void> | null = null
+
+  private async beginOnce(): Promise<void> {
     // A run that just sent its terminal event is still releasing the job: wait for it, then start anew.
     if (this.run && this.status && ['finished', 'failed', 'cancelled'].includes(this.status)) await this.run.catch(() => null)
     if (this.run) return

@@ -197,6 +197,17 @@ describe('exactly once across sends (Backend, sandbox portal)', () => {
     expect(value(await backend.sandbox.chats())).toHaveLength(2)
   }, 30_000)
 
+  it('Compose with the portal unreachable answers at once; the chat waits in the Outbox for the portal', async () => {
+    const { backend } = harness(await tmp(), { tuning: { client: { maxAttempts: 1, timeoutMs: 2_000 }, backoffMs: [60_000] } })
+    value(await backend.profiles.add({ kind: 'webhook', name: 'Gone', webhookUrl: 'https://127.0.0.1:9/rest/1/abcdefghijkl/', plan: 'standard', dedupeTagging: true }))
+    const r = await backend.compose.create({ profile: 'Gone', form: { title: 'Offline chat', users: [2] } })
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.error).toMatchObject({ code: 'NETWORK', message: expect.stringMatching(/waits in the Outbox/) })
+    const queued = value(await backend.jobs.list()).find((j) => j.source === 'Compose: Offline chat')!
+    expect(queued).toMatchObject({ status: 'waiting-for-portal', actions: ['pause', 'cancel'], detail: { kind: 'portal-unreachable', attempt: 1 } })
+    value(await backend.jobs.cancel({ jobId: queued.id }))
+  }, 30_000)
+
   it('the portal stopped and restarted (new port) mid-run: the job waits, resolves, and ends with the portal truth', async () => {
     const { backend, events, terminal, until } = harness(await tmp(), {
       startSandbox: ({ stateFile }) => startSandbox({ port: 0, stateFile, latencyMs: 40 }),

@@ -198,6 +198,17 @@ describe('job runner', () => {
     expect(x.portal.chats).toHaveLength(60)
   })
 
+  it('two Start clicks at once start one run (the second does not find the lock taken by the first)', async () => {
+    const x = await w()
+    const job = await x.make(rows(30))
+    const { r, events } = x.runner(job.id)
+    const [a, b] = await Promise.all([r.start(), r.start()])
+    expect([a.status, b.status]).toEqual(['running', 'running'])
+    expect((await r.done())?.type).toBe('finished')
+    expect(events.filter((e) => e.type === 'started')).toHaveLength(1)
+    expect(x.portal.chats).toHaveLength(30)
+  })
+
   it('takes over a lock only when its holder is provably dead on this host', async () => {
     const x = await w()
     const job = await x.make(rows(3))
