@@ -10,7 +10,8 @@
  *   4. the next planned rows get their e-mails resolved (user.get, ACTIVE) and are looked up before their first
  *      send — in the data folder's created-chats history and on the portal (im.chat.get by the row's pair):
  *      a chat made earlier (by another job, data folder or computer) is not made again;
- *   5. creating batches are launched while fewer than `client.pacer.inFlightLimit()` are in flight. Each batch is
+ *   5. creating batches are launched while fewer than `client.pacer.inFlightLimit()` are in flight (the next
+ *      rows are looked up while batches are on the wire, so lookups cost no wall time). Each batch is
  *      an independent unit: its rows are journaled `sending` (fdatasync) before it leaves, its answers are
  *      journaled when they come, and a lost answer is resolved by the batch itself after its own settle time.
  *      Rows a batch of this run holds are never mistaken for rows left `sending` by a crash.
@@ -370,12 +371,17 @@ export class SyncEngine {
           await this.nextEvent()
           continue
         }
-        if (this.onWire() >= this.inFlightLimit()) {
+        const full = this.onWire() >= this.inFlightLimit()
+        // Rows not looked up yet are looked up now: ahead (two batches' worth) while batches are on the wire,
+        // behind them; only the next batch's worth when nothing is in flight (the first send waits for it).
+        const window = planned.slice(0, this.sizing.maxBatch * (this.batches.size ? 2 : 1))
+        if (window.some((r) => !this.checked.has(r.key))) {
+          if ((await this.prepare(window)) || full) continue
+        }
+        if (full) {
           await this.nextEvent()
           continue
         }
-        const window = planned.slice(0, this.sizing.maxBatch * 2)
-        if (await this.prepare(window)) continue
         await this.launch(window)
       } catch (e) {
         if (isInterrupt(e) && this.stopMode) return
@@ -607,6 +613,7 @@ export class SyncEngine {
     await this.write(out)
     let changed = out.length > 0
     if (onPortal.length) {
+      await this.settleAfterInterruption()
       await keyedBatch(this.client, onPortal.map(([row, call]) => [row, call] as const), {
         signal: this.signal,
         chunk: this.sizing.maxBatch,
@@ -632,6 +639,21 @@ export class SyncEngine {
       })
     }
     return changed
+  }
+
+  /**
+   * After a run that did not end cleanly, its last requests may still be running on the portal, and the journal
+   * may not show them (lost or cut): nothing is looked up — and so nothing sent — before they have settled.
+   */
+  private async settleAfterInterruption(): Promise<void> {
+    const at = this.job.interruptedAt
+    if (at === null) return
+    const wait = at + this.settleMs - this.clock.now()
+    if (wait > 0) {
+      this.setPacing({ kind: 'resolving' })
+      await this.clock.sleep(wait, this.signal)
+    }
+    this.job.interruptedAt = null
   }
 
   // ---- send ---------------------------------------------------------------------------------------------

@@ -207,6 +207,8 @@ export class Journal {
     readonly damage: JournalDamage | null,
     /** True when state.json was unreadable and the state was rebuilt from the previous generation. */
     readonly rebuilt: boolean,
+    /** When the journal's files were last written (ms epoch, 0 when new). */
+    readonly lastWriteAt: number,
   ) {}
 
   /**
@@ -242,7 +244,9 @@ export class Journal {
     }
     base = { ...base, state }
     const damage = problems.length ? { reason: [...new Set(problems)].join('; '), lastWriteAt } : null
-    const j = new Journal(dir, state, fs, opts.writable ?? false, gen, damage, rebuilt)
+    let lastWrite = lastWriteAt
+    for (const f of [STATE_FILE, STATE_PREV_FILE]) lastWrite = Math.max(lastWrite, await fs.stat(join(dir, f)).then((st) => st.mtimeMs, () => 0))
+    const j = new Journal(dir, state, fs, opts.writable ?? false, gen, damage, rebuilt, lastWrite)
     if (j.writable) {
       const needsCompaction = !!damage || rebuilt || base.legacy || segs.some((s) => s.legacy) || (segCur !== null && (segCur === 'damaged' || segCur.gen !== gen))
       if (needsCompaction) await j.compact()

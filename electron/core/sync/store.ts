@@ -10,7 +10,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import { emptyCounts, FINAL_ROW_STATES } from '../../shared/jobs'
+import { emptyCounts, FINAL_ROW_STATES, LIVE_JOB_STATUSES } from '../../shared/jobs'
 import type { JobRowLog, JobSummary, StateCounts } from '../../shared/jobs'
 import type { SheetRow } from '../../shared/sheet'
 import { AppFailure } from '../../shared/result'
@@ -93,6 +93,11 @@ export interface CreateJobInput {
 export class StoredJob {
   private ids: Map<string, string> | null = null
   private readonly byKey: Map<string, JobRow>
+  /**
+   * Set on the writer when the previous run did not end cleanly (a live status on disk: a crash, a kill): the
+   * journal's last write. Requests of that run may still be running on the portal until it is settled.
+   */
+  interruptedAt: number | null = null
 
   constructor(readonly record: JobRecord, readonly journal: Journal) {
     this.byKey = new Map(record.rows.map((r) => [r.key, r]))
@@ -337,9 +342,12 @@ export class JobStore {
       const record = await this.readRecord(id)
       const journal = await Journal.open(this.dir(id), () => initialState(record), { fs: this.fs, writable: true })
       const stored = new StoredJob(record, journal)
+      // File times come from the OS clock: never later than ours (tests run on a manual clock).
+      const now = this.clock.now()
+      const lastWrite = Math.min(journal.lastWriteAt || now, now)
+      if (LIVE_JOB_STATUSES.includes(journal.state.status) || journal.damage) stored.interruptedAt = lastWrite
       if (journal.damage) {
-        const at = this.clock.now()
-        const entries = uncertainEntries(stored, journal.damage.lastWriteAt || at, at)
+        const entries = uncertainEntries(stored, Math.min(journal.damage.lastWriteAt || now, now), now)
         if (entries.length) {
           await journal.append(entries)
           await journal.compact()

@@ -1,4 +1,7 @@
 /**
+ * (settleMs, the time after which nothing sent can still be running on the portal, is 65 s on a real portal; here
+ * 2 s, well above the slow sandbox's longest batch.)
+ *
  * `b24chat sync` never makes a chat twice (issue 10 §7, CLI): the same sheet from two data folders, two syncs of
  * one job at once, a full disk (a real small tmpfs when this machine lets us mount one, else the injected disk),
  * a torn or truncated journal, 120 rows with their own entity pairs, and Ctrl+C (once: stop now; twice: exit).
@@ -149,7 +152,7 @@ describe('b24chat sync — never twice', () => {
         await truncate(log, lastLine + Math.floor((text.length - lastLine) / 2))
       } else await truncate(log, Math.floor(size * 0.4))
       const b = io()
-      expect(await runSync(args(file, data, [], slow), b.io, { engine: { settleMs: 200 } }), b.out()).toBe(0)
+      expect(await runSync(args(file, data, [], slow), b.io, { engine: { settleMs: 2_000 } }), b.out()).toBe(0)
       expect(slow.chats().filter((c) => c.title.startsWith(`Cut ${cut} `))).toHaveLength(200)
       expect(duplicates(slow), cut).toEqual([])
     }
@@ -189,7 +192,7 @@ describe('b24chat sync — never twice', () => {
       expect(before).toBeLessThan(400)
       await free()
       const b = io()
-      expect(await runSync(args(file, data), b.io, { fs, engine: { settleMs: 200 } }), b.out()).toBe(0)
+      expect(await runSync(args(file, data), b.io, { fs, engine: { settleMs: 2_000 } }), b.out()).toBe(0)
       expect(sb.chats()).toHaveLength(400)
       expect(duplicates()).toEqual([])
       if (!mounted) console.warn('tmpfs could not be mounted here: the full disk was simulated with the injected file system')
@@ -245,7 +248,7 @@ describe('b24chat sync — never twice', () => {
     expect([3, 130]).toContain(second.code)
 
     const last = io()
-    expect(await runSync(args(file, data, [], slow), last.io, { engine: { settleMs: 200 } }), last.out()).toBe(0)
+    expect(await runSync(args(file, data, [], slow), last.io, { engine: { settleMs: 2_000 } }), last.out()).toBe(0)
     expect(slow.chats()).toHaveLength(150)
     expect(duplicates(slow)).toEqual([])
   }, 120_000)

@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { ManualClock } from '../../../electron/core/clock'
 import { describe, expect, it } from 'vitest'
 import { canTransition, TRANSITIONS, transition, actionsFor } from '../../../electron/core/sync/machine'
 import { isVerdict, JobRunner } from '../../../electron/core/sync/runner'
@@ -8,7 +10,7 @@ import { ERROR_CODES } from '../../../electron/shared/result'
 import { emptyCounts, isTerminal, JOB_STATUSES } from '../../../electron/shared/jobs'
 import type { JobEvent, JobStatus } from '../../../electron/shared/jobs'
 import { row, rows } from './rows'
-import { probe, settle, tempWorlds } from './world'
+import { probe, settle, T0, tempWorlds } from './world'
 
 const w = tempWorlds()
 const statuses = (events: JobEvent[]): string[] => events.filter((e) => e.type === 'status' || e.type === 'paused' || e.type === 'resumed' || e.type === 'started' || isTerminal(e)).map((e) => (e.type === 'status' ? e.status : e.type))
@@ -248,5 +250,45 @@ describe('job runner', () => {
     expect(x.portal.chats).toHaveLength(100)
     expect(x.portal.duplicates()).toEqual([])
     expect(again.events[0]!.seq).toBeGreaterThan(events.at(-1)!.seq)
+  })
+
+  it('after a run that did not end cleanly, nothing is looked up or sent before its last requests have settled', async () => {
+    const clock = new ManualClock(T0, false)
+    const x = await w({ clock })
+    const job = await x.make(rows(10))
+    x.portal.holdCreates = true
+    /** Moves the clock (nothing moves it by itself here) until `done` holds, letting file I/O finish between steps. */
+    const drive = async (done: () => boolean): Promise<void> => {
+      for (let i = 0; i < 5000 && !done(); i++) {
+        await clock.advance(50)
+        await new Promise((r) => setTimeout(r, 1))
+      }
+    }
+    const first = x.runner(job.id)
+    await first.r.start()
+    await drive(() => x.portal.creatingNow >= 1) // the 10 rows are on the wire
+    await first.r.stopNow()
+    // The journal then loses its tail cleanly (whole lines): the sending entries and the pause are gone, and
+    // nothing looks damaged — only the status on disk says the run never ended.
+    const log = join(x.store.dir(job.id), 'journal.jsonl')
+    const lines = (await readFile(log, 'utf8')).split('\n')
+    await writeFile(log, `${lines.slice(0, lines.findIndex((l) => l.includes('"state":"sending"'))).join('\n')}\n`)
+    expect((await x.store.load(job.id)).counts().planned).toBe(10)
+    const before = x.portal.log.length
+    const lookups = () => x.portal.log.slice(before).filter((l) => JSON.stringify(l.body).includes('im.chat.get')).length
+    const second = x.runner(job.id)
+    await second.r.start()
+    let ended = false
+    void second.r.done().then(() => (ended = true))
+    await settle(50)
+    expect(lookups()).toBe(0) // waiting for the abandoned batch to settle
+    x.portal.releaseCreates() // the portal finishes the abandoned batch meanwhile
+    await drive(() => ended)
+    expect(ended).toBe(true)
+    expect(lookups()).toBeGreaterThan(0)
+    expect(x.portal.chats).toHaveLength(10)
+    expect(x.portal.duplicates()).toEqual([])
+    const c = (await x.store.load(job.id)).counts()
+    expect(c.created + c.skipped).toBe(10)
   })
 })
