@@ -288,6 +288,8 @@ export class Backend implements BackendApi {
    * profile whose credentials were fixed). The sandbox is never started for a job: stopped, it is unreachable.
    */
   private async clientForJob(job: StoredJob): Promise<PortalClient> {
+    // The history knows every earlier job's chats before this job looks its rows up (once per backend).
+    await this.ensureHistory()
     const profile = job.record.profile
     if (profile === SANDBOX_PROFILE) {
       const h = this.sandboxHandle ? await this.sandboxHandle.catch(() => null) : null
