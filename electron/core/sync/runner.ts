@@ -449,6 +449,8 @@ export class JobRunner {
             this.probing = new AbortController()
             await client.call('server.time', {}, { signal: this.probing.signal })
             this.probing = null
+            // Paused or cancelled while the probe was answered: that comes first.
+            if (this.wanted() !== 'run' || this.abandoned) continue
             this.setStatus('running')
           }
           attempt = 0
