@@ -28,12 +28,14 @@ export function helpText(): string {
 
 /**
  * The process's streams and signals. The first SIGINT/SIGTERM resolves `interrupted` and aborts `signal`; a second
- * one exits at once (for a command that would not stop).
+ * one resolves `interruptedAgain` and exits at once (a command that would not stop; `sync` may print a last line first).
  */
 export function processIO(proc: Pick<NodeJS.Process, 'on' | 'exit' | 'stdout' | 'stderr' | 'stdin' | 'env'> = process): CliIO {
   const ac = new AbortController()
   let resolveInterrupted!: (s: NodeJS.Signals) => void
+  let resolveAgain!: (s: NodeJS.Signals) => void
   const interrupted = new Promise<NodeJS.Signals>((resolve) => (resolveInterrupted = resolve))
+  const interruptedAgain = new Promise<NodeJS.Signals>((resolve) => (resolveAgain = resolve))
   let seen = 0
   const onSignal = (sig: NodeJS.Signals): void => {
     seen++
@@ -42,12 +44,13 @@ export function processIO(proc: Pick<NodeJS.Process, 'on' | 'exit' | 'stdout' | 
       ac.abort(new AppFailure('CANCELLED', `Interrupted (${sig}).`))
       return
     }
+    resolveAgain(sig)
     proc.stderr.write(`\nStopped at once (second ${sig}).\n`)
     proc.exit(exitCodeFor(sig))
   }
   proc.on('SIGINT', () => onSignal('SIGINT'))
   proc.on('SIGTERM', () => onSignal('SIGTERM'))
-  return { stdout: proc.stdout, stderr: proc.stderr, stdin: proc.stdin, env: proc.env, interrupted, signal: ac.signal }
+  return { stdout: proc.stdout, stderr: proc.stderr, stdin: proc.stdin, env: proc.env, interrupted, interruptedAgain, signal: ac.signal }
 }
 
 /** Resolves once everything written to `streams` so far has been handed to the OS (a pipe's reader may be slow). */

@@ -11,6 +11,8 @@ export interface CliIO {
    * (imports, portal calls). A second signal exits at once.
    */
   signal?: AbortSignal
+  /** Resolved when a second SIGINT/SIGTERM arrives (the process then exits at once). */
+  interruptedAgain?: Promise<NodeJS.Signals>
 }
 
 export interface CliCommand {
@@ -21,5 +23,5 @@ export interface CliCommand {
   run(argv: string[], io: CliIO): Promise<number>
 }
 
-/** Exit codes shared by every command (128 + the signal's number when a signal stopped it). */
-export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, INCOMPLETE: 3, SIGINT: 130, SIGTERM: 143 } as const
+/** Exit codes shared by every command (128 + the signal's number when a signal stopped it; INTERRUPTED = SIGINT's). */
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, INCOMPLETE: 3, SIGINT: 130, SIGTERM: 143, INTERRUPTED: 130 } as const

@@ -45,6 +45,8 @@ export const CHANNEL_NAMES = {
   'sheets.avatarFolders': 'sheets:get-avatar-folders',
   'sheets.allowAvatarFolders': 'sheets:allow-avatar-folders',
   'sheets.setAvatarFolder': 'sheets:set-avatar-folder',
+  'sheets.sendPlan': 'sheets:get-send-plan',
+  'jobs.sendUnsent': 'jobs:send-unsent',
 } as const
 
 export type ApiPath = keyof typeof CHANNEL_NAMES

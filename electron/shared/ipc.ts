@@ -12,6 +12,8 @@ import { DELIMITERS, ENCODINGS, SHEET_PAGE_MAX } from './sheet'
 import type { AvatarInfo, ColumnMapping, SheetMeta, SheetOverview, SheetRow, SheetRowsPage, SheetSummary } from './sheet'
 import { CHAT_FIELDS, CHAT_TYPES, COLOR_CODES } from './chat'
 import type { JobEvent, JobSnapshot, JobSummary } from './jobs'
+import type { ChatField } from './chat'
+import type { AppError, LocalizedText } from './result'
 import { settingsPatchSchema } from './settings'
 import type { ApiPath } from './channels'
 export { CHANNEL_NAMES, JOB_EVENT_CHANNEL, API_PATHS, splitPath } from './channels'
@@ -123,6 +125,7 @@ export type ComposeForm = z.input<typeof composeSchema>
 export const AVATAR_FOLDERS_MAX = 100
 
 const profileRef = z.object({ profile: profileNameSchema })
+const rowKeys = z.array(z.string().min(1).max(200)).max(1_000_000)
 const jobRef = z.object({ jobId: z.string().min(1).max(200) })
 const sheetRef = z.object({ sheetId: z.string().min(1).max(200) })
 
@@ -155,10 +158,10 @@ export const PAYLOAD_SCHEMAS = {
   }),
   'sheets.openSample': z.undefined(),
   'compose.validate': z.object({ form: composeSchema }),
-  'compose.create': profileRef.extend({ form: composeSchema }),
+  'compose.create': profileRef.extend({ form: composeSchema, copy: z.boolean().optional() }),
   'compose.prepareAvatar': z.object({ name: z.string().max(1000), bytes: z.instanceof(Uint8Array) }),
   'jobs.list': z.undefined(),
-  'jobs.createFromSheet': sheetRef.extend({ profile: profileNameSchema, start: z.boolean() }),
+  'jobs.createFromSheet': sheetRef.extend({ profile: profileNameSchema, start: z.boolean(), copies: rowKeys.optional(), expectCreate: z.number().int().min(0).optional() }),
   'jobs.addCompose': profileRef.extend({ form: composeSchema }),
   'jobs.start': jobRef,
   'jobs.pause': jobRef,
@@ -172,6 +175,8 @@ export const PAYLOAD_SCHEMAS = {
   'sheets.avatarFolders': sheetRef,
   'sheets.allowAvatarFolders': sheetRef.extend({ folders: z.array(z.string().min(1).max(4096)).min(1).max(AVATAR_FOLDERS_MAX) }),
   'sheets.setAvatarFolder': sheetRef.extend({ folder: z.string().max(4096).optional() }),
+  'sheets.sendPlan': sheetRef.extend({ profile: profileNameSchema, copies: rowKeys.optional(), portal: z.boolean().optional() }),
+  'jobs.sendUnsent': jobRef,
 } satisfies Record<ApiPath, z.ZodType>
 
 const KIB = 1024
@@ -223,9 +228,62 @@ export interface AvatarFolders {
 
 
 export interface ComposeResult {
-  jobId: string
+  /** The job that created the chat; absent when the chat existed already. */
+  jobId?: string
   chatId: number
   link: string
+  /**
+   * True when this chat (same identity: title, or content, or the form's own entity pair) had been created
+   * before: nothing was created now. Create another with `copy: true`.
+   */
+  alreadyCreated?: boolean
+  /** When it was created (ms epoch), when the data folder's history knows. */
+  createdAt?: number
+  /** Fields whose values differ from what was sent then (already created with other values). */
+  differs?: ChatField[]
+}
+
+/** A row of an open sheet whose chat exists already (the send plan lists only these). */
+export interface SendPlanRow {
+  rowKey: string
+  line: number
+  /** 'already-created': the same values; 'created-with-other-values': the fields in `fields` differ. */
+  match: 'already-created' | 'created-with-other-values'
+  chatId: number
+  /** Opens the chat on the portal ('' when the portal's address is unknown). */
+  link: string
+  /** ms epoch, when this data folder's history knows. */
+  createdAt?: number
+  fields?: ChatField[]
+  /** 'history': sent from this data folder; 'portal': found on the portal (another data folder or computer). */
+  source: 'history' | 'portal'
+  /** 'skip' (the default: not sent again) or 'copy' (the user asked for a new chat). */
+  choice: 'skip' | 'copy'
+  /** False for rows with their own ENTITY_TYPE/ENTITY_ID: the pair names the chat, so a copy needs a new pair. */
+  canCopy: boolean
+}
+
+/** What a send of an open sheet would do: the confirmation before anything is sent. */
+export interface SendPlan {
+  sheetId: string
+  profile: string
+  /** The portal's host, as the confirmation names it (e.g. acme.bitrix24.ru). */
+  portal: string
+  /** Chats a send would create now: rows without errors not created before, plus the copies asked for. */
+  toCreate: number
+  alreadyCreated: number
+  createdWithOtherValues: number
+  copies: number
+  /** Rows validation rejected (never sent). */
+  invalid: number
+  /** Rows created before, in sheet order, with their choice. */
+  rows: SendPlanRow[]
+  /** True when the portal was asked too (not only this data folder's history). */
+  portalChecked: boolean
+  /** Why the portal could not be asked (the plan then rests on the history; the engine asks again before sending). */
+  lookupError?: AppError
+  /** "Create 1,000 chats on acme.bitrix24.ru?" */
+  confirm: LocalizedText
 }
 
 export interface PreparedAvatar extends AvatarInfo {
@@ -278,21 +336,35 @@ export interface BackendApi {
     editCells(req: { sheetId: string; edits: CellEditInput[] }): Promise<Result<SheetEdited>>
     /** Opens the bundled sample sheet (its relative avatar paths resolve against the app's resources folder). */
     openSample(): Promise<Result<SheetPreview>>
+    /**
+     * What sending the sheet would do, before anything is sent: rows created before (this data folder's history
+     * and, unless `portal: false`, the portal) with their choice, and "N chats will be created on <host>".
+     * `copies`: rows the user wants created again as new chats (remembered for createFromSheet).
+     */
+    sendPlan(req: { sheetId: string; profile: string; copies?: string[]; portal?: boolean }): Promise<Result<SendPlan>>
   }
   compose: {
     validate(req: { form: ComposeForm }): Promise<Result<SheetRow>>
-    create(req: { profile: string; form: ComposeForm }): Promise<Result<ComposeResult>>
+    /** One-shot by identity: the same chat again returns the existing one (`alreadyCreated`); `copy` creates another. */
+    create(req: { profile: string; form: ComposeForm; copy?: boolean }): Promise<Result<ComposeResult>>
     prepareAvatar(req: { name: string; bytes: Uint8Array }): Promise<Result<PreparedAvatar>>
   }
   jobs: {
     list(): Promise<Result<JobSummary[]>>
-    createFromSheet(req: { sheetId: string; profile: string; start: boolean }): Promise<Result<JobSummary>>
+    /**
+     * A job from the open sheet: rows created before are recorded skipped (never sent) unless listed in `copies`
+     * (default: the copies of the last sendPlan). `expectCreate`: the count the user confirmed — refused with
+     * VALIDATION when the plan now says otherwise. Refused when there is nothing to create.
+     */
+    createFromSheet(req: { sheetId: string; profile: string; start: boolean; copies?: string[]; expectCreate?: number }): Promise<Result<JobSummary>>
     addCompose(req: { profile: string; form: ComposeForm }): Promise<Result<JobSummary>>
     start(req: { jobId: string }): Promise<Result<JobSummary>>
     pause(req: { jobId: string }): Promise<Result<JobSummary>>
     resume(req: { jobId: string }): Promise<Result<JobSummary>>
     cancel(req: { jobId: string }): Promise<Result<JobSummary>>
     retryFailed(req: { jobId: string }): Promise<Result<JobSummary>>
+    /** A cancelled (or failed) job: send its unsent rows (rows in doubt are looked up on the portal first). */
+    sendUnsent(req: { jobId: string }): Promise<Result<JobSummary>>
     remove(req: { jobId: string }): Promise<Result<null>>
     snapshot(req: { jobId: string }): Promise<Result<JobSnapshot>>
     exportResults(req: { jobId: string }): Promise<Result<{ name: string; text: string; savedTo?: string }>>

@@ -6,7 +6,40 @@ export const ROW_STATES = ['planned', 'sending', 'created', 'failed', 'needs-che
 export type RowState = (typeof ROW_STATES)[number]
 export const FINAL_ROW_STATES: readonly RowState[] = ['created', 'failed', 'needs-checking', 'skipped']
 
-export type JobStatus = 'draft' | 'queued' | 'running' | 'paused' | 'finished' | 'failed' | 'cancelled'
+/**
+ * A job's state machine (core/sync/runner.ts owns the transitions): `draft` (never started), `queued` (rows
+ * re-planned, to be started), `running`, `pausing` / `cancelling` (acknowledged; waiting for the chats in
+ * flight), `paused`, `waiting-for-portal` (unreachable: retried with backoff, never terminal), `resolving`
+ * (looking up rows whose outcome is unknown), and the terminal `finished`, `failed` (a real verdict: auth, scope,
+ * disk full — resumable after fixing) and `cancelled` (its unsent rows can be sent again).
+ */
+export type JobStatus =
+  | 'draft'
+  | 'queued'
+  | 'running'
+  | 'pausing'
+  | 'paused'
+  | 'waiting-for-portal'
+  | 'resolving'
+  | 'cancelling'
+  | 'finished'
+  | 'failed'
+  | 'cancelled'
+
+export const JOB_STATUSES: readonly JobStatus[] = ['draft', 'queued', 'running', 'pausing', 'paused', 'waiting-for-portal', 'resolving', 'cancelling', 'finished', 'failed', 'cancelled']
+export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ['finished', 'failed', 'cancelled']
+/** A runner holds the job (its lock) and events may arrive: everything between a start and a terminal event. */
+export const LIVE_JOB_STATUSES: readonly JobStatus[] = ['running', 'pausing', 'paused', 'waiting-for-portal', 'resolving', 'cancelling']
+
+/** What a transient status is waiting for, for the UI ("Pausing — waiting for the 50 chats in flight"). */
+export type JobStateDetail =
+  | { kind: 'in-flight'; chats: number }
+  /** "Portal unreachable — next try in 20 s, attempt 4"; `nextTryAt` null while the attempt is under way. */
+  | { kind: 'portal-unreachable'; attempt: number; nextTryAt: number | null; error: AppError }
+  | { kind: 'resolving'; rows: number }
+
+/** What the user may do with a job now (computed by the runner's state machine; the UI only shows them). */
+export type JobAction = 'start' | 'pause' | 'resume' | 'cancel' | 'retry-failed' | 'send-unsent' | 'remove'
 
 export type StateCounts = Record<RowState, number>
 export const emptyCounts = (): StateCounts => ({ planned: 0, sending: 0, created: 0, failed: 0, 'needs-checking': 0, skipped: 0 })
@@ -52,6 +85,12 @@ export interface JobSummary {
   finishedAt?: number
   progress: JobProgress
   error?: AppError
+  /** What a transient status (pausing, cancelling, waiting-for-portal, resolving) is waiting for. */
+  detail?: JobStateDetail
+  /** The commands allowed now. */
+  actions: JobAction[]
+  /** Another process (the app or `b24chat`) is sending this job: commands are refused until it stops. */
+  lockedBy?: { program: 'app' | 'cli'; pid: number; host: string; since: number }
 }
 
 /** Everything a reloaded window needs to catch up. */
@@ -67,9 +106,15 @@ export type JobEvent =
   | { type: 'rows'; jobId: string; seq: number; at: number; rows: JobRowLog[] }
   | { type: 'paused'; jobId: string; seq: number; at: number }
   | { type: 'resumed'; jobId: string; seq: number; at: number }
+  /** Any other change of status within a run: pausing, cancelling, waiting-for-portal, resolving, running again. */
+  | { type: 'status'; jobId: string; seq: number; at: number; status: JobStatus; detail?: JobStateDetail }
   | { type: 'finished'; jobId: string; seq: number; at: number; progress: JobProgress }
   | { type: 'failed'; jobId: string; seq: number; at: number; error: AppError; progress: JobProgress }
   | { type: 'cancelled'; jobId: string; seq: number; at: number; progress: JobProgress }
+
+/** Row error codes of rows not sent because their chat exists already. */
+export const ALREADY_CREATED = 'ALREADY_CREATED'
+export const ALREADY_EXISTS = 'ALREADY_EXISTS'
 
 export type TerminalJobEvent = Extract<JobEvent, { type: 'finished' | 'failed' | 'cancelled' }>
 export const isTerminal = (e: JobEvent): e is TerminalJobEvent => e.type === 'finished' || e.type === 'failed' || e.type === 'cancelled'

@@ -17,10 +17,15 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'FORBIDDEN'
   | 'INTERNAL'
+  /** The data folder cannot be written (full disk, short write, I/O error): nothing was sent twice. */
+  | 'STORAGE'
+  /** Another process (the app or `b24chat`) is sending this job: its lock names it. */
+  | 'LOCKED'
 
 export const ERROR_CODES: readonly ErrorCode[] = [
   'VALIDATION', 'AUTH_MISSING', 'AUTH_REJECTED', 'SCOPE_MISSING', 'RATE_LIMITED', 'OPERATION_LIMITED',
   'NETWORK', 'OUTCOME_UNKNOWN', 'PORTAL_ERROR', 'CANCELLED', 'KEYCHAIN_UNAVAILABLE', 'NOT_FOUND', 'FORBIDDEN', 'INTERNAL',
+  'STORAGE', 'LOCKED',
 ]
 
 /** Text shown to a person, in both languages the app speaks. */

@@ -75,10 +75,10 @@ export const api: UiApi = {
   sandbox: ns('sandbox', { status: true, start: true, stop: true, chats: true }),
   sheets: ns('sheets', {
     import: true, openDialog: true, reimport: true, rows: true, editCell: true, liveCheck: true, template: true, close: true,
-    avatarFolders: true, allowAvatarFolders: true, setAvatarFolder: true, editCells: true, openSample: true,
+    avatarFolders: true, allowAvatarFolders: true, setAvatarFolder: true, editCells: true, openSample: true, sendPlan: true,
   }),
   compose: ns('compose', { validate: true, create: true, prepareAvatar: true }),
-  jobs: ns('jobs', { list: true, createFromSheet: true, addCompose: true, start: true, pause: true, resume: true, cancel: true, retryFailed: true, remove: true, snapshot: true, exportResults: true }),
+  jobs: ns('jobs', { list: true, createFromSheet: true, addCompose: true, start: true, pause: true, resume: true, cancel: true, retryFailed: true, sendUnsent: true, remove: true, snapshot: true, exportResults: true }),
   shell: ns('shell', { openChat: true }),
   events: {
     onJobEvent(listener: (event: JobEvent) => void): () => void {

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises'
 import { createPortalClient } from '../../electron/core/portal/client'
 import { JobStore } from '../../electron/core/sync/store'
-import { SyncEngine } from '../../electron/core/sync/engine'
+import { runJob } from '../../electron/core/sync/runner'
 import type { SheetRow } from '../../electron/shared/sheet'
 import { benchParams } from './config'
 
@@ -27,15 +27,16 @@ const t0 = performance.now()
 
 if (cfg.kind === 'engine') {
   const rows: SheetRow[] = Array.from({ length: cfg.rows }, (_, i) => {
-    // The engine tags rows itself (B24CHATADMIN + job id + row key): the realistic set-up, and the same payload size.
+    // The engine tags rows itself (B24CHATADMIN + the row identity): the realistic set-up, and the same payload size.
     const { ENTITY_TYPE: _t, ENTITY_ID: _i, ...p } = benchParams(i, cfg.entityType) as { TITLE: string; USERS: number[]; ENTITY_TYPE: string; ENTITY_ID: string }
     return { key: `b${i}`, line: i + 2, cells: {}, status: 'ready', params: p, emails: [], titlePreview: p.TITLE, titleGenerated: false, colorAuto: true, problems: [] }
   })
   const client = createPortalClient({ kind: 'webhook', url: cfg.webhookUrl }, { ca: await readFile(cfg.ca, 'utf8'), margin: cfg.margin, limits: { ...cfg.limits, banMode: 'ban' } })
-  const job = await new JobStore(cfg.data).createDraft({ rows, profile: 'bench', source: 'bench' })
-  const end = await new SyncEngine({ job, client }).start()
+  const store = new JobStore(cfg.data)
+  const job = await store.createDraft({ rows, profile: 'bench', source: 'bench' })
+  const end = await runJob({ store, jobId: job.id, client })
   out.status = end.type
-  out.created = job.counts().created
+  out.created = end.progress.counts.created
   out.clientLimitHits = client.stats.queryLimitHits + client.stats.operationLimitHits
   client.close()
 } else {

@@ -11,7 +11,7 @@ const progress = (created: number, total = 10): JobProgress => ({
   etaSec: 5,
   pacing: { kind: 'sending' },
 })
-const summary = (over: Partial<JobSummary> = {}): JobSummary => ({ id: 'j1', profile: 'P', source: 'a.csv', status: 'queued', createdAt: 1, progress: progress(0), ...over })
+const summary = (over: Partial<JobSummary> = {}): JobSummary => ({ id: 'j1', profile: 'P', source: 'a.csv', status: 'queued', createdAt: 1, progress: progress(0), actions: [], ...over })
 const snap = (seq: number, over: Partial<JobSnapshot> = {}): JobSnapshot => ({ ...summary(), seq, log: [], ...over })
 const row = (key: string, state: JobRowLog['state'], at = 1, chatId?: number): JobRowLog => ({ rowKey: key, line: Number(key.slice(1)) + 1, state, at, ...(chatId ? { chatId } : {}) })
 

@@ -14,11 +14,15 @@ import { createPortalClient } from '../../core/portal/client'
 import type { PortalClient, PortalClientOptions } from '../../core/portal/client'
 import { preflight } from '../../core/portal/preflight'
 import { createLogger, redact, silentLogger } from '../../core/redact'
-import { SyncEngine } from '../../core/sync/engine'
-import type { SyncEngineOptions } from '../../core/sync/engine'
 import { exportResultsCsv } from '../../core/sync/export'
+import { CreatedHistory, importCreated, portalKeyFor } from '../../core/sync/history'
+import type { LockOptions } from '../../core/sync/lock'
+import { planSend } from '../../core/sync/plan'
+import { JobRunner } from '../../core/sync/runner'
+import type { EngineSettings } from '../../core/sync/runner'
 import { JobStore, jobIdFor } from '../../core/sync/store'
-import type { JobProgress, PacingState } from '../../shared/jobs'
+import type { DurableFs } from '../../core/fsutil'
+import type { JobProgress, JobStateDetail, PacingState } from '../../shared/jobs'
 import type { Plan } from '../../shared/profile'
 import { PLANS } from '../../shared/profile'
 import { AppFailure } from '../../shared/result'
@@ -42,13 +46,22 @@ Creates one chat per row of FILE with im.chat.add, as fast as the portal's limit
   --dry-run          check the connection and show what would be sent; send nothing
   --retry-failed     send again only the rows that failed at the portal last time
   --verify           check each created chat with im.dialog.get (title, colour, owner)
-Exit status: 0 every row created or skipped; 3 some rows failed, need checking or were not sent;
+Rows whose chat exists already (made by an earlier send from any data folder or computer) are skipped, not
+created again. One sync per job at a time: a second one is refused and names the first.
+Ctrl+C stops at once (rows in flight are checked on the portal when the same command runs again); a second
+Ctrl+C exits immediately.
+Exit status: 0 every row created or skipped; 3 some rows failed, need checking or were not sent (or stopped);
 1 the run could not start or stopped on an error; 2 bad options.`
 
 /** Knobs the fault campaign and the benchmark turn; not on the command line. */
 export interface SyncOverrides {
   client?: Partial<PortalClientOptions>
-  engine?: Partial<Omit<SyncEngineOptions, 'job' | 'client'>>
+  engine?: EngineSettings
+  /** Waits between attempts while the portal is unreachable (ms). */
+  backoffMs?: number[]
+  /** The data folder's file system (tests inject a full or crashing disk). */
+  fs?: DurableFs
+  lock?: LockOptions
   /** Use this client instead of resolving one (the caller owns it). */
   clientFactory?: () => Promise<{ client: PortalClient; profileName: string; dedupeTagging: boolean }>
   /** Seconds between status lines when stdout is not a terminal (default 3). */
@@ -83,6 +96,19 @@ export function describePacing(p: PacingState): string {
     default:
       return ''
   }
+}
+
+/** The line printed when a job's status changes within a run (waiting for the portal, pausing …). */
+export function statusLine(status: string, detail: JobStateDetail | undefined, now: number): string {
+  if (detail?.kind === 'portal-unreachable') {
+    const why = `${detail.error.message}`
+    if (detail.nextTryAt === null) return `Portal unreachable (${why}) — trying again now, attempt ${detail.attempt}`
+    return `Portal unreachable (${why}) — next try in ${Math.max(0, Math.round((detail.nextTryAt - now) / 1000))} s, attempt ${detail.attempt}`
+  }
+  if (detail?.kind === 'in-flight') return `${status === 'cancelling' ? 'Cancelling' : 'Pausing'} — waiting for the ${detail.chats} chat${detail.chats === 1 ? '' : 's'} in flight`
+  if (detail?.kind === 'resolving') return `Checking ${detail.rows} row${detail.rows === 1 ? '' : 's'} on the portal whose outcome is unknown`
+  if (status === 'running') return 'Portal reachable again — sending'
+  return ''
 }
 
 export function progressLine(p: JobProgress, width = 24): string {
@@ -168,19 +194,33 @@ export async function runSync(argv: string[], io: CliIO, over: SyncOverrides = {
     dataDir ??= resolve(resolveDataDir(io.env))
     await ensureDataDir(dataDir)
 
-    const store = new JobStore(dataDir)
+    const store = new JobStore(dataDir, over.fs ? { fs: over.fs } : {})
     cleanups.unshift(() => store.closeAll())
+    const history = new CreatedHistory(dataDir, over.fs)
+    await importCreated(history, await store.all())
+    const portalKey = portalKeyFor(profileName, client.portal)
+    const host = new URL(client.portal).host
     const jobId = jobIdFor(sheet.meta.contentHash, profileName)
+    const runner = new JobRunner(jobId, {
+      store,
+      history,
+      program: 'cli',
+      logger,
+      clientFor: async () => client,
+      engine: { verify: Boolean(v.verify), ...over.engine },
+      ...(over.backoffMs ? { backoffMs: over.backoffMs } : {}),
+      ...(over.lock ? { lock: over.lock } : {}),
+    })
     let job
     if (await store.exists(jobId)) {
       job = await store.load(jobId)
-      if (v['retry-failed']) {
-        const n = await store.retryFailed(jobId)
-        out(`Retrying ${n} failed row${n === 1 ? '' : 's'} of job ${jobId}.`)
-      } else out(`Resuming job ${jobId} (${JSON.stringify(job.counts())}).`)
+      if (!v['retry-failed']) out(`Resuming job ${jobId} (${JSON.stringify(job.counts())}).`)
     } else {
-      job = await store.createDraft({ id: jobId, rows: sheet.allRows(), profile: profileName, source: path, headers: sheet.meta.headers, contentHash: sheet.meta.contentHash, dedupeTagging })
-      out(`New job ${jobId}: ${sheet.summary.rows} rows (${sheet.summary.error} with errors, not sent).`)
+      const rows = sheet.allRows()
+      // Rows this data folder created before are not sent again; the engine asks the portal about the rest.
+      const plan = await planSend({ rows, portalKey, portalUrl: client.portal, history, dedupeTagging, portal: null })
+      job = await store.createDraft({ id: jobId, rows, profile: profileName, source: path, headers: sheet.meta.headers, contentHash: sheet.meta.contentHash, dedupeTagging, portalKey, identities: plan.identities, skip: plan.skip })
+      out(`New job ${jobId}: ${sheet.summary.rows} rows (${sheet.summary.error} with errors, not sent${plan.skip.size ? `; ${plan.skip.size} created before, not sent again` : ''}).`)
     }
     for (const r of job.record.rows) {
       if (r.status === 'error') out(`line ${r.line}: not sent — ${r.problem?.code ?? 'VALIDATION'}: ${r.problem?.message ?? ''}`)
@@ -190,24 +230,32 @@ export async function runSync(argv: string[], io: CliIO, over: SyncOverrides = {
       const report = await preflight(client, profileName)
       out(`Connected to ${report.portal} as ${report.user.name} (id ${report.user.id}); scopes: ${report.scopes.join(', ') || 'none'}.`)
       for (const m of report.missing) out(`Missing scope ${m.scope}: ${m.why}`)
+      const plan = await planSend({ rows: sheet.allRows(), portalKey, portalUrl: client.portal, history, dedupeTagging, portal: client })
       const c = job.counts()
-      out(`Dry run: would create ${c.planned + c.sending} chat${c.planned + c.sending === 1 ? '' : 's'}; ${c.created} already created, ${c.failed} failed, ${c.skipped} skipped, ${c['needs-checking']} to check. Nothing was sent.`)
+      const left = job.record.rows.filter((r) => ['planned', 'sending'].includes(job.row(r.key).state) && !plan.skip.has(r.key)).length
+      out(`Dry run: would create ${left} chat${left === 1 ? '' : 's'} on ${host}; ${c.created} already created by this job, ${plan.alreadyCreated + plan.createdWithOtherValues} created before, ${c.failed} failed, ${c.skipped} skipped, ${c['needs-checking']} to check. Nothing was sent.`)
       return report.canCreate ? EXIT.OK : EXIT.FAILURE
     }
 
-    const engine = new SyncEngine({ job, client, logger, verify: Boolean(v.verify), ...over.engine })
     const tty = Boolean(io.stdout.isTTY)
     const every = (over.lineEverySec ?? 3) * 1000
     let lastLine = 0
     let latest: JobProgress | null = null
+    let lastStatus = ''
     const width = Math.max(20, Math.min(40, ((io.stdout.columns ?? 100) as number) - 90))
-    engine.onEvent((e) => {
+    runner.onEvent((e) => {
       if (e.type === 'rows') {
         for (const r of e.rows) {
-          if (r.state === 'created' && !tty) continue
           if (r.state === 'created') continue
           const text = `line ${r.line}: ${r.state}${r.chatId ? ` chat ${r.chatId}` : ''}${r.errorCode ? ` — ${r.errorCode}: ${r.errorMessage ?? ''}` : ''}`
           io.stdout.write(tty ? `\r\x1b[K${redact(text)}\n` : `${redact(text)}\n`)
+        }
+      }
+      if (e.type === 'status') {
+        const line = statusLine(e.status, e.detail, e.at)
+        if (line && line !== lastStatus) {
+          lastStatus = line
+          io.stdout.write(tty ? `\r\x1b[K${redact(line)}\n` : `${redact(line)}\n`)
         }
       }
       if (e.type === 'progress' || e.type === 'finished' || e.type === 'failed' || e.type === 'cancelled') latest = e.progress
@@ -221,27 +269,55 @@ export async function runSync(argv: string[], io: CliIO, over: SyncOverrides = {
       }
     })
     let interrupted = false
-    void io.interrupted.then(() => {
-      interrupted = true
-      io.stderr.write('\nStopping after the current batch… (run the same command again to resume)\n')
-      engine.cancel()
+    let forced: () => void = () => {}
+    const force = new Promise<'forced'>((resolve) => {
+      forced = () => resolve('forced')
     })
-    const end = await engine.start()
+    void io.interrupted.then(async () => {
+      interrupted = true
+      const inFlight = runner.inFlightChats
+      io.stderr.write(`\nStopping now${inFlight ? `: ${inFlight} chat${inFlight === 1 ? ' was' : 's were'} in flight; they are checked on the portal when you run the same command again` : ''}. Ctrl+C again exits at once.\n`)
+      void io.interruptedAgain?.then(() => {
+        io.stderr.write('Exiting now. The journal is consistent: chats in flight are checked on the portal on the next run; nothing is sent twice.\n')
+        forced()
+      })
+      await runner.stopNow()
+    })
+    try {
+      if (v['retry-failed'] && (await store.exists(jobId))) {
+        const before = (await store.load(jobId)).failedAtPortal()
+        await runner.retryFailed()
+        out(`Retrying ${before} failed row${before === 1 ? '' : 's'} of job ${jobId}.`)
+      } else await runner.start()
+    } catch (e) {
+      if (e instanceof AppFailure && e.appError.code === 'LOCKED') {
+        io.stderr.write(`b24chat sync: ${redact(e.message)}\n`)
+        return EXIT.FAILURE
+      }
+      if (!(e instanceof AppFailure && e.appError.code === 'VALIDATION' && v['retry-failed'])) throw e
+      out(e.message)
+    }
+    const end = await Promise.race([runner.done(), force])
+    if (end === 'forced') return EXIT.INTERRUPTED
     if (tty) io.stdout.write('\n')
-    out(progressLine(end.progress, 20))
+    const final = await store.load(jobId)
+    out(progressLine(end?.progress ?? final.summary().progress, 20))
 
     if (v.results) {
       const target = resolve(String(v.results))
-      await writeFile(target, exportResultsCsv(job), { mode: 0o600 })
+      await writeFile(target, exportResultsCsv(final), { mode: 0o600 })
       out(`Results written to ${target}`)
     }
-    const c = job.counts()
-    if (end.type === 'failed') {
+    const c = final.counts()
+    if (end?.type === 'failed') {
       io.stderr.write(`Sync stopped: ${redact(end.error.message)}${end.error.portalError ? ` (${end.error.portalError}: ${redact(end.error.portalDescription ?? '')})` : ''}\nRun the same command again to resume.\n`)
       return EXIT.FAILURE
     }
     out(`Done: ${c.created} created, ${c.skipped} skipped, ${c.failed} failed, ${c['needs-checking']} need checking${c.planned + c.sending ? `, ${c.planned + c.sending} not sent yet` : ''}.`)
-    if (interrupted || end.type === 'cancelled') return EXIT.INCOMPLETE
+    if (interrupted || !end || end.type === 'cancelled') {
+      if (!end) out('Paused: run the same command again to resume.')
+      return EXIT.INCOMPLETE
+    }
     return c.failed + c['needs-checking'] + c.planned + c.sending === 0 ? EXIT.OK : EXIT.INCOMPLETE
   } catch (e) {
     const msg = e instanceof AppFailure ? e.message : e instanceof Error ? e.message : String(e)

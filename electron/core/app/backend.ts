@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import { randomUUID } from 'node:crypto'
-import type { AppInfo, AvatarFolders, BackendApi, ComposeForm, ImportOptionsInput, PortalUser, SandboxChatView, SandboxStatus, SheetPreview } from '../../shared/ipc'
+import type { AppInfo, AvatarFolders, BackendApi, ComposeForm, ComposeResult, ImportOptionsInput, PortalUser, SandboxChatView, SandboxStatus, SendPlan, SheetPreview } from '../../shared/ipc'
 import { AVATAR_FOLDERS_MAX } from '../../shared/ipc'
 import type { JobEvent, JobSnapshot, JobSummary } from '../../shared/jobs'
 import type { Profile, ProfileView } from '../../shared/profile'
@@ -17,6 +17,7 @@ import { AppFailure } from '../../shared/result'
 import type { Settings } from '../../shared/settings'
 import type { SheetRow } from '../../shared/sheet'
 import { chatLink } from '../../shared/chat'
+import type { ChatField } from '../../shared/chat'
 import type { Clock } from '../clock'
 import { systemClock } from '../clock'
 import type { Logger } from '../redact'
@@ -25,10 +26,15 @@ import { ProfileStore } from '../profiles/profile-store'
 import type { SecretStore } from '../profiles/secret-store'
 import { applyEdits, avatarRootsOf, avatarSummary, importSheet, liveCheck, MappingMemory, prepareAvatar, readSheetFile, revalidateRow, templateCsv, TEMPLATE_FILE_NAME, validateCompose } from '../import'
 import type { Sheet } from '../import'
-import type { PortalClient } from '../portal/client'
+import type { PortalClient, PortalClientOptions } from '../portal/client'
 import { createPortalClient } from '../portal/client'
 import { preflight } from '../portal/preflight'
-import { exportResultsCsv, JobStore, SyncEngine } from '../sync'
+import { CreatedHistory, differingFields, entityKeyFor, exportResultsCsv, fieldHashes, isVerdict, JobRunners, JobStore, portalKeyFor, rowIdentities } from '../sync'
+import type { EngineSettings, StoredJob } from '../sync'
+import { importCreated } from '../sync/history'
+import { planSend } from '../sync/plan'
+import type { Plan } from '../sync/plan'
+import { chatIdOf } from '../sync/engine'
 import { writeFileAtomic } from '../fsutil'
 import { defaultDataDir, LOCATION_FILE } from '../paths'
 import { dataDirFailure } from '../datadir'
@@ -68,6 +74,8 @@ export interface BackendDeps {
   startSandbox?: (opts: { stateFile: string }) => Promise<SandboxHandle>
   clock?: Clock
   logger?: Logger
+  /** Knobs for tests and the benchmark: the clients' retry policy, the wait between attempts, engine settings. */
+  tuning?: { client?: Partial<PortalClientOptions>; backoffMs?: number[]; engine?: EngineSettings }
   /** The folder with sample-chats.csv and its avatars (default: found beside the app; see `resourcesDir()`). */
   resourcesDir?: string
 }
@@ -95,11 +103,17 @@ interface OpenSheet {
   bytes: Uint8Array
   source: { fileName: string; dir?: string }
   options: ImportOptionsInput
+  /** Rows the user asked to create again as new chats (the last send plan's choice). */
+  copies: Set<string>
+  /** Jobs made from this sheet. */
+  jobs: string[]
 }
 
 interface ProfileClient {
   client: PortalClient
   profile: Pick<Profile, 'name' | 'portal' | 'plan' | 'dedupeTagging'>
+  /** The sandbox origin this client talks to (a restarted sandbox has a new port: the client is rebuilt). */
+  origin?: string
 }
 
 const SANDBOX_DIR = 'sandbox'
@@ -108,6 +122,8 @@ export class Backend implements BackendApi {
   readonly profilesStore: ProfileStore
   readonly settingsStore: SettingsStore
   readonly jobStore: JobStore
+  readonly runners: JobRunners
+  readonly history: CreatedHistory
   readonly mappingMemory: MappingMemory
   readonly avatarFolderMemory: AvatarFolderMemory
   readonly clock: Clock
@@ -116,7 +132,7 @@ export class Backend implements BackendApi {
   private readonly sheetsOpen = new Map<string, OpenSheet>()
   /** Sheet source → folders outside it the user allowed avatars to come from (this session only). */
   private readonly avatarConsent = new Map<string, Set<string>>()
-  private readonly engines = new Map<string, SyncEngine>()
+  private historyReady: Promise<void> | null = null
   private readonly clients = new Map<string, Promise<ProfileClient>>()
   private sandboxHandle: Promise<SandboxHandle> | null = null
 
@@ -126,6 +142,18 @@ export class Backend implements BackendApi {
     this.profilesStore = new ProfileStore(deps.dataDir, deps.secrets)
     this.settingsStore = new SettingsStore(deps.dataDir)
     this.jobStore = new JobStore(deps.dataDir, { clock: this.clock })
+    this.history = new CreatedHistory(deps.dataDir)
+    this.runners = new JobRunners({
+      store: this.jobStore,
+      history: this.history,
+      program: 'app',
+      clock: this.clock,
+      logger: this.logger,
+      clientFor: (job) => this.clientForJob(job),
+      engine: async () => ({ verify: (await this.settingsValue()).verifyAfterCreate, ...deps.tuning?.engine }),
+      ...(deps.tuning?.backoffMs ? { backoffMs: deps.tuning.backoffMs } : {}),
+    })
+    this.runners.onEvent((e) => this.emitJobEvent(e))
     this.mappingMemory = new MappingMemory(join(deps.dataDir, 'mappings.json'))
     this.avatarFolderMemory = AvatarFolderMemory.inDataDir(deps.dataDir)
   }
@@ -163,19 +191,21 @@ export class Backend implements BackendApi {
 
   /** Jobs currently sending or paused mid-run (the window asks before closing while this is not 0). */
   runningJobCount(): number {
-    return [...this.engines.values()].filter((e) => e.status === 'running' || e.status === 'paused').length
+    return this.runners.liveCount()
   }
 
-  /** Pauses every running job at the next batch boundary (used before quitting). */
+  /** Pauses every running job (acknowledged at once; each takes effect when its chats in flight return). */
   async pauseAll(): Promise<void> {
-    for (const e of this.engines.values()) e.pause()
+    await this.runners.pauseAll()
   }
 
-  /** Stops jobs, clients and the sandbox the backend started; every journal is flushed and closed. */
+  /**
+   * Quitting: every live job stops now and is recorded paused (rows in flight stay `sending` and are resolved
+   * when it is resumed), its lock released; then clients, journals and the sandbox close. The next start lists
+   * those jobs paused, with Resume.
+   */
   async shutdown(): Promise<void> {
-    for (const e of this.engines.values()) e.cancel()
-    await Promise.allSettled([...this.engines.values()].map((e) => e.start()))
-    this.engines.clear()
+    await this.runners.shutdown()
     for (const c of this.clients.values()) void c.then((pc) => pc.client.close(), () => undefined)
     this.clients.clear()
     await this.jobStore.closeAll()
@@ -204,8 +234,7 @@ export class Backend implements BackendApi {
     const h = this.sandboxHandle
     if (!h) return
     this.sandboxHandle = null
-    // Jobs on the sandbox pause first: their journals stay consistent and they resume when it is back.
-    for (const e of this.engines.values()) if (e.job.record.profile === SANDBOX_PROFILE) e.pause()
+    // Jobs on the sandbox wait for it (waiting-for-portal) and go on, on its new port, once it is back.
     const cached = this.clients.get(SANDBOX_PROFILE)
     this.clients.delete(SANDBOX_PROFILE)
     void cached?.then((c) => c.client.close(), () => undefined)
@@ -290,20 +319,44 @@ export class Backend implements BackendApi {
     return { name: SANDBOX_PROFILE, portal: status.portal ?? '', authKind: 'sandbox', plan: 'standard', userId: 1, userName: 'Sandbox admin', dedupeTagging: true, createdAt: new Date(0).toISOString(), hasSecret: true }
   }
 
+  /**
+   * The client a job's next attempt uses: resolved afresh from the profile (a restarted sandbox's new port, a
+   * profile whose credentials were fixed). The sandbox is never started for a job: stopped, it is unreachable.
+   */
+  private async clientForJob(job: StoredJob): Promise<PortalClient> {
+    // The history knows every earlier job's chats before this job looks its rows up (once per backend).
+    await this.ensureHistory()
+    const profile = job.record.profile
+    if (profile === SANDBOX_PROFILE) {
+      const h = this.sandboxHandle ? await this.sandboxHandle.catch(() => null) : null
+      if (!h) throw new AppFailure('NETWORK', 'The sandbox portal is stopped: start it and the job goes on.', { messageRu: 'Песочница остановлена: запустите её, и задание продолжится.' })
+    }
+    return (await this.clientFor(profile)).client
+  }
+
   /** One portal client per profile, shared by jobs, live checks and searches, so pacing is global per portal. */
-  private clientFor(profileName: string): Promise<ProfileClient> {
+  private async clientFor(profileName: string): Promise<ProfileClient> {
     let c = this.clients.get(profileName)
+    if (c && profileName === SANDBOX_PROFILE) {
+      // A sandbox started again listens on another port with another certificate: rebuild its client.
+      const [pc, h] = await Promise.all([c.catch(() => null), this.sandboxHandle?.catch(() => null) ?? null])
+      if (!pc || !h || pc.origin !== h.origin) {
+        this.clients.delete(profileName)
+        void c.then((x) => x.client.close(), () => undefined)
+        c = undefined
+      }
+    }
     if (!c) {
       c = (async (): Promise<ProfileClient> => {
         const settings = await this.settingsValue()
         if (profileName === SANDBOX_PROFILE) {
           const h = await this.ensureSandbox()
-          const client = createPortalClient({ kind: 'webhook', url: h.webhookUrl }, { ca: h.caPem, plan: 'standard', margin: settings.pacingMargin, clock: this.clock, logger: this.logger })
-          return { client, profile: { name: SANDBOX_PROFILE, portal: `${h.origin}/`, plan: 'standard', dedupeTagging: settings.dedupeTagging } }
+          const client = createPortalClient({ kind: 'webhook', url: h.webhookUrl }, { ca: h.caPem, plan: 'standard', margin: settings.pacingMargin, clock: this.clock, logger: this.logger, ...this.deps.tuning?.client })
+          return { client, origin: h.origin, profile: { name: SANDBOX_PROFILE, portal: `${h.origin}/`, plan: 'standard', dedupeTagging: settings.dedupeTagging } }
         }
         const profile = await this.profilesStore.get(profileName)
         const creds = await this.profilesStore.credentials(profileName)
-        const client = createPortalClient(creds, { plan: profile.plan, margin: settings.pacingMargin, clock: this.clock, logger: this.logger })
+        const client = createPortalClient(creds, { plan: profile.plan, margin: settings.pacingMargin, clock: this.clock, logger: this.logger, ...this.deps.tuning?.client })
         return { client, profile }
       })()
       this.clients.set(profileName, c)
@@ -324,7 +377,7 @@ export class Backend implements BackendApi {
     remove: (req) =>
       this.run(async () => {
         if (req.profile === SANDBOX_PROFILE) throw new AppFailure('VALIDATION', 'The built-in sandbox profile cannot be removed.', { messageRu: 'Встроенный профиль песочницы нельзя удалить.' })
-        if ([...this.engines.values()].some((e) => e.job.record.profile === req.profile && e.status === 'running'))
+        if (await this.runners.liveForProfile(req.profile))
           throw new AppFailure('VALIDATION', 'A job is sending to this portal. Pause or cancel it first.', { messageRu: 'На этот портал идёт отправка. Сначала приостановите или отмените задание.' })
         this.clients.delete(req.profile)
         await this.profilesStore.remove(req.profile)
@@ -365,7 +418,8 @@ export class Backend implements BackendApi {
       ...(picked ? { avatarFolder: picked } : {}),
       avatarFolders: [...(this.avatarConsent.get(key) ?? [])],
     })
-    this.sheetsOpen.set(sheetId, { sheet, bytes, source, options })
+    const before = this.sheetsOpen.get(sheetId)
+    this.sheetsOpen.set(sheetId, { sheet, bytes, source, options, copies: before?.copies ?? new Set(), jobs: before?.jobs ?? [] })
     return { sheetId, ...sheet.overview() }
   }
 
@@ -486,6 +540,77 @@ export class Backend implements BackendApi {
         await this.avatarFolderMemory.set(sourceKey(open.source), folder || null).catch((e: unknown) => this.logger.warn('avatar folder not saved', e instanceof Error ? e.message : String(e)))
         return this.reread(req.sheetId, open)
       }),
+    sendPlan: (req) =>
+      this.run(async () => {
+        const open = this.openSheet(req.sheetId)
+        if (req.copies) open.copies = new Set(req.copies)
+        const plan = await this.planFor(open, req.profile, req.portal !== false)
+        return this.toSendPlan(req.sheetId, req.profile, plan.plan, plan.host)
+      }),
+  }
+
+  // ---- what a send would do ------------------------------------------------------------------------------
+
+  /** The history knows every created row of this data folder's jobs (rebuilt once per backend from their journals). */
+  private ensureHistory(): Promise<void> {
+    if (!this.historyReady) {
+      this.historyReady = (async () => {
+        await importCreated(this.history, await this.jobStore.all())
+      })()
+      this.historyReady.catch(() => {
+        this.historyReady = null
+      })
+    }
+    return this.historyReady
+  }
+
+  /** The portal key, base URL and host of a profile, without starting anything. */
+  private async portalOf(profile: string): Promise<{ key: string; url?: string; host: string }> {
+    if (profile === SANDBOX_PROFILE) {
+      const h = this.sandboxHandle ? await this.sandboxHandle.catch(() => null) : null
+      return { key: portalKeyFor(profile), ...(h ? { url: `${h.origin}/` } : {}), host: h ? new URL(h.origin).host : 'the sandbox portal' }
+    }
+    const p = await this.profilesStore.get(profile)
+    return { key: portalKeyFor(profile, p.portal), url: p.portal, host: new URL(p.portal).host }
+  }
+
+  private async planFor(open: OpenSheet, profile: string, askPortal: boolean): Promise<{ plan: Plan; host: string; key: string }> {
+    await this.ensureHistory()
+    const portal = await this.portalOf(profile)
+    let caller: PortalClient | null = null
+    if (askPortal) caller = (await this.clientFor(profile)).client
+    const plan = await planSend({
+      rows: open.sheet.allRows(),
+      portalKey: portal.key,
+      ...(portal.url ? { portalUrl: portal.url } : {}),
+      history: this.history,
+      dedupeTagging: await this.dedupeFor(profile),
+      copies: open.copies,
+      portal: caller,
+    })
+    return { plan, host: portal.host, key: portal.key }
+  }
+
+  private toSendPlan(sheetId: string, profile: string, plan: Plan, host: string): SendPlan {
+    const n = plan.toCreate
+    const out: SendPlan = {
+      sheetId,
+      profile,
+      portal: host,
+      toCreate: n,
+      alreadyCreated: plan.alreadyCreated,
+      createdWithOtherValues: plan.createdWithOtherValues,
+      copies: plan.copies,
+      invalid: plan.invalid,
+      rows: plan.rows,
+      portalChecked: plan.portalChecked,
+      confirm: {
+        en: n === 0 ? `Nothing to create on ${host}: every row was created before or has errors.` : `Create ${n.toLocaleString('en-US')} chat${n === 1 ? '' : 's'} on ${host}?`,
+        ru: n === 0 ? `Создавать на ${host} нечего: все строки уже созданы или содержат ошибки.` : `Создать ${n.toLocaleString('ru-RU')} ${plural(n, 'чат', 'чата', 'чатов')} на ${host}?`,
+      },
+    }
+    if (plan.lookupError) out.lookupError = plan.lookupError
+    return out
   }
 
   // ---- compose ------------------------------------------------------------------------------------------
@@ -495,20 +620,51 @@ export class Backend implements BackendApi {
     return validateCompose(form, { avatarMaxEdge: settings.avatarMaxEdge })
   }
 
-  private async composeDraft(profile: string, form: ComposeForm): Promise<JobSummary> {
-    const row = await this.composeRow(form)
+  private validComposeRow(row: SheetRow): SheetRow {
     if (row.status === 'error') {
       const p = row.problems.find((x) => x.severity === 'error')
       throw new AppFailure('VALIDATION', p?.message ?? 'The chat has errors.', { ...(p ? { messageRu: p.messageRu, field: p.field } : {}) })
     }
+    return row
+  }
+
+  private async composeDraft(profile: string, form: ComposeForm, copy = false): Promise<JobSummary> {
+    const row = this.validComposeRow(await this.composeRow(form))
     const dedupeTagging = await this.dedupeFor(profile)
-    const job = await this.jobStore.createDraft({ rows: [row], profile, source: `Compose: ${row.titlePreview}`, dedupeTagging })
+    const portal = await this.portalOf(profile).catch(() => ({ key: portalKeyFor(profile) }))
+    const job = await this.jobStore.createDraft({ rows: [row], profile, source: `Compose: ${row.titlePreview}`, dedupeTagging, portalKey: portal.key, ...(copy ? { copies: new Set([row.key]) } : {}) })
     return job.summary()
   }
 
   private async dedupeFor(profile: string): Promise<boolean> {
     if (profile === SANDBOX_PROFILE) return (await this.settingsValue()).dedupeTagging
     return (await this.profilesStore.get(profile)).dedupeTagging
+  }
+
+  /** The chat a compose form stands for, if it was created before (this data folder's history, then the portal). */
+  private async composedBefore(profile: string, row: SheetRow): Promise<ComposeResult | null> {
+    await this.ensureHistory()
+    const { client, profile: p } = await this.clientFor(profile)
+    const identity = rowIdentities([row])[0] as string
+    const portal = await this.portalOf(profile)
+    await this.history.refresh()
+    const rec = this.history.find(portal.key, identity)
+    if (rec) {
+      const differs = differingFields(rec.fields, fieldHashes(row)) as ChatField[]
+      return { chatId: rec.chatId, link: chatLink(p.portal, rec.chatId), alreadyCreated: true, createdAt: rec.at, ...(differs.length ? { differs } : {}), jobId: rec.jobId }
+    }
+    const key = entityKeyFor({ identity }, row.params, await this.dedupeFor(profile))
+    if (!key) return null
+    let found: unknown
+    try {
+      found = (await client.call('im.chat.get', { ENTITY_TYPE: key.entityType, ENTITY_ID: key.entityId })).result
+    } catch (e) {
+      // Unreachable: the job is made anyway; its engine looks the chat up again before it sends anything.
+      if (e instanceof AppFailure && !isVerdict(e.appError.code)) return null
+      throw e
+    }
+    const id = chatIdOf(found)
+    return id === null ? null : { chatId: id, link: chatLink(p.portal, id), alreadyCreated: true }
   }
 
   readonly compose: BackendApi['compose'] = {
@@ -522,134 +678,92 @@ export class Backend implements BackendApi {
       }),
     create: (req) =>
       this.run(async () => {
-        const draft = await this.composeDraft(req.profile, req.form)
-        const engine = await this.startEngine(draft.id)
-        const terminal = await engine.start()
+        const row = this.validComposeRow(await this.composeRow(req.form))
+        if (!req.copy) {
+          const before = await this.composedBefore(req.profile, row)
+          if (before) return before
+        }
+        const draft = await this.composeDraft(req.profile, req.form, req.copy)
+        // The chat is created, or the portal cannot be reached: then it stays queued in the Outbox (the job waits
+        // for the portal and creates it once it is back) and the form says so instead of spinning.
+        let offWaiting: () => void = () => {}
+        const waiting = new Promise<'waiting'>((resolve) => {
+          offWaiting = this.runners.onEvent((e) => {
+            if (e.jobId === draft.id && e.type === 'status' && e.status === 'waiting-for-portal') resolve('waiting')
+          })
+        })
+        await this.runners.start(draft.id)
+        const terminal = await Promise.race([this.runners.done(draft.id), waiting]).finally(offWaiting)
+        if (terminal === 'waiting') {
+          throw new AppFailure('NETWORK', 'The portal cannot be reached. The chat waits in the Outbox and is created as soon as the portal is back; nothing is created twice.', {
+            messageRu: 'Портал недоступен. Чат ждёт в «Исходящих» и будет создан, как только портал станет доступен; дважды ничего не создаётся.',
+          })
+        }
         const job = await this.jobStore.load(draft.id)
         const rowKey = job.record.rows[0]?.key ?? ''
-        const row = job.row(rowKey)
-        if (row.state === 'created' && row.chatId) {
-          const { profile } = await this.clientFor(req.profile)
-          return { jobId: draft.id, chatId: row.chatId, link: chatLink(profile.portal, row.chatId) }
+        const state = job.row(rowKey)
+        const { profile } = await this.clientFor(req.profile)
+        if ((state.state === 'created' || state.state === 'skipped') && state.chatId) {
+          const out: ComposeResult = { jobId: draft.id, chatId: state.chatId, link: chatLink(profile.portal, state.chatId) }
+          if (state.state === 'skipped') out.alreadyCreated = true
+          return out
         }
-        if (terminal.type === 'failed') throw new AppFailure(terminal.error.code, terminal.error.message, terminal.error)
-        throw new AppFailure(row.state === 'needs-checking' ? 'OUTCOME_UNKNOWN' : 'PORTAL_ERROR', row.errorMessage ?? 'The chat was not created.', {
-          ...(row.errorCode ? { portalError: row.errorCode } : {}),
-          ...(row.errorMessage ? { portalDescription: row.errorMessage } : {}),
+        if (terminal?.type === 'failed') throw new AppFailure(terminal.error.code, terminal.error.message, terminal.error)
+        throw new AppFailure(state.state === 'needs-checking' ? 'OUTCOME_UNKNOWN' : 'PORTAL_ERROR', state.errorMessage ?? 'The chat was not created.', {
+          ...(state.errorCode ? { portalError: state.errorCode } : {}),
+          ...(state.errorMessage ? { portalDescription: state.errorMessage } : {}),
         })
       }),
   }
 
   // ---- jobs ---------------------------------------------------------------------------------------------
 
-  /** Creates (or returns the existing) engine for a job and starts it; events go to every listener. */
-  private async startEngine(jobId: string): Promise<SyncEngine> {
-    let engine = this.engines.get(jobId)
-    if (engine && (engine.status === 'running' || engine.status === 'paused')) {
-      engine.resume()
-      return engine
-    }
-    const job = await this.jobStore.load(jobId)
-    const { client } = await this.clientFor(job.record.profile)
-    const settings = await this.settingsValue()
-    engine = new SyncEngine({ job, client, clock: this.clock, logger: this.logger, verify: settings.verifyAfterCreate })
-    engine.onEvent((e) => this.emitJobEvent(e))
-    this.engines.set(jobId, engine)
-    const e = engine
-    void engine.start().finally(() => {
-      // Keep a finished engine only until the next start; snapshots then come from the journal.
-      if (this.engines.get(jobId) === e && e.status !== 'running' && e.status !== 'paused') this.engines.delete(jobId)
-    })
-    return engine
-  }
-
-  private async summaryOf(jobId: string): Promise<JobSummary> {
-    const engine = this.engines.get(jobId)
-    if (engine) {
-      const snap = engine.snapshot()
-      const { seq: _seq, log: _log, ...summary } = snap
-      return summary
-    }
-    return (await this.jobStore.load(jobId)).summary()
-  }
-
-  private engineOf(jobId: string): SyncEngine {
-    const e = this.engines.get(jobId)
-    if (!e) throw new AppFailure('NOT_FOUND', 'This job is not running.', { messageRu: 'Это задание сейчас не выполняется.' })
-    return e
-  }
-
   readonly jobs: BackendApi['jobs'] = {
-    list: () =>
-      this.run(async () => {
-        const stored = await this.jobStore.list()
-        return Promise.all(stored.map((j) => (this.engines.has(j.id) ? this.summaryOf(j.id) : j)))
-      }),
+    list: () => this.run(() => this.runners.list()),
     createFromSheet: (req) =>
       this.run(async () => {
         const open = this.openSheet(req.sheetId)
         if (open.sheet.length === 0) throw new AppFailure('VALIDATION', 'The sheet has no rows to send.', { messageRu: 'В листе нет строк для отправки.' })
         if (req.profile !== SANDBOX_PROFILE) await this.profilesStore.get(req.profile)
+        if (req.copies) open.copies = new Set(req.copies)
+        const rows = open.sheet.allRows()
+        // The history only: the engine looks every row up on the portal again before its first send.
+        const { plan, host, key } = await this.planFor(open, req.profile, false)
+        if (req.expectCreate !== undefined && req.expectCreate !== plan.toCreate) {
+          throw new AppFailure('VALIDATION', `The sheet changed since it was checked: ${plan.toCreate} chats would be created now, not ${req.expectCreate}. Check it again.`, { messageRu: `Лист изменился после проверки: сейчас будет создано ${plan.toCreate}, а не ${req.expectCreate}. Проверьте снова.` })
+        }
+        if (plan.toCreate === 0) {
+          throw new AppFailure('VALIDATION', `Nothing to create on ${host}: every row of this sheet was created before or has errors.`, { messageRu: `Создавать на ${host} нечего: все строки листа уже созданы или содержат ошибки.` })
+        }
         const job = await this.jobStore.createDraft({
-          rows: open.sheet.allRows(),
+          rows,
           profile: req.profile,
           source: open.sheet.meta.fileName,
           headers: open.sheet.meta.headers,
           contentHash: open.sheet.meta.contentHash,
           dedupeTagging: await this.dedupeFor(req.profile),
+          portalKey: key,
+          identities: plan.identities,
+          copies: open.copies,
+          skip: plan.skip,
         })
+        open.jobs.push(job.id)
         if (!req.start) return job.summary()
-        await this.startEngine(job.id)
-        return this.summaryOf(job.id)
+        return this.runners.start(job.id)
       }),
     addCompose: (req) => this.run(() => this.composeDraft(req.profile, req.form)),
-    start: (req) =>
-      this.run(async () => {
-        await this.startEngine(req.jobId)
-        return this.summaryOf(req.jobId)
-      }),
-    pause: (req) =>
-      this.run(async () => {
-        this.engineOf(req.jobId).pause()
-        return this.summaryOf(req.jobId)
-      }),
-    resume: (req) =>
-      this.run(async () => {
-        const e = this.engines.get(req.jobId)
-        if (e) e.resume()
-        else await this.startEngine(req.jobId)
-        return this.summaryOf(req.jobId)
-      }),
-    cancel: (req) =>
-      this.run(async () => {
-        this.engineOf(req.jobId).cancel()
-        return this.summaryOf(req.jobId)
-      }),
-    retryFailed: (req) =>
-      this.run(async () => {
-        const running = this.engines.get(req.jobId)
-        if (running && running.status === 'running') throw new AppFailure('VALIDATION', 'The job is still running. Wait for it to finish or pause it first.', { messageRu: 'Задание ещё выполняется. Дождитесь окончания или приостановите его.' })
-        this.engines.delete(req.jobId)
-        const n = await this.jobStore.retryFailed(req.jobId)
-        if (n === 0) throw new AppFailure('VALIDATION', 'There are no failed rows to retry (rows rejected by validation need fixing in the sheet).', { messageRu: 'Нет строк с ошибками отправки для повтора (строки с ошибками проверки нужно исправить в листе).' })
-        await this.startEngine(req.jobId)
-        return this.summaryOf(req.jobId)
-      }),
+    start: (req) => this.run(() => this.runners.start(req.jobId)),
+    pause: (req) => this.run(() => this.runners.pause(req.jobId)),
+    resume: (req) => this.run(() => this.runners.resume(req.jobId)),
+    cancel: (req) => this.run(() => this.runners.cancel(req.jobId)),
+    retryFailed: (req) => this.run(() => this.runners.retryFailed(req.jobId)),
+    sendUnsent: (req) => this.run(() => this.runners.sendUnsent(req.jobId)),
     remove: (req) =>
       this.run(async () => {
-        const e = this.engines.get(req.jobId)
-        if (e && (e.status === 'running' || e.status === 'paused')) throw new AppFailure('VALIDATION', 'Cancel the job before deleting it.', { messageRu: 'Сначала отмените задание, затем удалите его.' })
-        this.engines.delete(req.jobId)
-        await this.jobStore.remove(req.jobId)
+        await this.runners.remove(req.jobId)
         return null
       }),
-    snapshot: (req) =>
-      this.run(async (): Promise<JobSnapshot> => {
-        const e = this.engines.get(req.jobId)
-        if (e) return e.snapshot()
-        const job = await this.jobStore.load(req.jobId)
-        return { ...job.summary(), seq: 0, log: job.log() }
-      }),
+    snapshot: (req) => this.run((): Promise<JobSnapshot> => this.runners.snapshot(req.jobId)),
     exportResults: (req) =>
       this.run(async () => {
         const job = await this.jobStore.load(req.jobId)
@@ -681,6 +795,15 @@ export function redactJobEvent(e: JobEvent): JobEvent {
   if (e.type === 'failed') return { ...e, error: { ...e.error, message: redact(e.error.message), ...(e.error.portalDescription ? { portalDescription: redact(e.error.portalDescription) } : {}) } }
   if (e.type === 'rows') return { ...e, rows: e.rows.map((r) => (r.errorMessage ? { ...r, errorMessage: redact(r.errorMessage) } : r)) }
   return e
+}
+
+/** Russian plural form for n (1 чат, 2 чата, 5 чатов). */
+function plural(n: number, one: string, few: string, many: string): string {
+  const m10 = n % 10
+  const m100 = n % 100
+  if (m10 === 1 && m100 !== 11) return one
+  if (m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14)) return few
+  return many
 }
 
 function toPortalUser(u: Record<string, unknown>): PortalUser {

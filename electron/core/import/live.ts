@@ -6,6 +6,7 @@ import type { Problem, SheetRow } from '../../shared/sheet'
 import { AppFailure } from '../../shared/result'
 import { LIVE_CODES, makeProblem } from '../../shared/problems'
 import type { RestCaller } from '../portal/types'
+import { keyedBatch } from '../portal/keyed-batch'
 import { redact } from '../redact'
 import { statusOf, titlePreview } from './rows'
 import type { Sheet } from './sheet'
@@ -24,8 +25,6 @@ export interface LiveCache {
 const caches = new WeakMap<Sheet, LiveCache>()
 export const liveCacheOf = (sheet: Sheet): LiveCache | undefined => caches.get(sheet)
 
-const BATCH = 50
-
 interface PortalUser {
   ID?: string | number
   ACTIVE?: boolean | string
@@ -36,22 +35,13 @@ interface PortalUser {
 
 const userName = (u: PortalUser): string => `${u.NAME ?? ''} ${u.LAST_NAME ?? ''}`.trim() || (u.EMAIL ?? `#${u.ID}`)
 
-/** Runs `cmds` in batches of 50; returns key → result for those that succeeded. Throws on transport failure. */
+/** Runs `cmds` through the keyed-batch helper (≤ 50 a request); returns key → result for those that succeeded. */
 async function runBatched(caller: RestCaller, cmds: [string, [string, Record<string, unknown>]][], signal: AbortSignal | undefined, errors: string[]): Promise<Map<string, unknown>> {
   const out = new Map<string, unknown>()
-  for (let i = 0; i < cmds.length; i += BATCH) {
-    signal?.throwIfAborted()
-    const slice = Object.fromEntries(cmds.slice(i, i + BATCH))
-    const res = await caller.batch(slice, { halt: false, signal })
-    const body = res.result
-    for (const key of Object.keys(slice)) {
-      const err = body.result_error?.[key]
-      if (err) {
-        errors.push(`${err.error}${err.error_description ? `: ${err.error_description}` : ''}`)
-        continue
-      }
-      if (body.result && key in body.result) out.set(key, body.result[key])
-    }
+  const outcomes = await keyedBatch(caller, cmds, signal ? { signal } : {})
+  for (const [key, o] of outcomes) {
+    if (o.kind === 'error') errors.push(`${o.error}${o.description ? `: ${o.description}` : ''}`)
+    else if (o.kind === 'ok') out.set(key, o.result)
   }
   return out
 }

@@ -119,6 +119,15 @@ export class Pacer {
     return () => this.listeners.delete(l)
   }
 
+  // ---- concurrency -------------------------------------------------------------------------------------
+  /**
+   * How many creating batches may be in flight at once now. The engine asks before launching each batch and
+   * again as batches finish. Engineer B's adaptive limiter replaces this.
+   */
+  inFlightLimit(): number {
+    return 1
+  }
+
   // ---- leaky bucket -------------------------------------------------------------------------------------
   get bucketCapacity(): number {
     return Math.max(1, Math.floor(this.limits.burst * this.margin))
@@ -252,6 +261,10 @@ export class Pacer {
       }
       const n = this.affordable(m)
       if (n >= Math.min(min, want)) return Math.min(n, want)
+      // A request whose expected cost is more than the whole budget can never fit: waiting for it would block
+      // for good (an unknown method's 0.5 s prior × 50 lookups on a small budget). Send it: its answer teaches
+      // the real cost, and a 429 is handled like any other.
+      if (this.billingKeys(m).some((k) => this.costPerCall(k, m) * Math.min(min, want) > this.budgetSec)) return Math.min(want, Math.max(n, 1))
       // Wait for the key that binds to free enough for `min` calls.
       let until = now
       let binding = m

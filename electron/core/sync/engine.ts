@@ -1,21 +1,29 @@
 /**
- * The sync engine: takes a stored job and creates its chats as fast as the portal allows, exactly once.
+ * The sync engine: one run of a job (the runner, runner.ts, owns the job's life across runs). It creates the
+ * job's chats as fast as the portal allows, exactly once:
  *
- * Loop (one request at a time, as the docs advise):
- *   1. rows left in `sending` (a crash, or an answer that never came) are resolved first with im.chat.get on
- *      their entity pair — after the server can no longer be working on them (`settleMs` after the send);
- *      found → created, not found → planned again; rows with no pair → needs-checking, never resent;
+ *   1. rows left `sending` by an earlier run (a crash, a lost answer, a damaged journal) are resolved first with
+ *      im.chat.get on their entity pair — after the server can no longer be working on them (`settleMs` after
+ *      the send); found → created, not found → planned again; rows with no pair → needs-checking, never resent;
  *   2. created rows that still need their owner get im.chat.setOwner (the owner was added to USERS at creation);
  *   3. with verification on, created rows are checked with im.dialog.get;
- *   4. the next planned rows get their e-mails resolved (user.get, ACTIVE) and, for rows with their own entity
- *      pair, a check that the chat does not exist yet; then a batch of im.chat.add is sized (server time, body
- *      size, operating budget), journaled as `sending` (fsync), sent, and the answers journaled (fsync).
- * Pause and cancel take effect between batches (a wait for the budget is interrupted; a request in flight is not).
+ *   4. the next planned rows get their e-mails resolved (user.get, ACTIVE) and are looked up before their first
+ *      send — in the data folder's created-chats history and on the portal (im.chat.get by the row's pair):
+ *      a chat made earlier (by another job, data folder or computer) is not made again;
+ *   5. creating batches are launched while fewer than `client.pacer.inFlightLimit()` are in flight (the next
+ *      rows are looked up while batches are on the wire, so lookups cost no wall time). Each batch is
+ *      an independent unit: its rows are journaled `sending` (fdatasync) before it leaves, its answers are
+ *      journaled when they come, and a lost answer is resolved by the batch itself after its own settle time.
+ *      Rows a batch of this run holds are never mistaken for rows left `sending` by a crash.
+ *
+ * `stop('drain')` (pause, cancel) stops launching and interrupts waits; the run ends when the batches in flight
+ * have returned. `stop('abandon')` (quit, Ctrl+C) ends the run at once: rows in flight stay `sending` in the
+ * journal and are resolved by the next run. Every lookup, owner, verify and send goes through keyedBatch (≤ 50).
  */
 import { COLORS } from '../../shared/chat'
 import type { ChatParams } from '../../shared/chat'
-import { FINAL_ROW_STATES } from '../../shared/jobs'
-import type { JobEvent, JobProgress, JobRowLog, JobSnapshot, JobStatus, PacingState, RowState, TerminalJobEvent } from '../../shared/jobs'
+import { ALREADY_CREATED, ALREADY_EXISTS, FINAL_ROW_STATES } from '../../shared/jobs'
+import type { JobProgress, JobRowLog, PacingState, RowState } from '../../shared/jobs'
 import { AppFailure } from '../../shared/result'
 import type { AppError } from '../../shared/result'
 import { systemClock } from '../clock'
@@ -25,16 +33,17 @@ import type { Logger } from '../redact'
 import { OutcomeUnknown } from '../portal/client'
 import type { PortalClient } from '../portal/client'
 import { batchCommand } from '../portal/encode'
-import type { BatchResult } from '../portal/types'
+import { keyedBatch } from '../portal/keyed-batch'
+import type { KeyedCall, KeyedOutcome } from '../portal/keyed-batch'
 import { batchSize, DEFAULT_SIZING } from './batching'
 import type { BatchSizing } from './batching'
-import { entityKeyFor } from './keys'
-import type { EntityKey } from './keys'
+import type { CreatedHistory, CreatedRecord } from './history'
 import type { JournalEntry, RowRecord } from './journal'
 import { EventHub, RateMeter } from './progress'
 import type { JobRow, StoredJob } from './store'
 
 export interface SyncEngineOptions {
+  /** The job, opened as its writer (the runner holds its lock). */
   job: StoredJob
   client: PortalClient
   clock?: Clock
@@ -47,15 +56,24 @@ export interface SyncEngineOptions {
    * only after this; default 65 s (the cloud kills requests after 60 s).
    */
   settleMs?: number
-  /** Progress coalescing interval (default 100 ms: ~10 events per second). */
-  progressIntervalMs?: number
   /** Give up on a row after this many sends whose outcome was lost and the chat proved absent (default 20). */
   maxSends?: number
   /** Compact the journal after this many entries (default 2000). */
   compactEvery?: number
+  /** The data folder's created-chats history: consulted before sending, told about every chat created. */
+  history?: CreatedHistory
+  /** Where row log lines and progress ticks go (the runner's hub). */
+  hub?: EventHub
+  /** Told how many rows are being resolved on the portal (0 when done), for the runner's `resolving` status. */
+  onResolving?: (rows: number) => void
 }
 
+export type EngineOutcome = 'done' | 'stopped'
+export type StopMode = 'drain' | 'abandon'
+
 const RETRYABLE_SUB_ERRORS = new Set(['OPERATION_TIME_LIMIT', 'QUERY_LIMIT_EXCEEDED', 'ERROR_BATCH_LENGTH_EXCEEDED', 'expired_token', 'invalid_token'])
+/** Lookups of one row that may fail before the row is set aside as needs-checking. */
+const MAX_LOOKUP_TRIES = 3
 
 class Interrupted extends AppFailure {
   constructor() {
@@ -63,12 +81,18 @@ class Interrupted extends AppFailure {
   }
 }
 
-function errorOf(e: unknown): AppError {
+export function errorOf(e: unknown): AppError {
   if (e instanceof AppFailure) return e.appError
   return { code: 'INTERNAL', message: 'The sync stopped on an unexpected error.' }
 }
 
-const isInterrupt = (e: unknown): boolean => e instanceof Interrupted || (e instanceof AppFailure && e.appError.code === 'CANCELLED')
+export const isInterrupt = (e: unknown): boolean => e instanceof Interrupted || (e instanceof AppFailure && e.appError.code === 'CANCELLED')
+
+/** A creating batch of this run: its rows, and whether it is still on the wire. */
+interface Batch {
+  rows: JobRow[]
+  onWire: boolean
+}
 
 export class SyncEngine {
   readonly job: StoredJob
@@ -80,21 +104,27 @@ export class SyncEngine {
   private readonly settleMs: number
   private readonly maxSends: number
   private readonly compactEvery: number
+  private readonly history: CreatedHistory | undefined
   private readonly hub: EventHub
+  private readonly onResolving: ((rows: number) => void) | undefined
   private readonly rate: RateMeter
-  private readonly rows: Map<string, JobRow>
-  private readonly keys = new Map<string, EntityKey | null>()
   private readonly emails = new Map<string, number | null>()
-  private readonly prechecked = new Set<string>()
+  /** Planned rows looked up (history and portal) in this run and found absent. */
+  private readonly checked = new Set<string>()
+  private readonly lookupTries = new Map<string, number>()
   private readonly ownerTries = new Map<string, number>()
+  /** Rows a batch of this run holds (on the wire, or being resolved by its batch). */
+  private readonly owned = new Set<string>()
+  private readonly batches = new Set<Batch>()
+  private readonly tasks = new Set<Promise<void>>()
   private creatorId: number | null
-  private running: Promise<TerminalJobEvent> | null = null
-  private pauseRequested = false
-  private cancelRequested = false
-  private wake: (() => void) | null = null
-  private waitAbort = new AbortController()
+  private failure: unknown = null
+  private stopMode: StopMode | null = null
+  private readonly waits = new AbortController()
+  private wakeLoop: (() => void) | null = null
   private pacing: PacingState = { kind: 'idle' }
-  private unsubPacing: (() => void) | null = null
+  private resolvingRows = 0
+  private running = false
 
   constructor(opts: SyncEngineOptions) {
     this.job = opts.job
@@ -106,64 +136,37 @@ export class SyncEngine {
     this.settleMs = opts.settleMs ?? 65_000
     this.maxSends = opts.maxSends ?? 20
     this.compactEvery = opts.compactEvery ?? 2000
+    this.history = opts.history
+    this.onResolving = opts.onResolving
     this.creatorId = opts.client.userId
-    this.rows = new Map(this.job.record.rows.map((r) => [r.key, r]))
+    this.hub = opts.hub ?? new EventHub(this.job.id, this.clock, () => this.progress())
+    this.rate = new RateMeter(this.clock)
     for (const r of this.job.record.rows) {
       for (const [e, id] of Object.entries(r.resolved ?? {})) if (id !== null && id !== undefined) this.emails.set(e.toLowerCase(), id)
     }
-    this.hub = new EventHub(this.job.id, this.clock, () => this.progress(), opts.progressIntervalMs ?? 100)
-    this.rate = new RateMeter(this.clock)
   }
 
   // ---- public API ---------------------------------------------------------------------------------------
 
-  onEvent(l: (e: JobEvent) => void): () => void {
-    return this.hub.on(l)
+  /** Chats in creating batches on the wire now. */
+  get inFlightChats(): number {
+    let n = 0
+    for (const b of this.batches) if (b.onWire) n += b.rows.length
+    return n
   }
 
-  get status(): JobStatus {
-    return this.job.state.status
+  /**
+   * Ends the run: 'drain' stops launching batches and interrupts waits, and the run ends when the batches in
+   * flight have returned; 'abandon' ends it at once (rows in flight stay `sending`, resolved by the next run).
+   */
+  stop(mode: StopMode): void {
+    if (this.stopMode === 'abandon') return
+    this.stopMode = mode
+    if (!this.waits.signal.aborted) this.waits.abort(new Interrupted())
+    this.wake()
   }
 
-  /** Runs the job to its terminal event. Calling it while running returns the same promise. */
-  start(): Promise<TerminalJobEvent> {
-    if (!this.running) {
-      this.pauseRequested = false
-      this.cancelRequested = false
-      this.waitAbort = new AbortController()
-      this.running = this.run().finally(() => {
-        this.running = null
-      })
-    }
-    return this.running
-  }
-
-  /** Pauses between batches (a wait for the budget is cut short; a request in flight completes). */
-  pause(): void {
-    if (!this.running || this.cancelRequested) return
-    this.pauseRequested = true
-    this.interruptWait()
-  }
-
-  resume(): void {
-    this.pauseRequested = false
-    this.wake?.()
-  }
-
-  /** Stops between batches. Rows not sent stay planned; the job can be started again later. */
-  cancel(): void {
-    this.cancelRequested = true
-    this.interruptWait()
-    this.wake?.()
-  }
-
-  snapshot(): JobSnapshot {
-    return { ...this.job.summary(), progress: this.progress(), seq: this.hub.lastSeq, log: this.job.log() }
-  }
-
-  // ---- progress -----------------------------------------------------------------------------------------
-
-  private progress(): JobProgress {
+  progress(): JobProgress {
     const counts = this.job.counts()
     const total = this.job.record.rows.length
     const left = counts.planned + counts.sending
@@ -176,29 +179,64 @@ export class SyncEngine {
     return { counts, total, chatsPerSec: this.rate.rate(), etaSec, pacing: this.pacing }
   }
 
+  /** Runs until every row is final ('done') or the run is stopped ('stopped'); rejects with the error that ended it. */
+  async run(): Promise<EngineOutcome> {
+    this.running = true
+    this.rate.start()
+    const unsub = this.client.pacer.onState((p) => this.setPacing(p))
+    try {
+      await this.loop()
+    } catch (e) {
+      if (!(isInterrupt(e) && this.stopMode)) this.fail(e)
+    }
+    if (this.stopMode !== 'abandon') {
+      while (this.tasks.size) await Promise.allSettled([...this.tasks])
+    }
+    unsub()
+    this.running = false
+    this.setPacing({ kind: 'idle' })
+    if (this.failure) throw this.failure
+    return this.stopMode ? 'stopped' : 'done'
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------------------
+
+  private fail(e: unknown): void {
+    if (!this.failure) this.failure = e
+    // Nothing new is launched; the batches in flight return and are journaled; waits end now.
+    if (!this.stopMode) this.stopMode = 'drain'
+    if (!this.waits.signal.aborted) this.waits.abort(new Interrupted())
+    this.wake()
+  }
+
+  private wake(): void {
+    const w = this.wakeLoop
+    this.wakeLoop = null
+    w?.()
+  }
+
+  private nextEvent(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeLoop = resolve
+    })
+  }
+
+  private get signal(): AbortSignal {
+    return this.waits.signal
+  }
+
   private setPacing(p: PacingState): void {
     this.pacing = p
     this.hub.tick()
   }
 
-  // ---- helpers ------------------------------------------------------------------------------------------
-
-  private interruptWait(): void {
-    this.waitAbort.abort(new Interrupted())
-    this.waitAbort = new AbortController()
-  }
-
-  private get signal(): AbortSignal {
-    return this.waitAbort.signal
-  }
-
-  private keyOf(row: JobRow): EntityKey | null {
-    if (!this.keys.has(row.key)) this.keys.set(row.key, entityKeyFor(this.job.id, row.key, row.params, this.job.record.dedupeTagging))
-    return this.keys.get(row.key) ?? null
+  private setResolving(n: number): void {
+    this.resolvingRows = Math.max(0, n)
+    this.onResolving?.(this.resolvingRows)
   }
 
   private rowsIn(state: RowState): JobRow[] {
-    return this.job.record.rows.filter((r) => this.job.row(r.key).state === state)
+    return this.job.record.rows.filter((r) => this.job.row(r.key).state === state && !this.owned.has(r.key))
   }
 
   private ownerIdOf(row: JobRow): number | null | undefined {
@@ -214,22 +252,28 @@ export class SyncEngine {
     return o !== undefined && o !== null && o !== this.creatorId
   }
 
+  /** Journals entries (durably), then logs final rows, tells the history about created chats, compacts. */
   private async write(entries: JournalEntry[]): Promise<void> {
     if (entries.length === 0) return
+    if (this.stopMode === 'abandon') throw new Interrupted()
     await this.job.journal.append(entries)
     const now = this.clock.now()
+    const created: CreatedRecord[] = []
     for (const e of entries) {
       if (e.k !== 'row') continue
-      if ((FINAL_ROW_STATES as readonly string[]).includes(e.state)) {
-        const row = this.rows.get(e.key)
-        const l: JobRowLog = { rowKey: e.key, line: row?.line ?? 0, state: e.state, at: now }
-        if (e.chatId !== undefined) l.chatId = e.chatId
-        if (e.errorCode) l.errorCode = e.errorCode
-        if (e.errorMessage) l.errorMessage = e.errorMessage
-        this.hub.row(l)
-        this.log.info(`row ${l.line}: ${l.state}${l.chatId ? ` chat ${l.chatId}` : ''}${l.errorCode ? ` ${l.errorCode}: ${l.errorMessage ?? ''}` : ''}`)
+      if (!(FINAL_ROW_STATES as readonly string[]).includes(e.state)) continue
+      const row = this.job.rowByKey(e.key)
+      const l: JobRowLog = { rowKey: e.key, line: row?.line ?? 0, state: e.state, at: now }
+      if (e.chatId !== undefined) l.chatId = e.chatId
+      if (e.errorCode) l.errorCode = e.errorCode
+      if (e.errorMessage) l.errorMessage = e.errorMessage
+      this.hub.row(l)
+      this.log.info(`row ${l.line}: ${l.state}${l.chatId ? ` chat ${l.chatId}` : ''}${l.errorCode ? ` ${l.errorCode}: ${l.errorMessage ?? ''}` : ''}`)
+      if (e.state === 'created' && e.chatId !== undefined && row) {
+        created.push({ portal: this.job.portalKey, identity: this.job.identityOf(row), chatId: e.chatId, at: now, jobId: this.job.id, rowKey: row.key, fields: this.job.fieldsOf(row) })
       }
     }
+    if (created.length && this.history) void this.history.record(created).catch((err: unknown) => this.log.warn('could not add to the created-chats history', err instanceof Error ? err.message : String(err)))
     this.hub.tick()
     if (this.job.journal.pendingEntries >= this.compactEvery) await this.job.journal.compact()
   }
@@ -245,66 +289,62 @@ export class SyncEngine {
     return this.rowEntry(row.key, rec)
   }
 
-  // ---- the run ------------------------------------------------------------------------------------------
-
-  private async run(): Promise<TerminalJobEvent> {
-    this.hub.rearm()
-    this.rate.start()
-    this.unsubPacing = this.client.pacer.onState((p) => this.setPacing(p))
-    const total = this.job.record.rows.length
-    try {
-      await this.job.journal.append([{ k: 'job', status: 'running', at: this.clock.now(), portal: this.client.portal, error: null }])
-      this.hub.emit({ type: 'started', jobId: this.job.id, at: this.clock.now(), total })
-      await this.loop()
-      this.setPacing({ kind: 'idle' })
-      const status: JobStatus = this.cancelRequested ? 'cancelled' : 'finished'
-      await this.job.journal.append([{ k: 'job', status, at: this.clock.now() }])
-      await this.job.journal.compact()
-      return this.hub.terminal({ type: status, jobId: this.job.id, at: this.clock.now(), progress: this.progress() })
-    } catch (e) {
-      this.setPacing({ kind: 'idle' })
-      const error = errorOf(e)
-      if (!(e instanceof AppFailure)) this.log.error('sync stopped', e instanceof Error ? e.message : String(e))
-      try {
-        await this.job.journal.append([{ k: 'job', status: 'failed', at: this.clock.now(), error }])
-        await this.job.journal.compact()
-      } catch (we) {
-        this.log.error('could not record the failure', we instanceof Error ? we.message : String(we))
-      }
-      return this.hub.terminal({ type: 'failed', jobId: this.job.id, at: this.clock.now(), error, progress: this.progress() })
-    } finally {
-      this.unsubPacing?.()
-      this.unsubPacing = null
-    }
+  /** What the history says about a row: made by this very row (the journal lost it), or by another send. */
+  private historyHit(row: JobRow): { self: boolean; rec: CreatedRecord } | null {
+    const rec = this.history?.find(this.job.portalKey, this.job.identityOf(row))
+    if (!rec) return null
+    return { self: rec.jobId === this.job.id && rec.rowKey === row.key, rec }
   }
 
-  /** Honours pause and cancel. Returns false when the run must stop. */
-  private async checkpoint(): Promise<boolean> {
-    if (this.cancelRequested) return false
-    if (!this.pauseRequested) return true
-    await this.job.journal.append([{ k: 'job', status: 'paused', at: this.clock.now() }])
-    this.setPacing({ kind: 'idle' })
-    this.hub.emit({ type: 'paused', jobId: this.job.id, at: this.clock.now() })
-    this.hub.flush()
-    while (this.pauseRequested && !this.cancelRequested) {
-      await new Promise<void>((resolve) => {
-        this.wake = resolve
-      })
-      this.wake = null
+  private alreadyCreatedEntry(row: JobRow, chatId: number, when: number | null, prev: RowRecord): JournalEntry {
+    const at = when ? ` on ${new Date(when).toISOString().slice(0, 16).replace('T', ' ')} UTC` : ''
+    return this.rowEntry(row.key, {
+      state: 'skipped',
+      chatId,
+      sends: prev.sends ?? 0,
+      errorCode: ALREADY_CREATED,
+      errorMessage: `Already created as chat ${chatId}${at}; not created again.`,
+    })
+  }
+
+  /**
+   * A chat with the row's pair was found on the portal. `ours`: this job sent the row (a lookup after a send);
+   * otherwise (a lookup before the first send) it was made elsewhere and the row is skipped.
+   */
+  private foundEntry(row: JobRow, chatId: number, prev: RowRecord, ours: boolean): JournalEntry {
+    const key = this.job.keyOf(row)
+    const hit = this.historyHit(row)
+    if (hit && !hit.self && (!ours || hit.rec.chatId === chatId)) return this.alreadyCreatedEntry(row, hit.rec.chatId, hit.rec.at, prev)
+    if (ours || hit?.self) return this.createdEntry(row, chatId, prev)
+    if (key?.own) {
+      return this.rowEntry(row.key, { state: 'skipped', chatId, sends: prev.sends ?? 0, errorCode: ALREADY_EXISTS, errorMessage: `A chat with ENTITY_TYPE ${key.entityType} and ENTITY_ID ${key.entityId} already exists (chat ${chatId}); not created again.` })
     }
-    if (this.cancelRequested) return false
-    await this.job.journal.append([{ k: 'job', status: 'running', at: this.clock.now() }])
-    this.hub.emit({ type: 'resumed', jobId: this.job.id, at: this.clock.now() })
-    return true
+    // A version-1 tag names this job's own row: the journal lost its creation.
+    if (this.job.record.version < 2) return this.createdEntry(row, chatId, prev)
+    return this.alreadyCreatedEntry(row, chatId, null, prev)
+  }
+
+  // ---- the loop -----------------------------------------------------------------------------------------
+
+  private inFlightLimit(): number {
+    const n = Math.floor(this.client.pacer.inFlightLimit())
+    return Number.isFinite(n) && n >= 1 ? n : 1
+  }
+
+  private onWire(): number {
+    let n = 0
+    for (const b of this.batches) if (b.onWire) n++
+    return n
   }
 
   private async loop(): Promise<void> {
     for (let guard = 0; guard < 10_000_000; guard++) {
-      if (!(await this.checkpoint())) return
+      if (this.failure) throw this.failure
+      if (this.stopMode) return
       try {
-        const sending = this.rowsIn('sending')
-        if (sending.length) {
-          await this.resolve(sending.slice(0, this.sizing.maxBatch))
+        const stale = this.rowsIn('sending')
+        if (stale.length) {
+          await this.resolve(stale.slice(0, this.sizing.maxBatch), true)
           continue
         }
         const owners = this.job.record.rows.filter((r) => {
@@ -326,33 +366,52 @@ export class SyncEngine {
           }
         }
         const planned = this.rowsIn('planned')
-        if (!planned.length) return
-        const window = planned.slice(0, this.sizing.maxBatch * 2)
-        if (await this.prepare(window)) continue
-        await this.sendNext(window)
+        if (!planned.length) {
+          if (!this.tasks.size) return
+          await this.nextEvent()
+          continue
+        }
+        const full = this.onWire() >= this.inFlightLimit()
+        // Rows not looked up yet are looked up now: ahead (two batches' worth) while batches are on the wire,
+        // behind them; only the next batch's worth when nothing is in flight (the first send waits for it).
+        const window = planned.slice(0, this.sizing.maxBatch * (this.batches.size ? 2 : 1))
+        if (window.some((r) => !this.checked.has(r.key))) {
+          if ((await this.prepare(window)) || full) continue
+        }
+        if (full) {
+          await this.nextEvent()
+          continue
+        }
+        await this.launch(window)
       } catch (e) {
-        if (isInterrupt(e) && (this.pauseRequested || this.cancelRequested)) continue
+        if (isInterrupt(e) && this.stopMode) return
         throw e
       }
     }
   }
 
-  // ---- phase 1: resolve unknown outcomes ----------------------------------------------------------------
+  // ---- resolving unknown outcomes -----------------------------------------------------------------------
 
-  private async resolve(rows: JobRow[]): Promise<void> {
+  /**
+   * Looks rows in `sending` up on their entity pair, after their settle time: found → created, absent →
+   * planned again (or failed after `maxSends`), no pair → needs-checking. `stale`: rows left by an earlier run.
+   */
+  private async resolve(rows: JobRow[], stale: boolean): Promise<void> {
     const entries: JournalEntry[] = []
-    const keyed: [JobRow, EntityKey][] = []
+    const keyed: [JobRow, KeyedCall][] = []
     for (const row of rows) {
-      const k = this.keyOf(row)
+      const k = this.job.keyOf(row)
       const s = this.job.row(row.key)
       if (!k) {
         entries.push(this.rowEntry(row.key, {
           state: 'needs-checking',
           sends: s.sends ?? 1,
           errorCode: 'OUTCOME_UNKNOWN',
-          errorMessage: 'The portal never confirmed this chat and the row has no entity pair to look it up (tagging is off), so it was not sent again. Check the portal before retrying it.',
+          errorMessage: s.uncertain
+            ? 'The job\'s journal was damaged and this row has no entity pair to look it up (tagging is off), so it was not sent again. Check the portal before retrying it.'
+            : 'The portal never confirmed this chat and the row has no entity pair to look it up (tagging is off), so it was not sent again. Check the portal before retrying it.',
         }))
-      } else keyed.push([row, k])
+      } else keyed.push([row, ['im.chat.get', { ENTITY_TYPE: k.entityType, ENTITY_ID: k.entityId }]])
     }
     await this.write(entries)
     if (!keyed.length) return
@@ -361,37 +420,42 @@ export class SyncEngine {
       const s = this.job.row(row.key)
       return s.settled ? 0 : (s.sentAt ?? 0) + this.settleMs
     }))
+    if (stale) this.setResolving(keyed.length)
     this.setPacing({ kind: 'resolving' })
-    const wait = settleAt - this.clock.now()
-    if (wait > 0) await this.clock.sleep(wait, this.signal)
-    const cmd: Record<string, [string, Record<string, unknown>]> = {}
-    keyed.forEach(([, k], i) => {
-      cmd[`g${i}`] = ['im.chat.get', { ENTITY_TYPE: k.entityType, ENTITY_ID: k.entityId }]
-    })
-    const res = (await this.client.batch(cmd, { signal: this.signal })).result
-    const out: JournalEntry[] = []
-    keyed.forEach(([row], i) => {
-      const s = this.job.row(row.key)
-      const key = `g${i}`
-      if (key in res.result_error) {
-        const err = res.result_error[key]
-        out.push(this.rowEntry(row.key, { state: 'needs-checking', sends: s.sends, errorCode: err?.error ?? 'OUTCOME_UNKNOWN', errorMessage: `Could not look the chat up after a lost answer: ${err?.error_description ?? ''}`.trim() }))
-        return
-      }
-      if (!(key in res.result)) return // not answered: stays sending, resolved again next round
-      const id = chatIdOf(res.result[key])
-      if (id !== null) out.push(this.createdEntry(row, id, s))
-      else if ((s.sends ?? 0) >= this.maxSends) {
-        out.push(this.rowEntry(row.key, { state: 'failed', sends: s.sends, errorCode: 'NETWORK', errorMessage: `The portal lost the answer ${s.sends} times; the chat was not created. Retry the failed rows later.` }))
-      } else out.push(this.rowEntry(row.key, { state: 'planned', sends: s.sends }))
-    })
-    const created = out.filter((e) => e.k === 'row' && e.state === 'created').length
-    this.rate.add(created)
-    await this.write(out)
-    this.setPacing({ kind: 'idle' })
+    try {
+      const wait = settleAt - this.clock.now()
+      if (wait > 0) await this.clock.sleep(wait, this.signal)
+      await this.history?.refresh()
+      await keyedBatch(this.client, keyed.map(([row, call]) => [row, call] as const), {
+        signal: this.signal,
+        onChunk: (outcomes) => this.write([...outcomes].flatMap(([row, o]) => this.resolvedEntry(row, o))),
+      })
+    } finally {
+      if (stale) this.setResolving(0)
+      this.setPacing({ kind: 'idle' })
+    }
   }
 
-  // ---- phase 2: owners ----------------------------------------------------------------------------------
+  private resolvedEntry(row: JobRow, o: KeyedOutcome): JournalEntry[] {
+    const s = this.job.row(row.key)
+    if (o.kind === 'missing') return [] // not answered: stays sending, resolved again next round
+    if (o.kind === 'error') {
+      return [this.rowEntry(row.key, { state: 'needs-checking', sends: s.sends, errorCode: o.error || 'OUTCOME_UNKNOWN', errorMessage: `Could not look the chat up after a lost answer: ${o.description}`.trim() })]
+    }
+    const id = chatIdOf(o.result)
+    if (id !== null) {
+      this.rate.add(1)
+      return [this.foundEntry(row, id, s, true)]
+    }
+    if ((s.sends ?? 0) >= this.maxSends) {
+      return [this.rowEntry(row.key, { state: 'failed', sends: s.sends, errorCode: 'NETWORK', errorMessage: `The portal lost the answer ${s.sends} times; the chat was not created. Retry the failed rows later.` })]
+    }
+    // Proved absent: planned again, and already looked up for this run.
+    this.checked.add(row.key)
+    return [this.rowEntry(row.key, { state: 'planned', sends: s.sends })]
+  }
+
+  // ---- owners -------------------------------------------------------------------------------------------
 
   private async ensureCreator(): Promise<void> {
     if (this.creatorId !== null) return
@@ -413,80 +477,62 @@ export class SyncEngine {
     }
     await this.write(done)
     if (!todo.length) return
-    const cmd: Record<string, [string, Record<string, unknown>]> = {}
-    todo.forEach(([, chatId, target], i) => {
-      cmd[`o${i}`] = ['im.chat.setOwner', { CHAT_ID: chatId, USER_ID: target }]
-    })
-    let res: BatchResult
+    let res: Map<JobRow, KeyedOutcome>
     try {
-      res = (await this.client.batch(cmd, { signal: this.signal })).result
+      res = await keyedBatch(this.client, todo.map(([row, chatId, target]) => [row, ['im.chat.setOwner', { CHAT_ID: chatId, USER_ID: target }]] as const), { signal: this.signal })
     } catch (e) {
       if (!(e instanceof OutcomeUnknown)) throw e
       // The owner may or may not have changed: look at the chats.
-      await this.checkOwners(todo, todo.map(() => `the answer was lost (${e.message})`), todo.map(() => true))
+      await this.checkOwners(todo.map(([row, chatId, target]) => ({ row, chatId, target, reason: `the answer was lost (${e.message})`, lost: true })))
       return
     }
     const out: JournalEntry[] = []
-    const recheck: [JobRow, number, number][] = []
-    const reasons: string[] = []
-    const lost: boolean[] = []
-    todo.forEach(([row, chatId, target], i) => {
+    const recheck: OwnerCheck[] = []
+    for (const [row, chatId, target] of todo) {
       const s = this.job.row(row.key)
-      const k = `o${i}`
-      if (k in res.result && res.result[k]) out.push(this.rowEntry(row.key, { ...stripAt(s), owner: 'done' }))
-      else if (k in res.result_error && RETRYABLE_SUB_ERRORS.has(res.result_error[k]?.error ?? '')) {
+      const o = res.get(row) ?? { kind: 'missing' as const }
+      if (o.kind === 'ok' && o.result) out.push(this.rowEntry(row.key, { ...stripAt(s), owner: 'done' }))
+      else if (o.kind === 'error' && RETRYABLE_SUB_ERRORS.has(o.error)) {
         // stays pending
-      } else {
-        const err = res.result_error[k]
-        recheck.push([row, chatId, target])
-        reasons.push(err ? `${err.error}: ${err.error_description}` : 'the portal did not answer')
-        lost.push(!err)
-      }
-    })
+      } else recheck.push({ row, chatId, target, reason: o.kind === 'error' ? `${o.error}: ${o.description}` : 'the portal did not answer', lost: o.kind !== 'error' })
+    }
     await this.write(out)
-    if (recheck.length) await this.checkOwners(recheck, reasons, lost)
+    if (recheck.length) await this.checkOwners(recheck)
   }
 
   /** After a setOwner that failed or whose answer was lost: the chat's owner decides. */
-  private async checkOwners(items: [JobRow, number, number][], reasons: string[], lost: boolean[]): Promise<void> {
-    const cmd: Record<string, [string, Record<string, unknown>]> = {}
-    items.forEach(([, chatId], i) => {
-      cmd[`d${i}`] = ['im.dialog.get', { DIALOG_ID: `chat${chatId}` }]
-    })
-    const res = (await this.client.batch(cmd, { signal: this.signal })).result
+  private async checkOwners(items: OwnerCheck[]): Promise<void> {
+    const res = await keyedBatch(this.client, items.map((it) => [it, ['im.dialog.get', { DIALOG_ID: `chat${it.chatId}` }]] as const), { signal: this.signal })
     const out: JournalEntry[] = []
-    items.forEach(([row, , target], i) => {
-      const s = this.job.row(row.key)
-      const d = res.result[`d${i}`] as { owner?: number | string } | undefined
-      const tries = (this.ownerTries.get(row.key) ?? 0) + 1
-      this.ownerTries.set(row.key, tries)
-      if (d && Number(d.owner) === target) out.push(this.rowEntry(row.key, { ...stripAt(s), owner: 'done' }))
-      else if (d && lost[i] && tries < 3) {
+    for (const it of items) {
+      const s = this.job.row(it.row.key)
+      const o = res.get(it)
+      const d = o?.kind === 'ok' ? (o.result as { owner?: number | string } | undefined) : undefined
+      const tries = (this.ownerTries.get(it.row.key) ?? 0) + 1
+      this.ownerTries.set(it.row.key, tries)
+      if (d && Number(d.owner) === it.target) out.push(this.rowEntry(it.row.key, { ...stripAt(s), owner: 'done' }))
+      else if (d && it.lost && tries < 3) {
         // the change was lost on the way: owner still pending, set again next round
       } else {
-        out.push(this.rowEntry(row.key, { ...stripAt(s), state: 'needs-checking', owner: undefined, errorCode: 'OWNER_NOT_SET', errorMessage: `The chat was created, but its owner could not be set: ${reasons[i] ?? ''}`.trim() }))
+        out.push(this.rowEntry(it.row.key, { ...stripAt(s), state: 'needs-checking', owner: undefined, errorCode: 'OWNER_NOT_SET', errorMessage: `The chat was created, but its owner could not be set: ${it.reason}`.trim() }))
       }
-    })
+    }
     await this.write(out)
   }
 
-  // ---- phase 3: verification ----------------------------------------------------------------------------
+  // ---- verification -------------------------------------------------------------------------------------
 
   private async verify(rows: JobRow[]): Promise<void> {
-    const cmd: Record<string, [string, Record<string, unknown>]> = {}
-    rows.forEach((row, i) => {
-      cmd[`v${i}`] = ['im.dialog.get', { DIALOG_ID: `chat${this.job.row(row.key).chatId}` }]
-    })
-    const res = (await this.client.batch(cmd, { signal: this.signal })).result
+    const res = await keyedBatch(this.client, rows.map((row) => [row, ['im.dialog.get', { DIALOG_ID: `chat${this.job.row(row.key).chatId}` }]] as const), { signal: this.signal })
     const out: JournalEntry[] = []
-    rows.forEach((row, i) => {
+    for (const row of rows) {
       const s = this.job.row(row.key)
-      const k = `v${i}`
-      const d = res.result[k] as { name?: string; color?: string; owner?: number | string } | undefined
+      const o = res.get(row) ?? { kind: 'missing' as const }
+      const d = o.kind === 'ok' ? (o.result as { name?: string; color?: string; owner?: number | string } | undefined) : undefined
       if (!d) {
-        const err = res.result_error[k]
-        out.push(this.rowEntry(row.key, { ...stripAt(s), state: 'needs-checking', errorCode: err?.error ?? 'VERIFY_FAILED', errorMessage: `The chat was created but could not be verified: ${err?.error_description ?? 'no answer'}` }))
-        return
+        const why = o.kind === 'error' ? o.description : 'no answer'
+        out.push(this.rowEntry(row.key, { ...stripAt(s), state: 'needs-checking', errorCode: o.kind === 'error' ? o.error : 'VERIFY_FAILED', errorMessage: `The chat was created but could not be verified: ${why}` }))
+        continue
       }
       const problems: string[] = []
       const p = row.params
@@ -496,39 +542,36 @@ export class SyncEngine {
       if (owner && Number(d.owner) !== owner) problems.push(`owner is ${d.owner ?? '?'}, expected ${owner}`)
       if (problems.length) out.push(this.rowEntry(row.key, { ...stripAt(s), state: 'needs-checking', errorCode: 'VERIFY_MISMATCH', errorMessage: `Created, but ${problems.join('; ')}` }))
       else out.push(this.rowEntry(row.key, { ...stripAt(s), verified: true }))
-    })
+    }
     await this.write(out)
   }
 
-  // ---- phase 4: prepare and send ------------------------------------------------------------------------
+  // ---- prepare: e-mails and the lookup before the first send ---------------------------------------------
 
-  /** E-mail resolution and the existence check of rows with their own pair. Returns true if rows changed state. */
+  /** E-mail resolution and the existence checks (history, portal). Returns true if rows changed state. */
   private async prepare(rows: JobRow[]): Promise<boolean> {
+    const changed = await this.resolveEmails(rows)
+    return (await this.lookUpBeforeSending(rows.filter((r) => this.job.row(r.key).state === 'planned'))) || changed
+  }
+
+  private async resolveEmails(rows: JobRow[]): Promise<boolean> {
     const wanted = new Set<string>()
     for (const row of rows) {
       for (const e of row.emails) if (!this.emails.has(e.toLowerCase())) wanted.add(e.toLowerCase())
       if (typeof row.owner === 'string' && row.owner.includes('@') && !this.emails.has(row.owner.trim().toLowerCase())) wanted.add(row.owner.trim().toLowerCase())
     }
     const failedEmail = new Map<string, string>()
-    const list = [...wanted]
-    for (let i = 0; i < list.length; i += this.sizing.maxBatch) {
-      const chunk = list.slice(i, i + this.sizing.maxBatch)
-      const cmd: Record<string, [string, Record<string, unknown>]> = {}
-      chunk.forEach((e, j) => {
-        cmd[`u${j}`] = ['user.get', { FILTER: { EMAIL: e, ACTIVE: true } }]
-      })
-      const res = (await this.client.batch(cmd, { signal: this.signal })).result
-      chunk.forEach((e, j) => {
-        const k = `u${j}`
-        if (k in res.result_error) {
-          const err = res.result_error[k]
-          failedEmail.set(e, `${err?.error ?? 'ERROR'}: ${err?.error_description ?? ''}`)
-          return
+    if (wanted.size) {
+      const res = await keyedBatch(this.client, [...wanted].map((e) => [e, ['user.get', { FILTER: { EMAIL: e, ACTIVE: true } }]] as const), { signal: this.signal, chunk: this.sizing.maxBatch })
+      for (const [e, o] of res) {
+        if (o.kind === 'error') {
+          failedEmail.set(e, `${o.error}: ${o.description}`)
+          continue
         }
-        const users = Array.isArray(res.result[k]) ? (res.result[k] as { ID?: string | number; EMAIL?: string }[]) : []
+        const users = o.kind === 'ok' && Array.isArray(o.result) ? (o.result as { ID?: string | number; EMAIL?: string }[]) : []
         const hit = users.find((u) => String(u.EMAIL ?? '').toLowerCase() === e) ?? users[0]
         this.emails.set(e, hit?.ID !== undefined ? Number(hit.ID) : null)
-      })
+      }
     }
     const entries: JournalEntry[] = []
     for (const row of rows) {
@@ -543,30 +586,77 @@ export class SyncEngine {
       }
     }
     await this.write(entries)
-    // Rows with their own entity pair: a chat with that pair may already exist (made by hand, or by an earlier
-    // job). Those rows are skipped, not duplicated.
-    const check = rows.filter((r) => this.job.row(r.key).state === 'planned' && !this.prechecked.has(r.key) && !(this.job.row(r.key).sends ?? 0) && this.keyOf(r)?.own)
-    if (check.length) {
-      const cmd: Record<string, [string, Record<string, unknown>]> = {}
-      check.forEach((r, i) => {
-        const k = this.keyOf(r) as EntityKey
-        cmd[`p${i}`] = ['im.chat.get', { ENTITY_TYPE: k.entityType, ENTITY_ID: k.entityId }]
-      })
-      const res = (await this.client.batch(cmd, { signal: this.signal })).result
-      const out: JournalEntry[] = []
-      check.forEach((r, i) => {
-        this.prechecked.add(r.key)
-        const id = chatIdOf(res.result[`p${i}`])
-        if (id !== null) {
-          const k = this.keyOf(r) as EntityKey
-          out.push(this.rowEntry(r.key, { state: 'skipped', chatId: id, errorCode: 'ALREADY_EXISTS', errorMessage: `A chat with ENTITY_TYPE ${k.entityType} and ENTITY_ID ${k.entityId} already exists (chat ${id}); not created again.` }))
-        }
-      })
-      await this.write(out)
-      if (out.length) return true
-    }
     return entries.length > 0
   }
+
+  /**
+   * Before a row's first send in this run: a chat made earlier for its identity — known to the data folder's
+   * history, or found on the portal by the row's pair — is not made again. Rows proved absent are `checked`.
+   */
+  private async lookUpBeforeSending(rows: JobRow[]): Promise<boolean> {
+    const todo = rows.filter((r) => !this.checked.has(r.key) && !this.owned.has(r.key))
+    if (!todo.length) return false
+    await this.history?.refresh()
+    const out: JournalEntry[] = []
+    const onPortal: [JobRow, KeyedCall][] = []
+    for (const row of todo) {
+      const s = this.job.row(row.key)
+      const hit = this.historyHit(row)
+      if (hit?.self) out.push(this.createdEntry(row, hit.rec.chatId, s))
+      else if (hit) out.push(this.alreadyCreatedEntry(row, hit.rec.chatId, hit.rec.at, s))
+      else {
+        const k = this.job.keyOf(row)
+        if (k) onPortal.push([row, ['im.chat.get', { ENTITY_TYPE: k.entityType, ENTITY_ID: k.entityId }]])
+        else this.checked.add(row.key) // nothing to look up by (tagging off): the history was all there is
+      }
+    }
+    await this.write(out)
+    let changed = out.length > 0
+    if (onPortal.length) {
+      await this.settleAfterInterruption()
+      await keyedBatch(this.client, onPortal.map(([row, call]) => [row, call] as const), {
+        signal: this.signal,
+        chunk: this.sizing.maxBatch,
+        onChunk: async (outcomes) => {
+          const entries: JournalEntry[] = []
+          for (const [row, o] of outcomes) {
+            const s = this.job.row(row.key)
+            const id = o.kind === 'ok' ? chatIdOf(o.result) : null
+            if (id !== null) entries.push(this.foundEntry(row, id, s, (s.sends ?? 0) > 0))
+            else if (o.kind === 'ok') this.checked.add(row.key)
+            else {
+              const tries = (this.lookupTries.get(row.key) ?? 0) + 1
+              this.lookupTries.set(row.key, tries)
+              if (tries >= MAX_LOOKUP_TRIES) {
+                const why = o.kind === 'error' ? `${o.error}: ${o.description}` : 'the portal did not answer'
+                entries.push(this.rowEntry(row.key, { state: 'needs-checking', sends: s.sends, errorCode: 'LOOKUP_FAILED', errorMessage: `Could not check on the portal whether this chat exists (${why}), so it was not sent. Check the portal, then retry.` }))
+              }
+            }
+          }
+          changed ||= entries.length > 0
+          await this.write(entries)
+        },
+      })
+    }
+    return changed
+  }
+
+  /**
+   * After a run that did not end cleanly, its last requests may still be running on the portal, and the journal
+   * may not show them (lost or cut): nothing is looked up — and so nothing sent — before they have settled.
+   */
+  private async settleAfterInterruption(): Promise<void> {
+    const at = this.job.interruptedAt
+    if (at === null) return
+    const wait = at + this.settleMs - this.clock.now()
+    if (wait > 0) {
+      this.setPacing({ kind: 'resolving' })
+      await this.clock.sleep(wait, this.signal)
+    }
+    this.job.interruptedAt = null
+  }
+
+  // ---- send ---------------------------------------------------------------------------------------------
 
   private paramsFor(row: JobRow): Record<string, unknown> {
     const p: ChatParams = { ...row.params }
@@ -580,7 +670,7 @@ export class SyncEngine {
     if (typeof owner === 'number' && owner !== this.creatorId) users.add(owner)
     if (users.size) p.USERS = [...users]
     else delete p.USERS
-    const k = this.keyOf(row)
+    const k = this.job.keyOf(row)
     if (k) {
       p.ENTITY_TYPE = k.entityType
       p.ENTITY_ID = k.entityId
@@ -588,8 +678,9 @@ export class SyncEngine {
     return p as Record<string, unknown>
   }
 
-  private async sendNext(window: JobRow[]): Promise<void> {
-    const rows = window.filter((r) => this.job.row(r.key).state === 'planned')
+  /** Sizes the next batch from the checked planned rows, waits for the budget, journals it `sending`, launches it. */
+  private async launch(window: JobRow[]): Promise<void> {
+    const rows = window.filter((r) => this.job.row(r.key).state === 'planned' && this.checked.has(r.key) && !this.owned.has(r.key))
     if (!rows.length) return
     if (rows.some((r) => this.needsOwner(r))) await this.ensureCreator()
     const params = rows.map((r) => this.paramsFor(r))
@@ -597,55 +688,94 @@ export class SyncEngine {
     const pacer = this.client.pacer
     const want = batchSize(bytes, pacer.serverSecPerCall('im.chat.add'), this.sizing.maxBatch, this.sizing)
     const affordable = await pacer.waitForBudget('im.chat.add', want, 1, this.signal)
+    if (this.stopMode) return
     const n = batchSize(bytes, pacer.serverSecPerCall('im.chat.add'), affordable, this.sizing)
-    const batch = rows.slice(0, n)
+    const batch: Batch = { rows: rows.slice(0, n), onWire: true }
     const sentAt = this.clock.now()
-    // Before the request leaves: each row's key is on disk.
-    await this.write(batch.map((r) => this.rowEntry(r.key, { state: 'sending', sentAt, settled: false, sends: (this.job.row(r.key).sends ?? 0) + 1 })))
-    const cmd: Record<string, [string, Record<string, unknown>]> = {}
-    batch.forEach((_, i) => {
-      cmd[`r${i}`] = ['im.chat.add', params[i] as Record<string, unknown>]
-    })
-    const expected = batch.length * pacer.serverSecPerCall('im.chat.add')
-    let res: BatchResult
+    for (const r of batch.rows) this.owned.add(r.key)
     try {
-      res = (await this.client.batch(cmd, { signal: this.signal, expectedServerSec: expected })).result
+      // Before the request leaves: each row's key is on disk.
+      await this.write(batch.rows.map((r) => this.rowEntry(r.key, { state: 'sending', sentAt, settled: false, sends: (this.job.row(r.key).sends ?? 0) + 1 })))
     } catch (e) {
-      const now = this.clock.now()
-      if (e instanceof OutcomeUnknown) {
-        this.log.warn(`batch of ${batch.length}: outcome unknown (${e.message}); resolving before anything else`)
-        await this.write(batch.map((r) => this.rowEntry(r.key, { ...stripAt(this.job.row(r.key)), settled: e.settled })))
-        return
-      }
-      // Anything else was rejected before it ran (auth, scope, limits, connection): nothing was created.
-      await this.write(batch.map((r) => ({ k: 'row' as const, key: r.key, state: 'planned' as const, sends: Math.max(0, (this.job.row(r.key).sends ?? 1) - 1), at: now })))
+      for (const r of batch.rows) this.owned.delete(r.key)
       throw e
     }
-    const out: JournalEntry[] = []
-    let created = 0
-    batch.forEach((row, i) => {
-      const k = `r${i}`
-      const s = this.job.row(row.key)
-      if (k in res.result) {
-        const id = chatIdOf(res.result[k])
-        if (id !== null) {
-          out.push(this.createdEntry(row, id, s))
-          created++
-          return
-        }
-      }
-      if (k in res.result_error) {
-        const err = res.result_error[k]
-        if (err && RETRYABLE_SUB_ERRORS.has(err.error)) out.push(this.rowEntry(row.key, { state: 'planned', sends: Math.max(0, (s.sends ?? 1) - 1) }))
-        else out.push(this.rowEntry(row.key, { state: 'failed', sends: s.sends, errorCode: err?.error ?? 'ERROR', errorMessage: err?.error_description ?? '' }))
+    this.batches.add(batch)
+    const task = this.send(batch, params.slice(0, n))
+      .catch((e: unknown) => {
+        if (this.stopMode === 'abandon') return
+        if (!(isInterrupt(e) && this.stopMode)) this.fail(e)
+      })
+      .finally(() => {
+        batch.onWire = false
+        this.batches.delete(batch)
+        for (const r of batch.rows) this.owned.delete(r.key)
+        this.tasks.delete(task)
+        this.hub.tick()
+        this.wake()
+      })
+    this.tasks.add(task)
+    this.hub.tick()
+  }
+
+  /** One creating batch: send, journal the answers; a lost answer is resolved by the batch after its settle time. */
+  private async send(batch: Batch, params: Record<string, unknown>[]): Promise<void> {
+    const serverSec = this.client.pacer.serverSecPerCall('im.chat.add')
+    let res: Map<JobRow, KeyedOutcome>
+    try {
+      res = await keyedBatch(this.client, batch.rows.map((row, i) => [row, ['im.chat.add', params[i] as Record<string, unknown>]] as const), {
+        signal: this.signal,
+        expectedServerSec: (n) => n * serverSec,
+      })
+    } catch (e) {
+      if (this.stopMode === 'abandon') return
+      if (e instanceof OutcomeUnknown) {
+        this.log.warn(`batch of ${batch.rows.length}: outcome unknown (${e.message}); resolving it before anything else`)
+        batch.onWire = false
+        this.wake()
+        await this.write(batch.rows.map((r) => this.rowEntry(r.key, { ...stripAt(this.job.row(r.key)), settled: e.settled })))
+        await this.resolve(batch.rows, false)
         return
       }
-      // Neither a result nor an error: the portal did not say. Resolve it like a lost answer.
-      out.push(this.rowEntry(row.key, { ...stripAt(s), settled: true }))
-    })
+      // Anything else was rejected before it ran (auth, scope, limits, connection, a stop): nothing was created.
+      const now = this.clock.now()
+      await this.write(batch.rows.map((r) => ({ k: 'row' as const, key: r.key, state: 'planned' as const, sends: Math.max(0, (this.job.row(r.key).sends ?? 1) - 1), at: now })))
+      throw e
+    }
+    batch.onWire = false
+    if (this.stopMode === 'abandon') return
+    const out: JournalEntry[] = []
+    const lost: JobRow[] = []
+    let created = 0
+    for (const row of batch.rows) {
+      const s = this.job.row(row.key)
+      const o = res.get(row) ?? { kind: 'missing' as const }
+      const id = o.kind === 'ok' ? chatIdOf(o.result) : null
+      if (id !== null) {
+        out.push(this.createdEntry(row, id, s))
+        created++
+      } else if (o.kind === 'error') {
+        if (RETRYABLE_SUB_ERRORS.has(o.error)) out.push(this.rowEntry(row.key, { state: 'planned', sends: Math.max(0, (s.sends ?? 1) - 1) }))
+        else out.push(this.rowEntry(row.key, { state: 'failed', sends: s.sends, errorCode: o.error, errorMessage: o.description }))
+      } else {
+        // Neither a result nor an error: the portal did not say. Resolve it like a lost answer.
+        out.push(this.rowEntry(row.key, { ...stripAt(s), settled: true }))
+        lost.push(row)
+      }
+    }
     this.rate.add(created)
+    // Rows sent back to planned were proved not to run: no lookup needed before they go again.
     await this.write(out)
+    if (lost.length) await this.resolve(lost, false)
   }
+}
+
+interface OwnerCheck {
+  row: JobRow
+  chatId: number
+  target: number
+  reason: string
+  lost: boolean
 }
 
 function stripAt(r: RowRecord): Omit<RowRecord, 'at'> {
@@ -653,16 +783,9 @@ function stripAt(r: RowRecord): Omit<RowRecord, 'at'> {
   return rest
 }
 
-function chatIdOf(v: unknown): number | null {
+export function chatIdOf(v: unknown): number | null {
   if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) return v
   if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v)
   if (v && typeof v === 'object' && 'ID' in v) return chatIdOf((v as { ID: unknown }).ID)
   return null
-}
-
-/** Creates an engine for a stored job and starts it. `done` resolves with the run's terminal event. */
-export function runJob(opts: SyncEngineOptions & { onEvent?: (e: JobEvent) => void }): { engine: SyncEngine; done: Promise<TerminalJobEvent> } {
-  const engine = new SyncEngine(opts)
-  if (opts.onEvent) engine.onEvent(opts.onEvent)
-  return { engine, done: engine.start() }
 }

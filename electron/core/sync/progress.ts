@@ -23,6 +23,15 @@ export class EventHub {
     return this.seq
   }
 
+  /** The seq the next status or terminal event will carry (row lines waiting to go out are sent first). */
+  nextSeq(): number {
+    if (!this.terminated) {
+      if (this.trailing) this.flush()
+      else this.flushRows()
+    }
+    return this.seq + 1
+  }
+
   on(l: (e: JobEvent) => void): () => void {
     this.listeners.add(l)
     return () => this.listeners.delete(l)
@@ -92,6 +101,14 @@ export class EventHub {
     this.lastProgressAt = this.clock.now()
     this.flushRows()
     this.send({ type: 'progress', jobId: this.jobId, at: this.lastProgressAt, progress: this.progress() })
+  }
+
+  /** A run that ends without a terminal event (stopped now, to resume later): nothing more is sent until `rearm`. */
+  silence(): void {
+    this.flushRows()
+    this.trailing?.abort()
+    this.trailing = null
+    this.terminated = true
   }
 
   /** The one terminal event of a run. Later events of the run are dropped. */

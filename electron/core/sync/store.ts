@@ -1,35 +1,62 @@
 /**
- * Jobs on disk: `<data>/jobs/<jobId>/job.json` (what to send: the rows as imported, written once, atomically)
- * plus the job's journal (`journal.jsonl` + `state.json`: what happened to each row). A job can be created
- * offline (a draft), synced later, resumed after a crash, and have only its failed rows retried.
+ * Jobs on disk: `<data>/jobs/<jobId>/job.json` (what to send: the rows as imported with their identities, written
+ * once, atomically), the job's journal (journal.ts: what happened to each row) and, while a runner sends it, its
+ * lock (lock.ts). A job can be created offline (a draft), synced later, resumed after a crash, and have only its
+ * failed rows retried.
+ *
+ * Readers (`load`, `list`) get a read-only view, re-read when the files changed (another process may be sending
+ * the job). Only the lock holder opens the writer (`openWriter`), which recovers the journal and — when the
+ * journal was damaged — marks every row that was not final as uncertain, to be resolved on the portal.
  */
 import { createHash, randomUUID } from 'node:crypto'
-import { mkdir, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { emptyCounts } from '../../shared/jobs'
-import type { JobRowLog, JobStatus, JobSummary, StateCounts } from '../../shared/jobs'
+import { emptyCounts, FINAL_ROW_STATES, LIVE_JOB_STATUSES } from '../../shared/jobs'
+import type { JobRowLog, JobSummary, StateCounts } from '../../shared/jobs'
 import type { SheetRow } from '../../shared/sheet'
 import { AppFailure } from '../../shared/result'
 import { VALIDATION_CODE } from '../../shared/problems'
 import { systemClock } from '../clock'
 import type { Clock } from '../clock'
-import { writeFileAtomic } from '../fsutil'
-import { Journal } from './journal'
+import type { DurableFs } from '../fsutil'
+import { nodeFs, writeFileAtomic } from '../fsutil'
+import { portalKeyFor } from './history'
+import type { FieldHashes } from './identity'
+import { copyIdentity, fieldHashes, rowIdentities } from './identity'
+import { entityKeyFor } from './keys'
+import type { EntityKey } from './keys'
+import { Journal, LOG_FILE, STATE_FILE } from './journal'
 import type { JobStateData, JournalEntry, RowRecord } from './journal'
+import { actionsFor } from './machine'
 
 /** Error code given to rows that validation rejected: reported, never sent, never retried automatically. */
 export { VALIDATION_CODE } from '../../shared/problems'
+
+/** Why a row is not sent at all: its chat exists already (found before the job was made). */
+export interface RowSkip {
+  chatId: number
+  errorCode: string
+  errorMessage: string
+}
 
 /** A row as the job stores it: what the engine sends and what the export gives back. */
 export interface JobRow extends Pick<SheetRow, 'key' | 'line' | 'cells' | 'status' | 'params' | 'emails' | 'owner'> {
   /** e-mail → id already known from a live dry run. */
   resolved?: Record<string, number | null>
+  /** Ids a live dry run added to params.USERS from the e-mails. */
+  addedUsers?: number[]
   /** Why validation rejected the row (status 'error'). */
   problem?: { code: string; message: string }
+  /** What makes this row's chat "the same" (identity.ts); version-2 jobs. */
+  identity?: string
+  /** Hashes of the values sent, per field (for "created earlier with other values"). */
+  fields?: FieldHashes
+  /** Not sent: its chat existed when the job was made. */
+  skip?: RowSkip
 }
 
 export interface JobRecord {
-  version: 1
+  /** 1: rows tagged `jobId:rowKey`; 2: rows carry identities and are tagged by them. */
+  version: 1 | 2
   id: string
   profile: string
   source: string
@@ -39,6 +66,8 @@ export interface JobRecord {
   createdAt: number
   /** Fixed when the job is created, so keys stay stable across resumes even if the profile setting changes. */
   dedupeTagging: boolean
+  /** Which portal (history.ts portalKeyFor); version-1 jobs derive it from the portal they ran on. */
+  portalKey?: string
   rows: JobRow[]
 }
 
@@ -51,24 +80,77 @@ export interface CreateJobInput {
   dedupeTagging?: boolean
   /** A fixed id (the CLI derives it from the sheet and the profile); random otherwise. */
   id?: string
+  /** The portal key (portalKeyFor). Default: from the profile name. */
+  portalKey?: string
+  /** Row identities in the order of `rows` (computed from the rows when not given). */
+  identities?: string[]
+  /** Rows the user explicitly wants as new chats (copies): they get an identity of their own. */
+  copies?: ReadonlySet<string>
+  /** Rows not to send: their chat exists already. */
+  skip?: ReadonlyMap<string, RowSkip>
 }
 
 /** A job opened from disk: its rows and its journal. */
 export class StoredJob {
-  constructor(readonly record: JobRecord, readonly journal: Journal) {}
+  private ids: Map<string, string> | null = null
+  private readonly byKey: Map<string, JobRow>
+  /**
+   * Set on the writer when the previous run did not end cleanly (a live status on disk: a crash, a kill): the
+   * journal's last write. Requests of that run may still be running on the portal until it is settled.
+   */
+  interruptedAt: number | null = null
+
+  constructor(readonly record: JobRecord, readonly journal: Journal) {
+    this.byKey = new Map(record.rows.map((r) => [r.key, r]))
+  }
   get id(): string {
     return this.record.id
   }
   get state(): JobStateData {
     return this.journal.state
   }
+  get writable(): boolean {
+    return this.journal.writable
+  }
+  rowByKey(key: string): JobRow | undefined {
+    return this.byKey.get(key)
+  }
   row(key: string): RowRecord {
     return this.journal.state.rows[key] ?? { state: 'planned', at: this.record.createdAt }
+  }
+  /** The portal this job sends to, as a history key. */
+  get portalKey(): string {
+    return this.record.portalKey ?? portalKeyFor(this.record.profile, this.state.portal)
+  }
+  identityOf(row: JobRow): string {
+    if (row.identity) return row.identity
+    if (!this.ids) {
+      const ids = rowIdentities(this.record.rows)
+      this.ids = new Map(this.record.rows.map((r, i) => [r.key, ids[i] as string]))
+    }
+    return this.ids.get(row.key) ?? ''
+  }
+  fieldsOf(row: JobRow): FieldHashes {
+    return row.fields ?? fieldHashes(row)
+  }
+  /** The entity pair of a row's chat on the portal (null: it cannot be looked up). */
+  keyOf(row: JobRow): EntityKey | null {
+    const tag = this.record.version >= 2 ? { identity: this.identityOf(row) } : { jobId: this.record.id, rowKey: row.key }
+    return entityKeyFor(tag, row.params, this.record.dedupeTagging)
   }
   counts(): StateCounts {
     const c = emptyCounts()
     for (const r of this.record.rows) c[this.row(r.key).state]++
     return c
+  }
+  /** Rows that failed at the portal (retry-failed sends them again). */
+  failedAtPortal(): number {
+    let n = 0
+    for (const r of this.record.rows) {
+      const s = this.row(r.key)
+      if (s.state === 'failed' && s.errorCode !== VALIDATION_CODE) n++
+    }
+    return n
   }
   log(): JobRowLog[] {
     return this.record.rows.map((r) => {
@@ -82,17 +164,32 @@ export class StoredJob {
   }
   summary(): JobSummary {
     const s = this.journal.state
+    const counts = this.counts()
     const out: JobSummary = {
       id: this.record.id,
       profile: this.record.profile,
       source: this.record.source,
       status: s.status,
       createdAt: this.record.createdAt,
-      progress: { counts: this.counts(), total: this.record.rows.length, chatsPerSec: 0, etaSec: null, pacing: { kind: 'idle' } },
+      progress: { counts, total: this.record.rows.length, chatsPerSec: 0, etaSec: null, pacing: { kind: 'idle' } },
+      actions: actionsFor(s.status, counts, this.failedAtPortal()),
     }
     if (s.startedAt !== undefined) out.startedAt = s.startedAt
     if (s.finishedAt !== undefined) out.finishedAt = s.finishedAt
     if (s.error) out.error = s.error
+    if (s.detail) out.detail = s.detail
+    return out
+  }
+  /**
+   * Entries that put the rows that failed at the portal back to planned. Rows validation rejected stay failed;
+   * rows that need checking are never touched: their chat may exist.
+   */
+  retryEntries(at: number): JournalEntry[] {
+    const out: JournalEntry[] = []
+    for (const r of this.record.rows) {
+      const s = this.row(r.key)
+      if (s.state === 'failed' && s.errorCode !== VALIDATION_CODE) out.push({ k: 'row', key: r.key, state: 'planned', at })
+    }
     return out
   }
   close(): Promise<void> {
@@ -100,14 +197,16 @@ export class StoredJob {
   }
 }
 
-function toJobRow(r: SheetRow): JobRow {
-  const row: JobRow = { key: r.key, line: r.line, cells: r.cells, status: r.status, params: r.params, emails: r.emails ?? [] }
+function toJobRow(r: SheetRow, identity: string, skip: RowSkip | undefined): JobRow {
+  const row: JobRow = { key: r.key, line: r.line, cells: r.cells, status: r.status, params: r.params, emails: r.emails ?? [], identity }
   if (r.owner !== undefined && r.owner !== '') row.owner = r.owner
   if (r.live?.resolved) row.resolved = r.live.resolved
+  if (r.live?.addedUsers?.length) row.addedUsers = [...r.live.addedUsers]
+  row.fields = fieldHashes(r)
   if (r.status === 'error') {
     const p = r.problems.find((x) => x.severity === 'error')
     row.problem = { code: p?.code ?? VALIDATION_CODE, message: p?.message ?? 'The row has errors.' }
-  }
+  } else if (skip) row.skip = skip
   return row
 }
 
@@ -115,6 +214,7 @@ function initialState(record: JobRecord): JobStateData {
   const rows: Record<string, RowRecord> = {}
   for (const r of record.rows) {
     if (r.status === 'error') rows[r.key] = { state: 'failed', errorCode: VALIDATION_CODE, errorMessage: `${r.problem?.code ?? VALIDATION_CODE}: ${r.problem?.message ?? ''}`.trim(), at: record.createdAt }
+    else if (r.skip) rows[r.key] = { state: 'skipped', chatId: r.skip.chatId, errorCode: r.skip.errorCode, errorMessage: r.skip.errorMessage, at: record.createdAt }
   }
   return { status: 'draft', rows }
 }
@@ -124,14 +224,34 @@ export function jobIdFor(contentHash: string, profile: string): string {
   return `j${createHash('sha256').update(`${contentHash}\0${profile}`).digest('hex').slice(0, 15)}`
 }
 
+/** Journal entries marking every non-final row uncertain after a damaged journal (resolved before any send). */
+function uncertainEntries(job: StoredJob, lastWriteAt: number, at: number): JournalEntry[] {
+  const out: JournalEntry[] = []
+  for (const r of job.record.rows) {
+    const s = job.row(r.key)
+    if ((FINAL_ROW_STATES as readonly string[]).includes(s.state)) continue
+    out.push({ k: 'row', key: r.key, state: 'sending', sentAt: Math.max(s.sentAt ?? 0, lastWriteAt), settled: false, sends: Math.max(1, s.sends ?? 0), uncertain: true, at })
+  }
+  return out
+}
+
+interface View {
+  job: Promise<StoredJob>
+  sig: string
+  writer: boolean
+}
+
 export class JobStore {
-  private readonly open = new Map<string, Promise<StoredJob>>()
+  private readonly views = new Map<string, View>()
   private readonly clock: Clock
-  constructor(readonly dataDir: string, opts: { clock?: Clock } = {}) {
+  readonly fs: DurableFs
+  constructor(readonly dataDir: string, opts: { clock?: Clock; fs?: DurableFs } = {}) {
     this.clock = opts.clock ?? systemClock
+    this.fs = opts.fs ?? nodeFs
   }
 
-  private dir(id: string): string {
+  /** The job's folder (the lock lives there). */
+  dir(id: string): string {
     if (!/^[A-Za-z0-9_-]{1,100}$/.test(id)) throw new AppFailure('VALIDATION', 'Invalid job id.')
     return join(this.dataDir, 'jobs', id)
   }
@@ -144,101 +264,155 @@ export class JobStore {
       if (seen.has(r.key)) throw new AppFailure('VALIDATION', `Two rows share the key ${r.key}.`)
       seen.add(r.key)
     }
+    const ids = input.identities ?? rowIdentities(input.rows)
     const record: JobRecord = {
-      version: 1,
+      version: 2,
       id,
       profile: input.profile,
       source: input.source,
       headers: input.headers ?? [...new Set(input.rows.flatMap((r) => Object.keys(r.cells)))],
       createdAt: this.clock.now(),
       dedupeTagging: input.dedupeTagging ?? true,
-      rows: input.rows.map(toJobRow),
+      portalKey: input.portalKey ?? portalKeyFor(input.profile),
+      rows: input.rows.map((r, i) => {
+        const base = ids[i] ?? ''
+        // A row with its own pair cannot be a copy: the pair names its chat.
+        const copy = input.copies?.has(r.key) && !(r.params.ENTITY_TYPE?.trim() && r.params.ENTITY_ID?.trim())
+        return toJobRow(r, copy ? copyIdentity(base, id) : base, copy ? undefined : input.skip?.get(r.key))
+      }),
     }
     if (input.contentHash) record.contentHash = input.contentHash
     const dir = this.dir(id)
-    await mkdir(dir, { recursive: true, mode: 0o700 })
-    await writeFileAtomic(join(dir, 'job.json'), JSON.stringify(record))
+    await this.fs.mkdir(dir)
+    await writeFileAtomic(join(dir, 'job.json'), JSON.stringify(record), { fs: this.fs })
     return this.load(id)
   }
 
-  /** Opens a job (cached: one StoredJob per id per store). */
-  load(id: string): Promise<StoredJob> {
-    let p = this.open.get(id)
-    if (!p) {
-      p = (async () => {
-        const dir = this.dir(id)
-        let record: JobRecord
-        try {
-          record = JSON.parse(await readFile(join(dir, 'job.json'), 'utf8')) as JobRecord
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AppFailure('NOT_FOUND', `No job ${id}.`)
-          throw e
-        }
-        const journal = await Journal.open(dir, () => initialState(record))
-        return new StoredJob(record, journal)
-      })()
-      this.open.set(id, p)
-      p.catch(() => this.open.delete(id))
+  private async readRecord(id: string): Promise<JobRecord> {
+    try {
+      return JSON.parse(new TextDecoder().decode(await this.fs.readFile(join(this.dir(id), 'job.json')))) as JobRecord
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AppFailure('NOT_FOUND', `No job ${id}.`)
+      throw e
     }
-    return p
+  }
+
+  private async signature(id: string): Promise<string> {
+    const dir = this.dir(id)
+    const parts: string[] = []
+    for (const f of [STATE_FILE, LOG_FILE]) {
+      try {
+        const st = await this.fs.stat(join(dir, f))
+        parts.push(`${st.size}:${st.mtimeMs}`)
+      } catch {
+        parts.push('-')
+      }
+    }
+    return parts.join('|')
+  }
+
+  /** Opens a job for reading: cached, re-read when another process changed it; the writer when one is open here. */
+  async load(id: string): Promise<StoredJob> {
+    const v = this.views.get(id)
+    if (v?.writer) return v.job
+    const sig = await this.signature(id)
+    if (v && v.sig === sig) return v.job
+    const now = this.views.get(id)
+    if (now && now !== v) return now.job // someone reopened it meanwhile
+    const job = (async () => {
+      const record = await this.readRecord(id)
+      return new StoredJob(record, await Journal.open(this.dir(id), () => initialState(record), { fs: this.fs }))
+    })()
+    const view: View = { job, sig, writer: false }
+    this.views.set(id, view)
+    job.catch(() => {
+      if (this.views.get(id) === view) this.views.delete(id)
+    })
+    return job
+  }
+
+  /**
+   * Opens the job as its one writer (the caller holds its lock): recovers the journal and, when it was damaged,
+   * marks every row that was not final as uncertain. Until `closeWriter`, `load` returns this writer.
+   */
+  async openWriter(id: string): Promise<StoredJob> {
+    const old = this.views.get(id)
+    if (old?.writer) return old.job
+    const job = (async () => {
+      if (old) await (await old.job.catch(() => null))?.close()
+      const record = await this.readRecord(id)
+      const journal = await Journal.open(this.dir(id), () => initialState(record), { fs: this.fs, writable: true })
+      const stored = new StoredJob(record, journal)
+      // File times come from the OS clock: never later than ours (tests run on a manual clock).
+      const now = this.clock.now()
+      const lastWrite = Math.min(journal.lastWriteAt || now, now)
+      if (LIVE_JOB_STATUSES.includes(journal.state.status) || journal.damage) stored.interruptedAt = lastWrite
+      if (journal.damage) {
+        const entries = uncertainEntries(stored, Math.min(journal.damage.lastWriteAt || now, now), now)
+        if (entries.length) {
+          await journal.append(entries)
+          await journal.compact()
+        }
+      }
+      return stored
+    })()
+    const view: View = { job, sig: '', writer: true }
+    this.views.set(id, view)
+    job.catch(() => {
+      if (this.views.get(id) === view) this.views.delete(id)
+    })
+    return job
+  }
+
+  /** Closes the writer (pending writes finish); the next `load` reads the job from disk. */
+  async closeWriter(id: string): Promise<void> {
+    const v = this.views.get(id)
+    if (!v?.writer) return
+    this.views.delete(id)
+    await (await v.job.catch(() => null))?.close().catch(() => undefined)
   }
 
   async exists(id: string): Promise<boolean> {
     try {
-      await readFile(join(this.dir(id), 'job.json'))
+      await this.fs.stat(join(this.dir(id), 'job.json'))
       return true
     } catch {
       return false
     }
   }
 
-  async list(): Promise<JobSummary[]> {
+  /** Every job of the data folder (unreadable folders are skipped). */
+  async all(): Promise<StoredJob[]> {
     let ids: string[]
     try {
-      ids = await readdir(join(this.dataDir, 'jobs'))
+      ids = await this.fs.readdir(join(this.dataDir, 'jobs'))
     } catch {
       return []
     }
-    const out: JobSummary[] = []
+    const out: StoredJob[] = []
     for (const id of ids) {
       try {
-        out.push((await this.load(id)).summary())
+        out.push(await this.load(id))
       } catch {
         // an unreadable folder is not a job
       }
     }
-    return out.sort((a, b) => b.createdAt - a.createdAt)
+    return out
+  }
+
+  async list(): Promise<JobSummary[]> {
+    return (await this.all()).map((j) => j.summary()).sort((a, b) => b.createdAt - a.createdAt)
   }
 
   async remove(id: string): Promise<void> {
-    const p = this.open.get(id)
-    this.open.delete(id)
-    if (p) await (await p.catch(() => null))?.close()
-    await Journal.remove(this.dir(id))
-  }
-
-  /**
-   * Puts the rows that failed at the portal back to planned (rows validation rejected stay failed). Rows that
-   * need checking are left alone: their chat may exist. Returns how many rows will be retried.
-   */
-  async retryFailed(id: string): Promise<number> {
-    const job = await this.load(id)
-    const at = this.clock.now()
-    const entries: JournalEntry[] = []
-    for (const r of job.record.rows) {
-      const s = job.row(r.key)
-      if (s.state === 'failed' && s.errorCode !== VALIDATION_CODE) entries.push({ k: 'row', key: r.key, state: 'planned', at })
-    }
-    if (entries.length) {
-      const status: JobStatus = job.state.status === 'running' ? 'running' : 'queued'
-      entries.push({ k: 'job', status, at, error: null })
-      await job.journal.append(entries)
-    }
-    return entries.length ? entries.length - 1 : 0
+    const v = this.views.get(id)
+    this.views.delete(id)
+    if (v) await (await v.job.catch(() => null))?.close()
+    await this.fs.rmTree(this.dir(id))
   }
 
   async closeAll(): Promise<void> {
-    for (const p of this.open.values()) await (await p.catch(() => null))?.close()
-    this.open.clear()
+    for (const v of this.views.values()) await (await v.job.catch(() => null))?.close().catch(() => undefined)
+    this.views.clear()
   }
 }

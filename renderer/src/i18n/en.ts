@@ -71,6 +71,8 @@ export const en = {
       NOT_FOUND: 'It may have been removed; refresh the list.',
       FORBIDDEN: 'For a portal: its user lacks the rights, so use an administrator’s webhook. In a browser tab: use the tab the app opened, or restart the app.',
       INTERNAL: 'Restart the app; if it keeps happening, report it.',
+      STORAGE: 'The data folder cannot be written (full disk?): free space, then press Resume. Nothing was sent twice.',
+      LOCKED: 'Another window or b24chat command is sending this job; wait for it, or stop it first.',
     },
     fallback: {
       VALIDATION: 'The value was refused.',
@@ -441,6 +443,10 @@ export const en = {
     finished: 'Finished',
     failed: 'Failed',
     cancelled: 'Cancelled',
+    pausing: 'Pausing',
+    'waiting-for-portal': 'Waiting for the portal',
+    resolving: 'Checking the portal',
+    cancelling: 'Cancelling',
   },
   rowState: {
     planned: 'Planned',

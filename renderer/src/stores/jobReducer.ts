@@ -8,6 +8,7 @@
  * Functions never mutate their inputs: they return the same object when nothing changes, a new one otherwise.
  */
 import type { JobEvent, JobRowLog, JobSnapshot, JobStatus, JobSummary } from '../../../electron/shared/jobs'
+import { LIVE_JOB_STATUSES } from '../../../electron/shared/jobs'
 
 export interface JobState {
   summary: JobSummary
@@ -20,7 +21,7 @@ export interface JobState {
 export const TERMINAL_STATUSES: readonly JobStatus[] = ['finished', 'failed', 'cancelled']
 export const isTerminalStatus = (s: JobStatus): boolean => TERMINAL_STATUSES.includes(s)
 /** A job that can still change by itself (events may arrive). */
-export const isActiveStatus = (s: JobStatus): boolean => s === 'running' || s === 'queued' || s === 'paused'
+export const isActiveStatus = (s: JobStatus): boolean => s === 'queued' || LIVE_JOB_STATUSES.includes(s)
 
 export function fromSummary(summary: JobSummary): JobState {
   return { summary, seq: -1, log: [] }
@@ -54,7 +55,7 @@ export function applyJobEvent(state: JobState, event: JobEvent): JobState {
   switch (event.type) {
     case 'started':
       return {
-        summary: { ...s, status: 'running', startedAt: event.at, finishedAt: undefined, error: undefined, progress: { ...s.progress, total: event.total } },
+        summary: { ...s, status: 'running', startedAt: event.at, finishedAt: undefined, error: undefined, detail: undefined, progress: { ...s.progress, total: event.total } },
         seq: event.seq,
         log: state.log,
       }
@@ -63,9 +64,11 @@ export function applyJobEvent(state: JobState, event: JobEvent): JobState {
     case 'rows':
       return { summary: s, seq: event.seq, log: mergeLog(state.log, event.rows) }
     case 'paused':
-      return { summary: { ...s, status: 'paused' }, seq: event.seq, log: state.log }
+      return { summary: { ...s, status: 'paused', detail: undefined }, seq: event.seq, log: state.log }
     case 'resumed':
-      return { summary: { ...s, status: 'running' }, seq: event.seq, log: state.log }
+      return { summary: { ...s, status: 'running', detail: undefined }, seq: event.seq, log: state.log }
+    case 'status':
+      return { summary: { ...s, status: event.status, detail: event.detail }, seq: event.seq, log: state.log }
     case 'finished':
       return { summary: { ...s, status: 'finished', finishedAt: event.at, progress: event.progress }, seq: event.seq, log: state.log }
     case 'failed':

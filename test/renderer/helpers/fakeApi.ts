@@ -184,6 +184,7 @@ export class FakeApi {
       source: 'chats.csv',
       status: 'draft',
       createdAt: 1_700_000_000_000,
+      actions: [],
       progress: { counts: emptyCounts(), total: 3, chatsPerSec: 0, etaSec: null, pacing: { kind: 'idle' } },
       ...partial,
       seq,
@@ -339,6 +340,12 @@ export class FakeApi {
             this.avatarFolders.set(req.sheetId, { ...f, picked: folder || null, unresolved: folder ? 0 : f.unresolved })
             return ok(overview(s))
           }),
+        sendPlan: (req) =>
+          this.r('sheets.sendPlan', req, () => {
+            const s = this.sheets.get(req.sheetId)
+            const n = s ? s.summary.ready + s.summary.warning : 0
+            return { sheetId: req.sheetId, profile: req.profile, portal: '127.0.0.1:8443', toCreate: n, alreadyCreated: 0, createdWithOtherValues: 0, copies: 0, invalid: s?.summary.error ?? 0, rows: [], portalChecked: true, confirm: { en: `Create ${n} chats on 127.0.0.1:8443?`, ru: `Создать ${n} чатов на 127.0.0.1:8443?` } }
+          }),
       },
       compose: {
         validate: (req) => this.r('compose.validate', req, () => composeRow(req.form)),
@@ -365,6 +372,7 @@ export class FakeApi {
         resume: (req) => this.r('jobs.resume', req, () => this.setStatus(req.jobId, 'running')),
         cancel: (req) => this.r('jobs.cancel', req, () => this.setStatus(req.jobId, 'cancelled')),
         retryFailed: (req) => this.r('jobs.retryFailed', req, () => this.setStatus(req.jobId, 'queued')),
+        sendUnsent: (req) => this.r('jobs.sendUnsent', req, () => this.setStatus(req.jobId, 'queued')),
         remove: (req) =>
           this.r('jobs.remove', req, () => {
             this.jobs.delete(req.jobId)

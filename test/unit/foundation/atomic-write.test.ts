@@ -1,31 +1,64 @@
-import { open, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { writeFileAtomic } from '../../../electron/core/fsutil'
+import { describe, expect, it } from 'vitest'
+import { writeAll, writeFileAtomic } from '../../../electron/core/fsutil'
+import { CrashError, CrashFs } from '../../helpers/crash-fs'
 
-// Issue 10 "Seen" 8: writeFileAtomic writing in place passed every test. A reader must see either the whole old
-// file or the whole new one, never a file being rewritten under it.
+const FILE = '/data/state.json'
+const OLD = JSON.stringify({ generation: 1, rows: 'old'.repeat(50) })
+const NEW = JSON.stringify({ generation: 2, rows: 'new'.repeat(80) })
+
+async function disk(): Promise<CrashFs> {
+  const fs = new CrashFs()
+  await fs.mkdir('/data')
+  fs.setText(FILE, OLD)
+  return fs
+}
+
 describe('writeFileAtomic', () => {
-  let dir: string
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'b24-atomic-'))
-  })
-  afterEach(() => rm(dir, { recursive: true, force: true }))
-
-  it('replaces the file whole: a reader that opened the old one still reads all of the old one', async () => {
-    const file = join(dir, 'state.json')
-    const old = JSON.stringify({ rows: 'x'.repeat(10_000) })
-    await writeFile(file, old)
-    const reader = await open(file, 'r')
-    try {
-      await writeFileAtomic(file, '{"rows":"new"}')
-      // Written in place, the open file would now be truncated and rewritten under the reader.
-      expect((await reader.readFile('utf8')).length).toBe(old.length)
-    } finally {
-      await reader.close()
+  it('a crash at any of its write points leaves the old file or the new one, whole — never a torn or empty file', async () => {
+    const probe = await disk()
+    const before = probe.ops
+    await writeFileAtomic(FILE, NEW, { fs: probe })
+    const points = probe.ops - before
+    const seen = new Set<string>()
+    for (const mode of ['torn', 'lost'] as const) {
+      for (let k = 1; k <= points; k++) {
+        const fs = await disk()
+        fs.failAt(k, 'crash')
+        await expect(writeFileAtomic(FILE, NEW, { fs })).rejects.toBeInstanceOf(CrashError)
+        fs.reboot(mode)
+        const text = fs.text(FILE)
+        expect([OLD, NEW], `crash at ${fs.opLog[fs.opLog.length - 1]} (${mode})`).toContain(text)
+        seen.add(text === NEW ? 'new' : 'old')
+      }
     }
-    expect(await readFile(file, 'utf8')).toBe('{"rows":"new"}')
-    expect(await readdir(dir)).toEqual(['state.json'])
+    expect(points).toBeGreaterThanOrEqual(5) // open, write, sync, rename, fsyncDir
+    expect(seen).toEqual(new Set(['old'])) // the rename is durable only with the folder's fsync: the last point
+    // once it returns, the new content survives a crash
+    const fs = await disk()
+    await writeFileAtomic(FILE, NEW, { fs })
+    fs.reboot('lost')
+    expect(fs.text(FILE)).toBe(NEW)
+  })
+
+  it('a full disk or a short write leaves the old file and no temp file behind', async () => {
+    for (const kind of ['enospc', 'short'] as const) {
+      const fs = await disk()
+      fs.failAt(2, kind) // the write
+      await expect(writeFileAtomic(FILE, NEW, { fs })).rejects.toMatchObject({ code: 'ENOSPC' })
+      expect(fs.text(FILE)).toBe(OLD)
+      expect(await fs.readdir('/data')).toEqual(['state.json'])
+    }
+  })
+
+  it('writeAll continues a short write and reports a write that stores nothing as ENOSPC', async () => {
+    const fs = new CrashFs()
+    await fs.mkdir('/d')
+    const fh = await fs.open('/d/f', 'a')
+    fs.failAt(1, 'short')
+    await expect(writeAll(fh, new TextEncoder().encode('0123456789'), '/d/f')).rejects.toMatchObject({ code: 'ENOSPC' })
+    expect(fs.text('/d/f')).toBe('01234')
+    fs.capacity = Number.POSITIVE_INFINITY
+    await writeAll(fh, new TextEncoder().encode('abc'))
+    expect(fs.text('/d/f')).toBe('01234abc')
   })
 })

@@ -158,6 +158,8 @@ const VALID: Record<ApiPath, unknown> = {
   'sheets.setAvatarFolder': { sheetId: 's1', folder: '/home/ann/avatars' },
   'sheets.editCells': { sheetId: 's1', edits: [{ rowKey: 'r1', column: 'COLOR', value: 'RED' }] },
   'sheets.openSample': undefined,
+  'sheets.sendPlan': { sheetId: 's1', profile: 'Main' },
+  'jobs.sendUnsent': { jobId: 'j1' },
 }
 
 /** A gate over a backend whose every method records what it received. */

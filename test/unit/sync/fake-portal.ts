@@ -77,6 +77,21 @@ export class FakePortal {
   status503 = 0
   /** Paint every new chat this hex, whatever COLOR says (a portal with colours off, or a bug). */
   forceColor: string | null = null
+  /** While true every request fails to connect (the portal is down or moved). */
+  down = false
+  /** Down until this time of the clock (ms): requests fail to connect, answers being written are lost. */
+  downUntil: number | null = null
+  isDown(): boolean {
+    return this.down || (this.downUntil !== null && this.clock.now() < this.downUntil)
+  }
+  /** Creating batches being processed now, and the most there ever were at once. */
+  creatingNow = 0
+  maxCreatingAtOnce = 0
+  /** While true, creating batches wait (on the wire) until `releaseCreates()`. */
+  holdCreates = false
+  private held: (() => void)[] = []
+  /** Called for every im.chat.add the portal runs, before it runs (tests check the journal here). */
+  onCreate: ((params: Record<string, unknown>) => void) | null = null
 
   constructor(readonly clock: Clock, readonly creator = 1) {}
 
@@ -105,6 +120,7 @@ export class FakePortal {
   private run(method: string, p: Record<string, unknown>): unknown {
     switch (method) {
       case 'im.chat.add': {
+        this.onCreate?.(p)
         const users = [...new Set([this.creator, ...arr(p.USERS).map(Number)])]
         const chat: FakeChat = {
           id: this.chats.length + 1,
@@ -141,6 +157,8 @@ export class FakePortal {
       }
       case 'profile':
         return { ID: String(this.creator), NAME: 'Ada', LAST_NAME: 'Admin', ADMIN: true }
+      case 'server.time':
+        return new Date(this.clock.now()).toISOString()
       case 'scope':
         return this.scopes
       default:
@@ -164,6 +182,7 @@ export class FakePortal {
     }
     const method = decodeURIComponent(url.pathname.split('/').pop() ?? '').toLowerCase()
     const body = JSON.parse(req.body ?? '{}') as Record<string, unknown>
+    if (this.isDown()) throw new TransportError('connect', 'ECONNREFUSED: connection failed')
     this.log.push({ method, body })
     const fault = this.faults.shift()
     if (fault === 'connect') throw new TransportError('connect', 'ECONNREFUSED')
@@ -179,6 +198,7 @@ export class FakePortal {
     if (fault && typeof fault === 'object') return this.json(fault.status, { error: fault.error, error_description: fault.description })
     if (fault === 'html-before-commit') return { status: 502, headers: {}, body: '<html>Bad gateway</html>' }
     const respond = await this.handle(method, body)
+    if (this.isDown()) throw new TransportError('reset', 'ECONNRESET') // went down while working: the answer is lost
     if (fault === 'html-after-commit') return { status: 500, headers: {}, body: '<html>Internal error</html>' }
     if (fault === 'reset-after-commit') throw new TransportError('reset', 'ECONNRESET')
     if (fault === 'timeout-after-commit') throw new TransportError('timeout', 'timeout')
@@ -186,6 +206,23 @@ export class FakePortal {
   }
 
   private async handle(method: string, body: Record<string, unknown>): Promise<HttpResponse> {
+    const creating = method === 'batch' && Object.values((body.cmd ?? {}) as Record<string, string>).some((c) => c.toLowerCase().startsWith('im.chat.add'))
+    if (!creating) return this.process(method, body)
+    this.creatingNow++
+    this.maxCreatingAtOnce = Math.max(this.maxCreatingAtOnce, this.creatingNow)
+    for (const w of this.creatingWaiters.filter((x) => this.creatingNow >= x.n)) {
+      this.creatingWaiters.splice(this.creatingWaiters.indexOf(w), 1)
+      w.resolve()
+    }
+    try {
+      if (this.holdCreates) await new Promise<void>((resolve) => this.held.push(resolve))
+      return await this.process(method, body)
+    } finally {
+      this.creatingNow--
+    }
+  }
+
+  private async process(method: string, body: Record<string, unknown>): Promise<HttpResponse> {
     if (method === 'batch') {
       if (this.billing === 'batch-half' && this.blocked('batch')) {
         this.status429++
@@ -227,6 +264,26 @@ export class FakePortal {
       const status = err.error === 'ERROR_METHOD_NOT_FOUND' ? 404 : 400
       return this.json(status, err)
     }
+  }
+
+  private creatingWaiters: { n: number; resolve: () => void }[] = []
+  /** Resolves once `n` creating batches are on the wire at the same time. */
+  untilCreating(n: number): Promise<void> {
+    if (this.creatingNow >= n) return Promise.resolve()
+    return new Promise((resolve) => this.creatingWaiters.push({ n, resolve }))
+  }
+
+  /** Lets every held creating batch run (and stops holding new ones). */
+  releaseCreates(): void {
+    this.holdCreates = false
+    for (const r of this.held.splice(0)) r()
+  }
+
+  /** Titles that more than one chat carries (for rows without a tag: tagging off). */
+  titleDuplicates(): string[] {
+    const seen = new Map<string, number>()
+    for (const c of this.chats) seen.set(c.title, (seen.get(c.title) ?? 0) + 1)
+    return [...seen].filter(([, n]) => n > 1).map(([k]) => k)
   }
 
   /** Duplicate entity pairs (must always be empty). */
