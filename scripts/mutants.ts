@@ -39,7 +39,7 @@ export interface Mutant {
 
 const GATE_TESTS: TestSet[] = [{ project: 'unit', files: ['test/unit/foundation/gatekeeper.test.ts'] }]
 const WEB_TESTS: TestSet[] = [{ project: 'integration', files: ['test/integration/app/web-shell.test.ts'], args: ['--testTimeout', '15000'] }]
-const SYNC_UNIT: TestSet[] = [{ project: 'unit', files: ['test/unit/sync', 'test/unit/foundation/atomic-write.test.ts'] }]
+const SYNC_UNIT: TestSet[] = [{ project: 'unit', files: ['test/unit/sync', 'test/unit/foundation/atomic-write.test.ts', 'test/unit/foundation/atomic-write-real-fs.test.ts'] }]
 
 export const MUTANTS: Mutant[] = [
   // ---- issue 13 "Seen" 3 and 2: the gate -------------------------------------------------------------------
@@ -199,42 +199,38 @@ export const MUTANTS: Mutant[] = [
     tests: [{ project: 'unit', files: ['test/unit/portal'] }],
     owner: 'B (core/portal/pacing.ts)',
   },
-  // ---- issue 10 item 8 (engineers A and B rewrite core/sync; re-point after merging) -------------------------
+  // ---- issue 10 item 8: the journal, the atomic writer, retry ----------------------------------------------------
   {
     id: 'journal-no-datasync',
     what: "the journal's datasync() after an append removed",
     file: 'electron/core/sync/journal.ts',
-    find: '      await this.fh.datasync()\n',
+    find: '        await this.fh.datasync()\n',
     replace: '',
     tests: SYNC_UNIT,
-    owner: 'A (core/sync/journal.ts)',
   },
   {
     id: 'atomic-write-in-place',
     what: 'writeFileAtomic writes the target in place instead of temp file + rename',
     file: 'electron/core/fsutil.ts',
-    find: '  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`',
+    find: '  const tmp = `${path}.${process.pid}.${Date.now()}.${++tmpCounter}.tmp`',
     replace: '  const tmp = path',
     tests: SYNC_UNIT,
-    owner: 'A (core/fsutil.ts writeFileAtomic)',
   },
   {
     id: 'snapshot-wrong-name',
     what: 'the snapshot is read from a wrong file name (created rows would be resent)',
     file: 'electron/core/sync/journal.ts',
-    find: "state = JSON.parse(await readFile(join(dir, STATE), 'utf8')) as JobStateData",
-    replace: "state = JSON.parse(await readFile(join(dir, 'state.snapshot.json'), 'utf8')) as JobStateData",
+    find: 'await readSnapshot(fs, join(dir, STATE_FILE))',
+    replace: "await readSnapshot(fs, join(dir, 'state.snapshot.json'))",
     tests: SYNC_UNIT,
-    owner: 'A (core/sync/journal.ts)',
   },
   {
     id: 'retry-replans-needs-checking',
     what: 'retry failed re-plans needs-checking rows (their chat may exist)',
     file: 'electron/core/sync/store.ts',
-    find: "if (s.state === 'failed' && s.errorCode !== VALIDATION_CODE)",
-    replace: "if ((s.state === 'failed' || s.state === 'needs-checking') && s.errorCode !== VALIDATION_CODE)",
+    find: "if (s.state === 'failed' && s.errorCode !== VALIDATION_CODE) out.push",
+    replace: "if ((s.state === 'failed' || s.state === 'needs-checking') && s.errorCode !== VALIDATION_CODE) out.push",
     tests: SYNC_UNIT,
-    owner: 'A (core/sync/store.ts)',
   },
 ]
 

@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { ParseArgsConfig } from 'node:util'
 import type { CliIO } from './types'
@@ -33,4 +35,22 @@ export async function readStdin(stdin: NodeJS.ReadableStream & { isTTY?: boolean
   const chunks: Buffer[] = []
   for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer))
   return Buffer.concat(chunks).toString('utf8')
+}
+
+/** The `--avatars-from DIR` option (repeatable) of the commands that read a sheet's avatars. */
+export const AVATARS_FROM_OPTION = { 'avatars-from': { type: 'string', multiple: true } } as const
+
+/**
+ * The folders given with --avatars-from, as full paths: avatar files outside the sheet's folder are read only from
+ * these (issue 13). A value that is not a folder is a usage error, returned as its message.
+ */
+export async function avatarFoldersFrom(values: Record<string, unknown>): Promise<{ folders: string[] } | { error: string }> {
+  const folders: string[] = []
+  for (const dir of (values['avatars-from'] as string[] | undefined) ?? []) {
+    const full = resolve(dir)
+    const isDir = await stat(full).then((st) => st.isDirectory(), () => false)
+    if (!isDir) return { error: `--avatars-from ${dir}: not a folder.` }
+    folders.push(full)
+  }
+  return { folders }
 }

@@ -4,10 +4,10 @@
  * profile). Rows that validation rejected are reported, never sent. Exit 0 only when every row ends created or
  * skipped.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
-import { importSheet, isReadable } from '../../core/import'
+import { importSheet, isReadable, readSheetFile } from '../../core/import'
 import { ensureDataDir } from '../../core/datadir'
 import { resolveDataDir } from '../../core/paths'
 import { createPortalClient } from '../../core/portal/client'
@@ -26,13 +26,13 @@ import type { JobProgress, JobStateDetail, PacingState } from '../../shared/jobs
 import type { Plan } from '../../shared/profile'
 import { PLANS } from '../../shared/profile'
 import { AppFailure } from '../../shared/result'
-import { parseCommandArgs } from '../args'
+import { AVATARS_FROM_OPTION, avatarFoldersFrom, parseCommandArgs } from '../args'
 import { CONNECTION_OPTIONS, resolveCaller } from '../caller'
 import type { CliCommand, CliIO } from '../types'
 import { EXIT } from '../types'
 
 const USAGE = `Usage: b24chat sync FILE (--profile NAME | --webhook-stdin | --webhook URL | --sandbox) [--ca FILE] [--data DIR]
-                    [--results FILE] [--plan standard|enterprise] [--dry-run] [--retry-failed] [--verify]
+                    [--results FILE] [--plan standard|enterprise] [--dry-run] [--retry-failed] [--verify] [--avatars-from DIR]…
 
 Creates one chat per row of FILE with im.chat.add, as fast as the portal's limits allow and never twice.
   --profile NAME     a stored profile (b24chat profile add …); secrets come from the OS keychain
@@ -46,6 +46,7 @@ Creates one chat per row of FILE with im.chat.add, as fast as the portal's limit
   --dry-run          check the connection and show what would be sent; send nothing
   --retry-failed     send again only the rows that failed at the portal last time
   --verify           check each created chat with im.dialog.get (title, colour, owner)
+  --avatars-from DIR also read avatar files from DIR (repeatable); without it, only from the sheet's folder
 Rows whose chat exists already (made by an earlier send from any data folder or computer) are skipped, not
 created again. One sync per job at a time: a second one is refused and names the first.
 Ctrl+C stops at once (rows in flight are checked on the portal when the same command runs again); a second
@@ -130,6 +131,7 @@ export async function runSync(argv: string[], io: CliIO, over: SyncOverrides = {
     'dry-run': { type: 'boolean' },
     'retry-failed': { type: 'boolean' },
     verify: { type: 'boolean' },
+    ...AVATARS_FROM_OPTION,
   }, USAGE, io)
   if ('exit' in parsed) return parsed.exit
   const v = parsed.values
@@ -148,16 +150,20 @@ export async function runSync(argv: string[], io: CliIO, over: SyncOverrides = {
     io.stderr.write(`Say which portal: exactly one of --profile NAME, --webhook-stdin, --webhook URL or --sandbox.\n\n${USAGE}\n`)
     return EXIT.USAGE
   }
+  const from = await avatarFoldersFrom(v)
+  if ('error' in from) {
+    io.stderr.write(`${from.error}\n\n${USAGE}\n`)
+    return EXIT.USAGE
+  }
   const out = (s: string): boolean => io.stdout.write(`${s}\n`)
   const path = resolve(file)
-  let bytes: Uint8Array
-  try {
-    bytes = await readFile(path)
-  } catch (e) {
-    io.stderr.write(`Cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}).\n`)
+  // Bounded: counted as the bytes arrive, regular files only (a device or FIFO is refused), with a deadline.
+  const read = await readSheetFile(path, { signal: io.signal })
+  if ('problem' in read) {
+    io.stderr.write(`${file}: ${read.problem.message}\n`)
     return EXIT.FAILURE
   }
-  const sheet = await importSheet(bytes, { fileName: basename(path), dir: dirname(path) })
+  const sheet = await importSheet(read.bytes, { fileName: basename(path), dir: dirname(path) }, { avatarFolders: from.folders, ...(io.signal ? { signal: io.signal } : {}) })
   if (!isReadable(sheet.fileProblems)) {
     for (const p of sheet.fileProblems) io.stderr.write(`${p.severity.toUpperCase()}: ${p.message}\n`)
     return EXIT.FAILURE
@@ -227,7 +233,7 @@ export async function runSync(argv: string[], io: CliIO, over: SyncOverrides = {
     }
 
     if (v['dry-run']) {
-      const report = await preflight(client, profileName)
+      const report = await preflight(client, profileName, { signal: io.signal })
       out(`Connected to ${report.portal} as ${report.user.name} (id ${report.user.id}); scopes: ${report.scopes.join(', ') || 'none'}.`)
       for (const m of report.missing) out(`Missing scope ${m.scope}: ${m.why}`)
       const plan = await planSend({ rows: sheet.allRows(), portalKey, portalUrl: client.portal, history, dedupeTagging, portal: client })

@@ -3,7 +3,6 @@
  * optionally checked against a portal (--profile / --webhook-stdin / --webhook). Exit 0 whenever the file could be read.
  */
 import { once } from 'node:events'
-import { stat } from 'node:fs/promises'
 import { basename, dirname, resolve } from 'node:path'
 import { resolveDataDir } from '../../core/paths'
 import { MappingMemory, importSheet, isReadable, liveCheck, readSheetFile } from '../../core/import'
@@ -14,7 +13,7 @@ import { AppFailure } from '../../shared/result'
 import type { Delimiter, Problem, SheetEncoding, SheetRow } from '../../shared/sheet'
 import type { Sheet } from '../../core/import'
 import { DELIMITERS, ENCODINGS } from '../../shared/sheet'
-import { parseCommandArgs } from '../args'
+import { AVATARS_FROM_OPTION, avatarFoldersFrom, parseCommandArgs } from '../args'
 import type { CliCommand, CliIO } from '../types'
 import { EXIT } from '../types'
 
@@ -172,7 +171,7 @@ export const validateCommand: CliCommand = {
       ca: { type: 'string' },
       data: { type: 'string' },
       lang: { type: 'string' },
-      'avatars-from': { type: 'string', multiple: true },
+      ...AVATARS_FROM_OPTION,
     }, USAGE, io)
     if ('exit' in parsed) return parsed.exit
     const { values, positionals } = parsed
@@ -202,13 +201,9 @@ export const validateCommand: CliCommand = {
       io.stderr.write(`${file}: ${ru ? p.messageRu : p.message}\n`)
       return EXIT.FAILURE
     }
-    const avatarFolders: string[] = []
-    for (const dir of (values['avatars-from'] as string[] | undefined) ?? []) {
-      const full = resolve(dir)
-      const isDir = await stat(full).then((st) => st.isDirectory(), () => false)
-      if (!isDir) return usage(`--avatars-from ${dir}: not a folder.`)
-      avatarFolders.push(full)
-    }
+    const from = await avatarFoldersFrom(values)
+    if ('error' in from) return usage(from.error)
+    const avatarFolders = from.folders
     // Bounded: counted as the bytes arrive, regular files only, with a deadline; a signal stops it.
     const read = await readSheetFile(path, { signal: io.signal })
     if ('problem' in read) return fail(read.problem)
