@@ -43,16 +43,39 @@ describe('adaptive concurrency limiter', () => {
     l.finish(first[1] as never, ok(1005, 1000))
     const wave = Array.from({ length: 3 }, () => l.start())
     expect(l.allowance()).toBe(3)
-    l.finish(wave[0] as never, ok(1805, 1000)) // queued 800 ms > 500 ms: congested
-    expect(l.allowance()).toBe(2) // 3 × 0.7 = 2.1
+    l.finish(wave[2] as never, ok(1805, 1000)) // sent with 3 in flight, queued 800 ms > 500 ms: congested
+    expect(l.allowance()).toBe(2) // min(3 × 0.7, 3 × 1000 / 1800 + 1) = 2.1
     l.finish(wave[1] as never, ok(2505, 1000)) // sent before the decrease: does not count again
-    l.finish(wave[2] as never, ok(1005, 1000)) // nor does it grow
+    l.finish(wave[0] as never, ok(1005, 1000)) // nor does it grow
     expect(l.allowance()).toBe(2)
     // After the first congestion: +1/limit per saturated answer (one per round trip).
     const next = [l.start(), l.start()]
     for (const t of next) l.finish(t, ok(1005, 1000))
     expect(l.allowance()).toBe(2)
     expect(l.loadFactor()).toBeGreaterThan(1)
+  })
+
+  it('after a slow-start overshoot, one congested answer takes it back to what the portal runs at once (Little)', () => {
+    const l = new AdaptiveLimiter(16)
+    // slow start with the pipe kept full (the engine refills after every answer): every answer grows it by one
+    const pipe: ReturnType<AdaptiveLimiter['start']>[] = []
+    let answers = 0
+    for (; answers < 100 && l.allowance() < 16; answers++) {
+      while (l.canStart()) pipe.push(l.start())
+      l.finish(pipe.shift() as never, ok(1000, 1000))
+    }
+    expect(l.allowance()).toBe(16)
+    expect(answers).toBe(14) // 2 → 16: it doubles every round trip (2, 4, 8, 16 in flight)
+    for (const t of pipe.splice(0)) l.finish(t, { kind: 'neutral' })
+    // a request sent with 8 in flight waited as long as it ran: the portal runs about 8 / 2 = 4 at once
+    const wave = Array.from({ length: 8 }, () => l.start())
+    l.finish(wave[7] as never, ok(2000, 1000))
+    expect(l.allowance()).toBe(5) // 4 + 1, not 16 × 0.7
+    // queueing of a tenth to a half of the server time holds it: no growth, no decrease
+    for (const t of wave.slice(0, 7)) l.finish(t, ok(1000, 1000))
+    const held = Array.from({ length: 5 }, () => l.start())
+    for (const t of held) l.finish(t, ok(1300, 1000))
+    expect(l.allowance()).toBe(5)
   })
 
   it('halves on 5xx, HTML or a timeout, never below 1; neutral answers change nothing', () => {

@@ -7,14 +7,18 @@
  * server with W workers answers requests beyond W only after one of them frees a worker, so the queueing grows
  * with every request past W while the server time does not.
  *  - start at 2 (the first answers tell what the portal is like); slow start: +1 per answer that came back while
- *    the allowance was in use (it doubles each round trip), until the first sign of congestion; then +1/limit per
- *    such answer (+1 per round trip);
- *  - congested (queueing over half the server time): × 0.7; 5xx, HTML, timeout, 503: halved;
+ *    the allowance was in use (it doubles each round trip), until the first sign of queueing (over a tenth of the
+ *    server time); then +1/limit per such answer (+1 per round trip), and only while answers show no queueing;
+ *  - congested (queueing over half the server time): down to × 0.7, or to what the portal evidently runs at once if
+ *    that is less — by Little's law, the requests in flight when it was sent × server time / (server time + queueing),
+ *    plus one (slow start overshoots by a round trip: this takes it back in one step); 5xx, HTML, timeout, 503: halved;
  *  - answers to requests sent before a decrease do not count (they saw the old load).
  */
 export const INITIAL_LIMIT = 2
 /** Queueing above this share of the request's server time means the portal is past its capacity. */
 const CONGESTED_SHARE = 0.5
+/** Queueing above this share ends slow start and holds the allowance where it is. */
+const QUEUEING_SHARE = 0.1
 const CONGESTED_FACTOR = 0.7
 const OVERLOAD_FACTOR = 0.5
 /** Samples of the overhead floor kept. */
@@ -27,6 +31,8 @@ export type LimiterSample =
 
 export interface LimiterToken {
   readonly seq: number
+  /** Requests in flight once this one was sent. */
+  readonly inFlight: number
 }
 
 export class AdaptiveLimiter {
@@ -58,7 +64,7 @@ export class AdaptiveLimiter {
 
   start(): LimiterToken {
     this.inFlight++
-    return { seq: ++this.seq }
+    return { seq: ++this.seq, inFlight: this.inFlight }
   }
 
   /** The smallest round trip beyond the server time seen lately: the network's share of a request, ms. */
@@ -77,7 +83,7 @@ export class AdaptiveLimiter {
     this.inFlight = Math.max(0, this.inFlight - 1)
     if (s.kind === 'neutral') return
     if (s.kind === 'overload') {
-      this.decrease(OVERLOAD_FACTOR, t)
+      this.decrease(this.limit * OVERLOAD_FACTOR, t)
       return
     }
     const overhead = Math.max(0, s.wallMs - s.serverMs)
@@ -90,17 +96,22 @@ export class AdaptiveLimiter {
     this.load += 0.3 * ((s.serverMs + queued) / s.serverMs - this.load)
     if (t.seq <= this.ignoreUpTo) return
     if (queued > CONGESTED_SHARE * s.serverMs) {
-      this.decrease(CONGESTED_FACTOR, t)
+      const running = (t.inFlight * s.serverMs) / (s.serverMs + queued)
+      this.decrease(Math.min(this.limit * CONGESTED_FACTOR, running + 1), t)
+      return
+    }
+    if (queued > QUEUEING_SHARE * s.serverMs) {
+      this.slowStart = false
       return
     }
     if (!saturated) return
     this.limit = Math.min(this.ceiling, this.limit + (this.slowStart ? 1 : 1 / this.limit))
   }
 
-  private decrease(factor: number, t: LimiterToken): void {
+  private decrease(to: number, t: LimiterToken): void {
     if (t.seq <= this.ignoreUpTo) return
     this.slowStart = false
-    this.limit = Math.max(1, this.limit * factor)
+    this.limit = Math.max(1, Math.min(this.limit, to))
     this.ignoreUpTo = this.seq
   }
 }
