@@ -68,14 +68,10 @@ class Event {
   }
 }
 
-/** throttle.py SlidingWindowThrottler */
-class SlidingWindowThrottler {
-  /** left (index 0) = most recent */
-  private history: { when: number; duration: number }[] = []
-  constructor(
-    private readonly maxRequestRunningTime: number,
-    private readonly measurementPeriod: number,
-  ) {}
+/** Both throttlers' `acquire` context manager: one sleep for the time needed, then the request, then clean-up. */
+abstract class Throttler {
+  protected abstract neededSleepTime(): number
+  protected abstract removeStale(): void
   async acquire<T>(f: () => Promise<T>): Promise<T> {
     await sleep(this.neededSleepTime())
     try {
@@ -84,7 +80,19 @@ class SlidingWindowThrottler {
       this.removeStale()
     }
   }
-  private neededSleepTime(): number {
+}
+
+/** throttle.py SlidingWindowThrottler */
+class SlidingWindowThrottler extends Throttler {
+  /** left (index 0) = most recent */
+  private history: { when: number; duration: number }[] = []
+  constructor(
+    private readonly maxRequestRunningTime: number,
+    private readonly measurementPeriod: number,
+  ) {
+    super()
+  }
+  protected neededSleepTime(): number {
     let acc = 0
     for (const r of this.history) {
       acc += r.duration
@@ -92,7 +100,7 @@ class SlidingWindowThrottler {
     }
     return 0
   }
-  private removeStale(): void {
+  protected removeStale(): void {
     const cutOff = monotonic() - this.measurementPeriod
     while (this.history.length && (this.history[this.history.length - 1] as { when: number }).when < cutOff) this.history.pop()
   }
@@ -102,21 +110,15 @@ class SlidingWindowThrottler {
 }
 
 /** throttle.py LeakyBucketThrottler */
-class LeakyBucketThrottler {
+class LeakyBucketThrottler extends Throttler {
   private history: number[] = []
   constructor(
     private readonly poolSize: number,
     private readonly requestsPerSecond: number,
-  ) {}
-  async acquire<T>(f: () => Promise<T>): Promise<T> {
-    await sleep(this.neededSleepTime())
-    try {
-      return await f()
-    } finally {
-      this.removeStale()
-    }
+  ) {
+    super()
   }
-  private neededSleepTime(): number {
+  protected neededSleepTime(): number {
     while (this.history.length >= this.poolSize) {
       const fromLast = monotonic() - (this.history[0] as number)
       const wait = 1 / this.requestsPerSecond - fromLast
@@ -128,7 +130,7 @@ class LeakyBucketThrottler {
   addRequestRecord(): void {
     this.history.unshift(monotonic())
   }
-  private removeStale(): void {
+  protected removeStale(): void {
     const cutOff = monotonic() - this.poolSize / this.requestsPerSecond
     while (this.history.length && (this.history[this.history.length - 1] as number) < cutOff) this.history.pop()
   }
