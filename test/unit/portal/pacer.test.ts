@@ -8,6 +8,7 @@ import { createPortalClient } from '../../../electron/core/portal/client'
 import { etaSec, limitsForPlan, Pacer, PacerRegistry, PacerStuck } from '../../../electron/core/portal/pacer'
 import { AdaptiveLimiter } from '../../../electron/core/portal/pacer/limiter'
 import type { HttpRequest, HttpResponse, Transport } from '../../../electron/core/portal/transport'
+import { batchSize } from '../../../electron/core/sync/batching'
 import { SyncEngine } from '../../../electron/core/sync/engine'
 import { JobStore } from '../../../electron/core/sync/store'
 import { AppFailure } from '../../../electron/shared/result'
@@ -339,5 +340,23 @@ describe('ETA with concurrency', () => {
     expect(etaSec({ ...base, calls: 1000, requests: 20, parallel: 4, keys: [busy] })).toBeCloseTo(300, 6)
     // the bucket binds: 145 requests, 45 free, then 1.8 per second → 55.6 s
     expect(etaSec({ ...base, calls: 145, requests: 145, parallel: 16, secPerCall: 0.01, keys: [] })).toBeCloseTo(100 / 1.8, 6)
+  })
+})
+
+describe('batch sizes follow the latency observed under concurrency', () => {
+  it('when calls take three times longer under load, the next batch holds a third as many (≤ 20 s)', () => {
+    const p = new Pacer({ clock: new ManualClock(T0), limits: limitsForPlan('standard'), priorServerSec: { 'im.chat.add': 0.3 } })
+    const bytes = new Array(50).fill(200)
+    expect(batchSize(bytes, p.serverSecPerCall('im.chat.add'), 50)).toBe(50) // 50 × 0.3 s = 15 s
+    // one batch of 50 under load: 45 s of server time, 0.9 s a call
+    p.observe({ serverSec: { 'im.chat.add': 45 }, calls: { 'im.chat.add': 50 }, reports: [], wallMs: 45_000, durationSec: 45 })
+    expect(p.serverSecPerCall('im.chat.add')).toBeGreaterThan(0.85)
+    expect(batchSize(bytes, p.serverSecPerCall('im.chat.add'), 50)).toBe(22) // 20 s / 0.9 s
+    // requests also waited as long as they ran (the network's share: 50 ms): the latency per call grows again
+    const l = p.portal.limiter
+    l.finish(l.start(), { kind: 'ok', wallMs: 45_050, serverMs: 45_000 })
+    l.finish(l.start(), { kind: 'ok', wallMs: 90_050, serverMs: 45_000 })
+    expect(p.latencySecPerCall('im.chat.add')).toBeGreaterThan(1.1 * p.serverSecPerCall('im.chat.add'))
+    expect(batchSize(bytes, p.latencySecPerCall('im.chat.add'), 50)).toBeLessThan(22)
   })
 })
