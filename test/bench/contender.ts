@@ -48,8 +48,8 @@ if (cfg.kind === 'engine') {
   await new Promise<void>((done) => {
     const launch = (): void => {
       while (pending.length && running.size < client.pacer.inFlightLimit()) {
-        // Spread what is left over the requests allowed in flight (≤ 50 a batch, ≤ what the budget allows now).
-        const size = Math.max(1, Math.min(50, Math.ceil(pending.length / client.pacer.inFlightLimit()), client.pacer.affordable('im.chat.add')))
+        // The pacer's batch size (spread over the allowance, small while it ramps up), ≤ what the budget allows now.
+        const size = Math.max(1, Math.min(client.pacer.batchCalls(pending.length), client.pacer.affordable('im.chat.add')))
         const rows = pending.splice(0, size)
         const cmd = Object.fromEntries(rows.map((i) => [`r${i}`, ['im.chat.add', benchParams(i, cfg.entityType)] as [string, Record<string, unknown>]]))
         const p: Promise<void> = client

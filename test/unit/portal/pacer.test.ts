@@ -360,3 +360,27 @@ describe('batch sizes follow the latency observed under concurrency', () => {
     expect(batchSize(bytes, p.latencySecPerCall('im.chat.add'), 50)).toBeLessThan(22)
   })
 })
+
+describe('batch sizes for concurrency', () => {
+  it('small batches while the allowance ramps up, then the rows spread over what is allowed in flight', () => {
+    const p = new Pacer({ clock: new ManualClock(T0), limits: limitsForPlan('standard'), concurrency: 16 })
+    const l = p.portal.limiter
+    expect(p.inFlightLimit()).toBe(2)
+    expect(p.batchCalls(1000)).toBe(7) // ramping: 50 × 2 / 16
+    const pipe = [l.start(), l.start()]
+    for (const t of pipe) l.finish(t, { kind: 'ok', wallMs: 1000, serverMs: 1000 })
+    expect(p.inFlightLimit()).toBe(3)
+    expect(p.batchCalls(1000)).toBe(10) // 50 × 3 / 16
+    // the ramp ends at the first sign of queueing: full batches, spread so the last round ends together
+    const q = [l.start(), l.start(), l.start()]
+    l.finish(q[0] as never, { kind: 'ok', wallMs: 1300, serverMs: 1000 })
+    for (const t of q.slice(1)) l.finish(t, { kind: 'neutral' })
+    expect(p.batchCalls(1000)).toBe(50)
+    expect(p.batchCalls(100)).toBe(34) // ⌈100 / 3⌉
+    expect(p.batchCalls(0)).toBe(0)
+    // one at a time: the whole batch, never a ramp
+    const one = new Pacer({ clock: new ManualClock(T0), limits: limitsForPlan('standard'), concurrency: 1 })
+    expect(one.batchCalls(1000)).toBe(50)
+    expect(one.batchCalls(20)).toBe(20)
+  })
+})

@@ -53,6 +53,11 @@ export class AdaptiveLimiter {
     this.limit = Math.min(this.limit, this.ceiling)
   }
 
+  /** Still in slow start (no sign of queueing yet) and below the ceiling: the allowance is growing. */
+  ramping(): boolean {
+    return this.slowStart && this.allowance() < this.ceiling
+  }
+
   /** Requests allowed in flight now. */
   allowance(): number {
     return Math.max(1, Math.min(this.ceiling, Math.floor(this.limit)))
