@@ -73,8 +73,9 @@ function positive(name: string, v: number | undefined, dflt: number, allowZero =
 
 const normAddr = (a: string | undefined): string => (a ?? 'unknown').replace(/^::ffff:/, '')
 
-/** Default server capacity (README "Server capacity"): 8 workers, a queue of twice that. */
+/** Default server capacity (README "Server capacity"): 8 workers, a queue of 8 × that. */
 export const DEFAULT_WORKERS = 8
+export const QUEUE_PER_WORKER = 8
 
 class Stats {
   requests: Record<string, number> = {}
@@ -139,7 +140,7 @@ export class SandboxServer implements Sandbox {
     })
     this.capMs = positive('requestCapSec', opts.requestCapSec, 60) * 1000
     const workers = Math.floor(positive('workers', opts.workers, DEFAULT_WORKERS, true))
-    this.capacity = new ServerCapacity({ workers, queueLimit: Math.floor(positive('queueLimit', opts.queueLimit, 2 * workers, true)) })
+    this.capacity = new ServerCapacity({ workers, queueLimit: Math.floor(positive('queueLimit', opts.queueLimit, QUEUE_PER_WORKER * workers, true)) })
     this.maxBody = positive('maxBodyBytes', opts.maxBodyBytes, 256 * 1024 * 1024)
     this.users = makeDirectory(Math.floor(positive('users', opts.users, 200)))
     this.creds = new Credentials(positive('tokenTtlSec', opts.tokenTtlSec, 3600))

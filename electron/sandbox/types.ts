@@ -58,7 +58,7 @@ export interface SandboxOptions extends Partial<SandboxSwitches> {
    * beyond wait for a worker; their latency grows, their server time does not.
    */
   workers?: number
-  /** Requests that may wait for a worker (default 2 × workers); one more gets 503 with an nginx HTML page. */
+  /** Requests that may wait for a worker (default 8 × workers); one more gets 503 with an nginx HTML page. */
   queueLimit?: number
   /** OAuth access-token lifetime (default 3600 s). */
   tokenTtlSec?: number

@@ -18,7 +18,7 @@ Runs the local Bitrix24-compatible sandbox portal on https://127.0.0.1:PORT (0 =
 Ctrl+C / SIGTERM. Prints the webhook URL, the CA file to trust (NODE_EXTRA_CA_CERTS=…), the X-Sandbox-Admin
 token for /_sandbox/ and the OAuth app, one per line. --state keeps chats and credentials across restarts.
 --workers N: requests the portal runs at once (default 8; 0 = unlimited); more wait in a queue of --queue N
-(default 2 × workers) and a full queue answers 503 with an HTML page. See electron/sandbox/README.md.`
+(default 8 × workers) and a full queue answers 503 with an HTML page. See electron/sandbox/README.md.`
 
 function num(name: string, v: unknown, opts: { int?: boolean; min?: number } = {}): number | undefined {
   if (v === undefined) return undefined
