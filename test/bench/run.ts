@@ -11,7 +11,7 @@
  *   engine's highest budget use over its limit, s> speedup_vs_best_peer=<worst over cases: best complete peer / engine>
  * Options: --case 1000-w1,5000,… --billing docs,batch-half --only engine,pool,fb24,sdk-single,sdk-batch,newman
  * --concurrency 1,4 (engine and pool settings to run) --rows N (override) --margin M (pacing margin, default 0.9).
- * A full run takes about 25 minutes on the dev machine (most of it the one-at-a-time runs); `--case 1000-w4` about 5.
+ * A full run took 33 minutes on the dev machine (2 shared cores; most of it the one-at-a-time runs); `--case 1000-w4` about 6.
  */
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -183,16 +183,16 @@ async function runOne(c: BenchCase, billing: Billing, entry: Entry, sb: Sandbox,
   }
 }
 
-/** The final line's figures over every run. */
-export function summarize(results: Row[]): { engineRatio: number; limitHits: number; overspend: number; speedup: number } {
-  const engine = results.filter((r) => r.entry.kind === 'engine')
+/** The final line's figures over every run of `kind` (the engine; the pool for the line before it). */
+export function summarize(results: Row[], kind: Kind = 'engine'): { engineRatio: number; limitHits: number; overspend: number; speedup: number } {
+  const engine = results.filter((r) => r.entry.kind === kind)
   const engineRatio = engine.length ? Math.min(...engine.map((r) => r.tMin / r.wall)) : Number.NaN
   const limitHits = engine.reduce((a, r) => a + r.status503 + r.status429, 0)
   const overspend = Math.max(0, ...engine.map((r) => r.peakSec - r.limitSec))
   const speedups: number[] = []
   for (const key of new Set(results.map((r) => `${r.caseId}|${r.billing}`))) {
     const group = results.filter((r) => `${r.caseId}|${r.billing}` === key)
-    const engines = group.filter((r) => r.entry.kind === 'engine' && r.chats === r.rows)
+    const engines = group.filter((r) => r.entry.kind === kind && r.chats === r.rows)
     const peers = group.filter((r) => isPeer(r.entry.kind) && r.chats === r.rows && r.duplicates === 0)
     if (engines.length && peers.length) speedups.push(Math.min(...peers.map((r) => r.wall)) / Math.min(...engines.map((r) => r.wall)))
   }
@@ -207,7 +207,7 @@ export function table(rows: Row[]): string[] {
     label(r.entry),
     r.wall.toFixed(1),
     r.tMin.toFixed(1),
-    (r.tMin / r.wall).toFixed(2),
+    r.chats === r.rows ? (r.tMin / r.wall).toFixed(2) : '—',
     String(r.status503),
     String(r.status429),
     String(r.overload),
@@ -273,8 +273,11 @@ export async function runBench(argv: string[] = process.argv.slice(2), print: (s
     print(r.code === 0 ? r.out.trim() : `import bench failed (exit ${r.code}): ${r.out.trim().slice(-500)}`)
   }
   const s = summarize(results)
+  const pool = summarize(results, 'pool')
   print('')
   print(`Ran ${results.length} contenders in ${((performance.now() - started) / 60_000).toFixed(1)} min.`)
+  // What the pacer alone achieves with the engine's contract (not the engine): the same figures for the pool.
+  if (results.some((r) => r.entry.kind === 'pool')) print(`pool (client harness): ratio=${pool.engineRatio.toFixed(3)} limit_hits=${pool.limitHits} budget_overspend=${pool.overspend.toFixed(3)} speedup_vs_best_peer=${pool.speedup.toFixed(3)}`)
   print(`bench: engine_ratio=${s.engineRatio.toFixed(3)} limit_hits=${s.limitHits} budget_overspend=${s.overspend.toFixed(3)} speedup_vs_best_peer=${s.speedup.toFixed(3)}`)
   const engineComplete = results.filter((r) => r.entry.kind === 'engine').every((r) => r.chats === r.rows && r.duplicates === 0)
   return engineComplete && s.limitHits === 0 && s.overspend === 0 ? 0 : 1
