@@ -47,8 +47,8 @@ async function simulate(sim: Partial<SimOptions>, callers: { a: Caller[]; b: Cal
   const loops = [...callers.a.map((f) => loop(a, f)), ...callers.b.map((f) => loop(b, f))]
   while (clock.now() < T0 + MINUTES * 60_000) await clock.advance(1000)
   stop.abort(new Error('stop'))
-  // Requests in flight finish; nothing new starts.
-  for (let i = 0; i < 120 && portal.inFlight > 0; i++) await clock.advance(1000)
+  // Requests in flight (admitted, maybe not at the portal yet) finish; nothing new starts.
+  for (let i = 0; i < 120 && (portal.inFlight > 0 || a.pacer.inFlight() > 0); i++) await clock.advance(1000)
   await Promise.all(loops)
   return { portal, errors, a, b, allowed }
 }

@@ -15,7 +15,7 @@ import type { EtaKey } from './eta'
 import type { BudgetLedger, OperatingReport } from './ledger'
 import type { LimiterSample } from './limiter'
 import type { PortalLimits } from './limits'
-import { PortalPacer } from './portal'
+import { PortalPacer, RESERVE_ALLOWANCE } from './portal'
 import type { Finish, Ticket } from './portal'
 
 /** What a request did: which methods ran, for how long, and what the portal billed. */
@@ -259,12 +259,15 @@ export class Pacer {
   costPerCall(k: string, m: string): number {
     return this.portal.billing.costPerCall(k, m)
   }
-  /** How many calls of m, in one batch, fit in the budget right now (Infinity when nothing bills them). */
+  /**
+   * How many calls of m, in one batch, fit in the budget right now (Infinity when nothing bills them): what admission
+   * will let through, each counted at its expected cost × RESERVE_ALLOWANCE.
+   */
   affordable(m: string): number {
     const now = this.clock.now()
     let n = Number.POSITIVE_INFINITY
     for (const k of this.portal.billing.billingKeys(m, true)) {
-      const c = this.costPerCall(k, m)
+      const c = this.costPerCall(k, m) * RESERVE_ALLOWANCE
       if (c <= 0) continue
       n = Math.min(n, Math.floor((this.budgetSec - this.ledger.used(k, now) - this.ledger.reserved(k)) / c))
     }
@@ -293,7 +296,7 @@ export class Pacer {
       let until = now
       let binding = m
       for (const k of this.portal.billing.billingKeys(m, true)) {
-        const c = this.costPerCall(k, m)
+        const c = this.costPerCall(k, m) * RESERVE_ALLOWANCE
         if (c <= 0) continue
         const t = this.ledger.freeAt(k, c * need, this.budgetSec, now)
         if (t > until) {

@@ -27,8 +27,13 @@ import { clampMargin } from './limits'
 import type { PortalLimits } from './limits'
 import { CONCURRENCY } from '../../../shared/settings'
 
-/** What a request in flight holds of its key's budget, over its expected cost (estimate error). */
-export const RESERVE_ALLOWANCE = 1.1
+/**
+ * A request's expected cost is an estimate: under load a call can take longer than the recent mean. Every request in
+ * flight is counted at its expected cost × this, so that the requests in flight together may run 20 % over their
+ * estimate before the budget could be overspent — whatever the concurrency (the budget's own headroom is for usage
+ * the client cannot see).
+ */
+export const RESERVE_ALLOWANCE = 1.2
 /** Timer wakes in a row that admit nobody while the clock stands still, before the queue is declared stuck. */
 export const MAX_STILL_WAKES = 1000
 /** Timer wakes in a row that admit nobody at all, before the queue is declared stuck. */
@@ -142,13 +147,13 @@ export class PortalPacer {
     return l
   }
 
-  /** Expected billed seconds per key of a request carrying `calls`. */
+  /** What a request carrying `calls` holds per billing key while in flight: expected seconds × RESERVE_ALLOWANCE. */
   costs(calls: Record<string, number>, batch: boolean): Map<string, number> {
     const out = new Map<string, number>()
     for (const [m, n] of Object.entries(calls)) {
       if (n <= 0) continue
       for (const k of this.billing.billingKeys(m, batch)) {
-        const c = n * this.billing.costPerCall(k, m)
+        const c = n * this.billing.costPerCall(k, m) * RESERVE_ALLOWANCE
         if (c > 0) out.set(k, (out.get(k) ?? 0) + c)
       }
     }
@@ -251,7 +256,7 @@ export class PortalPacer {
       this.waiters = this.waiters.filter((x) => x !== w)
       w.detach()
       this.bucket.take(now)
-      const reserved = new Map(req.probe ? [] : [...costs].map(([k, c]) => [k, c * RESERVE_ALLOWANCE] as const))
+      const reserved = new Map(req.probe ? [] : costs)
       const ticket: Ticket = { ledger: req.ledger, reservation: req.ledger.reserve(reserved), token: this.limiter.start(), admittedAt: now, done: false }
       this.stillWakes = 0
       this.idleWakes = 0
