@@ -30,6 +30,8 @@ export interface CallerOptions {
   ca?: string
   data?: string
   plan?: Plan
+  /** The most requests in flight (--concurrency). */
+  concurrency?: number
   env?: NodeJS.ProcessEnv
   logger?: Logger
   secrets?: SecretStore
@@ -88,7 +90,7 @@ export async function resolveCaller(opts: CallerOptions): Promise<ResolvedCaller
     if (!hook.ok) throw new AppFailure('VALIDATION', `${flag}: ${hook.message}`)
     registerSecret(hook.secret)
     const plan = opts.plan ?? 'standard'
-    const client = createPortalClient({ kind: 'webhook', url: webhook.trim() }, { ca, plan, logger: opts.logger })
+    const client = createPortalClient({ kind: 'webhook', url: webhook.trim() }, { ca, plan, concurrency: opts.concurrency, logger: opts.logger })
     return { client, ca, profile: { name: `webhook ${hook.portal}`, portal: hook.portal, plan, dedupeTagging: true, authKind: 'webhook', userId: hook.userId } }
   }
   if (opts.profile) {
@@ -97,7 +99,7 @@ export async function resolveCaller(opts: CallerOptions): Promise<ResolvedCaller
     const profile = await store.get(opts.profile)
     const creds = await store.credentials(opts.profile)
     const plan = opts.plan ?? profile.plan
-    const client = createPortalClient(creds, { ca, plan, logger: opts.logger })
+    const client = createPortalClient(creds, { ca, plan, concurrency: opts.concurrency, logger: opts.logger })
     return { client, ca, profile: { ...profile, plan } }
   }
   throw new AppFailure('VALIDATION', 'Say which portal: --profile NAME (see `b24chat profile list`) or --webhook-stdin.')

@@ -41,6 +41,12 @@ export interface RequestScope {
   /** Clock ms after which the request is killed. */
   deadline: number
   signal: AbortSignal
+  /**
+   * Simulated server time scheduled so far, ms. Simulated time runs on a schedule from `startedAt`, so a timer
+   * that wakes late in one call is made up in the next: a batch takes the sum of its calls' times, not that plus
+   * every timer's lateness.
+   */
+  scheduled: number
 }
 
 export interface DispatchStats {
@@ -147,15 +153,17 @@ export class Dispatcher {
     return this.call(auth, method, params, scope, true, scope.startedAt)
   }
 
-  /** Sleeps `ms` of simulated time unless that crosses the request deadline (then the request is killed). */
+  /** Spends `ms` of simulated time unless that crosses the request deadline (then the request is killed). */
   private async spend(ms: number, scope: RequestScope): Promise<void> {
     if (ms <= 0) return
     const now = this.clock.now()
-    if (now + ms > scope.deadline) {
+    const until = scope.startedAt + scope.scheduled + ms
+    scope.scheduled += ms
+    if (Math.max(until, now) > scope.deadline) {
       await this.clock.sleep(Math.max(0, scope.deadline - now), scope.signal)
       throw new RequestCapExceeded()
     }
-    await this.clock.sleep(ms, scope.signal)
+    await this.clock.sleep(Math.max(0, until - now), scope.signal)
   }
 
   async call(auth: AuthContext, method: string, params: Params, scope: RequestScope, bill: boolean, startedAt?: number): Promise<CallOutcome> {

@@ -84,7 +84,7 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
   send(res, status, JSON.stringify(value))
 }
 
-const STATUS_TEXT: Record<number, string> = { 502: 'Bad Gateway', 504: 'Gateway Time-out', 500: 'Internal Server Error' }
+const STATUS_TEXT: Record<number, string> = { 502: 'Bad Gateway', 503: 'Service Temporarily Unavailable', 504: 'Gateway Time-out', 500: 'Internal Server Error' }
 
 /** The nginx-style HTML page a proxy in front of the portal returns. */
 export function htmlPage(status: number): string {

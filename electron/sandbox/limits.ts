@@ -71,6 +71,8 @@ interface MinuteBucket {
 interface KeyState {
   buckets: MinuteBucket[]
   bannedUntil: number | null
+  /** The most seconds in use at once (right after a call was counted). */
+  peak: number
 }
 
 export interface OperatingView {
@@ -89,7 +91,7 @@ export class OperatingBudget {
   private state(key: string): KeyState {
     let s = this.keys.get(key)
     if (!s) {
-      s = { buckets: [], bannedUntil: null }
+      s = { buckets: [], bannedUntil: null, peak: 0 }
       this.keys.set(key, s)
     }
     return s
@@ -147,14 +149,15 @@ export class OperatingBudget {
     const last = s.buckets[s.buckets.length - 1]
     if (last && last.minute === minute) last.sum += durationSec * weight
     else s.buckets.push({ minute, firstAt: now, sum: durationSec * weight })
+    s.peak = Math.max(s.peak, s.buckets.reduce((a, b) => a + b.sum, 0))
     return true
   }
 
-  snapshot(now: number): { key: string; used: number; resetAt: number | null; bannedUntil: number | null }[] {
+  snapshot(now: number): { key: string; used: number; resetAt: number | null; bannedUntil: number | null; peak: number }[] {
     const out = []
-    for (const key of this.keys.keys()) {
+    for (const [key, s] of this.keys) {
       const v = this.view(key, now)
-      out.push({ key, used: round3(v.used), resetAt: v.resetAt, bannedUntil: v.bannedUntil })
+      out.push({ key, used: round3(v.used), resetAt: v.resetAt, bannedUntil: v.bannedUntil, peak: round3(s.peak) })
     }
     return out
   }

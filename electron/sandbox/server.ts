@@ -13,6 +13,7 @@ import type { CallOutcome } from './dispatch'
 import { E, QLE_BODY, RestError } from './errors'
 import { FaultInjector } from './faults'
 import { BodyTooLarge, htmlPage, readBody, requestParams, send, sendJson } from './http'
+import { ServerCapacity } from './capacity'
 import { LeakyBucket, OperatingBudget, round3 } from './limits'
 import type { MethodEnv } from './methods/types'
 import { encodeJson, PhpArray } from './php'
@@ -72,6 +73,10 @@ function positive(name: string, v: number | undefined, dflt: number, allowZero =
 
 const normAddr = (a: string | undefined): string => (a ?? 'unknown').replace(/^::ffff:/, '')
 
+/** Default server capacity (README "Server capacity"): 8 workers, a queue of 8 × that. */
+export const DEFAULT_WORKERS = 8
+export const QUEUE_PER_WORKER = 8
+
 class Stats {
   requests: Record<string, number> = {}
   calls: Record<string, number> = {}
@@ -108,6 +113,7 @@ export class SandboxServer implements Sandbox {
   private readonly inFlight = new Set<AbortController>()
   private readonly sockets = new Set<Socket>()
   private readonly capMs: number
+  private readonly capacity: ServerCapacity
   private readonly maxBody: number
   private readonly stateFile: StateFile | null
   private persisted!: PersistedCredentials
@@ -133,6 +139,8 @@ export class SandboxServer implements Sandbox {
       minCountedSec: opts.operatingMinCountedSec ?? 0.1,
     })
     this.capMs = positive('requestCapSec', opts.requestCapSec, 60) * 1000
+    const workers = Math.floor(positive('workers', opts.workers, DEFAULT_WORKERS, true))
+    this.capacity = new ServerCapacity({ workers, queueLimit: Math.floor(positive('queueLimit', opts.queueLimit, QUEUE_PER_WORKER * workers, true)) })
     this.maxBody = positive('maxBodyBytes', opts.maxBodyBytes, 256 * 1024 * 1024)
     this.users = makeDirectory(Math.floor(positive('users', opts.users, 200)))
     this.creds = new Credentials(positive('tokenTtlSec', opts.tokenTtlSec, 3600))
@@ -272,7 +280,6 @@ export class SandboxServer implements Sandbox {
   }
 
   private async rest(req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> {
-    const startedAt = this.clock.now()
     const st = this.stats_
     st.totalRequests++
     st.inFlight++
@@ -295,61 +302,81 @@ export class SandboxServer implements Sandbox {
         return send(res, 503, QLE_BODY)
       }
       const body = await readBody(req, this.maxBody)
-      if (!this.bucket.take(normAddr(req.socket.remoteAddress), this.clock.now())) {
-        st.status503++
-        return send(res, 503, QLE_BODY)
+      // The front end hands the request to a worker, or queues it; a full queue is refused before anything runs.
+      const entered = this.capacity.enter()
+      if (entered !== true && !(await entered)) return send(res, 503, htmlPage(503), 'text/html; charset=utf-8')
+      let working = true
+      const done = (): void => {
+        if (working) this.capacity.leave()
+        working = false
       }
-      if (this.switches.overloadLimit) return this.error(res, E.overload())
-      if (this.switches.accessDenied) return this.error(res, E.accessDenied())
-
-      const params = requestParams(query, body, req.headers['content-type'])
-      let auth: AuthContext
       try {
-        if (segs.length >= 3) auth = this.creds.webhook(decodeSeg(segs[0]), decodeSeg(segs[1]), this.clock.now())
-        else if (segs.length === 1) auth = this.creds.oauth(params.auth, this.clock.now())
-        else throw E.noAuth()
-      } catch (e) {
-        if (e instanceof RestError) return this.error(res, e)
-        throw e
-      }
-      delete params.auth
-      if (!method || !this.dispatcher.has(method)) return this.error(res, E.methodNotFound())
-
-      // http500 / html: half of them fail before the work, half after it was committed (outcome unknown).
-      if ((fault === 'http500' || fault === 'html') && this.faults.coin() < 0.5) {
-        st.faults[fault]++
-        return this.faultResponse(res, fault)
-      }
-      let outcome: CallOutcome
-      const ctl = new AbortController()
-      this.inFlight.add(ctl)
-      try {
-        outcome = await this.dispatcher.run(auth, method, params, { startedAt, deadline: startedAt + this.capMs, signal: ctl.signal })
-      } catch (e) {
-        if (e instanceof RequestCapExceeded) return send(res, 504, htmlPage(504), 'text/html; charset=utf-8')
-        throw e
+        return await this.work(req, res, segs, method, fault, body, query, done)
       } finally {
-        this.inFlight.delete(ctl)
+        done()
       }
-      if (fault) {
-        st.faults[fault]++
-        if (fault === 'reset-after-commit') {
-          req.socket.destroy()
-          return
-        }
-        if (fault === 'timeout') return // the response never comes; close() destroys the socket
-        return this.faultResponse(res, fault)
-      }
-      if (!outcome.ok) return this.error(res, outcome.error)
-      const payload: Record<string, unknown> = { result: outcome.res.result }
-      if (outcome.res.total !== undefined) payload.total = outcome.res.total
-      if (outcome.res.next !== undefined) payload.next = outcome.res.next
-      payload.time = outcome.time
-      const text = outcome.res.result instanceof PhpArray || method === 'batch' ? encodeJson(payload) : JSON.stringify(payload)
-      send(res, 200, text, undefined, { 'X-Bitrix-Rest-Time': String(outcome.time.duration) })
     } finally {
       st.inFlight--
     }
+  }
+
+  /** A request a worker runs: bucket, switches, auth, dispatch (the request cap counts from here), the answer. */
+  private async work(req: IncomingMessage, res: ServerResponse, segs: string[], method: string, fault: FaultKind | null, body: Buffer, query: string, done: () => void): Promise<void> {
+    const startedAt = this.clock.now()
+    const st = this.stats_
+    if (!this.bucket.take(normAddr(req.socket.remoteAddress), this.clock.now())) {
+      st.status503++
+      return send(res, 503, QLE_BODY)
+    }
+    if (this.switches.overloadLimit) return this.error(res, E.overload())
+    if (this.switches.accessDenied) return this.error(res, E.accessDenied())
+
+    const params = requestParams(query, body, req.headers['content-type'])
+    let auth: AuthContext
+    try {
+      if (segs.length >= 3) auth = this.creds.webhook(decodeSeg(segs[0]), decodeSeg(segs[1]), this.clock.now())
+      else if (segs.length === 1) auth = this.creds.oauth(params.auth, this.clock.now())
+      else throw E.noAuth()
+    } catch (e) {
+      if (e instanceof RestError) return this.error(res, e)
+      throw e
+    }
+    delete params.auth
+    if (!method || !this.dispatcher.has(method)) return this.error(res, E.methodNotFound())
+
+    // http500 / html: half of them fail before the work, half after it was committed (outcome unknown).
+    if ((fault === 'http500' || fault === 'html') && this.faults.coin() < 0.5) {
+      st.faults[fault]++
+      return this.faultResponse(res, fault)
+    }
+    let outcome: CallOutcome
+    const ctl = new AbortController()
+    this.inFlight.add(ctl)
+    try {
+      outcome = await this.dispatcher.run(auth, method, params, { startedAt, deadline: startedAt + this.capMs, signal: ctl.signal, scheduled: 0 })
+    } catch (e) {
+      if (e instanceof RequestCapExceeded) return send(res, 504, htmlPage(504), 'text/html; charset=utf-8')
+      throw e
+    } finally {
+      this.inFlight.delete(ctl)
+      done()
+    }
+    if (fault) {
+      st.faults[fault]++
+      if (fault === 'reset-after-commit') {
+        req.socket.destroy()
+        return
+      }
+      if (fault === 'timeout') return // the response never comes; close() destroys the socket
+      return this.faultResponse(res, fault)
+    }
+    if (!outcome.ok) return this.error(res, outcome.error)
+    const payload: Record<string, unknown> = { result: outcome.res.result }
+    if (outcome.res.total !== undefined) payload.total = outcome.res.total
+    if (outcome.res.next !== undefined) payload.next = outcome.res.next
+    payload.time = outcome.time
+    const text = outcome.res.result instanceof PhpArray || method === 'batch' ? encodeJson(payload) : JSON.stringify(payload)
+    send(res, 200, text, undefined, { 'X-Bitrix-Rest-Time': String(outcome.time.duration) })
   }
 
   private error(res: ServerResponse, e: RestError): void {
@@ -438,6 +465,7 @@ export class SandboxServer implements Sandbox {
     this.stats_ = new Stats()
     this.stats_.inFlight = inFlight
     this.stats_.maxInFlight = inFlight
+    this.capacity.resetStats()
     this.faults.set(this.opts.faults)
     this.faults.reseed()
     this.latencyRng = seededRng(this.seed)
@@ -452,7 +480,7 @@ export class SandboxServer implements Sandbox {
     const byAddress = this.bucket.snapshot(now)
     const operating: OperatingStat[] = this.budget.snapshot(now).map((o) => {
       const [authType, credential, method] = o.key.split('|') as [OperatingStat['authType'], string, string]
-      return { authType, credential, method, usedSec: o.used, resetAt: o.resetAt, bannedUntil: o.bannedUntil }
+      return { authType, credential, method, usedSec: o.used, resetAt: o.resetAt, bannedUntil: o.bannedUntil, peakSec: o.peak }
     })
     const s = this.stats_
     return {
@@ -466,6 +494,7 @@ export class SandboxServer implements Sandbox {
       bucket: { burst: this.bucket.config.burst, rps: this.bucket.config.rps, level: round3(Math.max(0, ...Object.values(byAddress))), byAddress },
       inFlight: s.inFlight,
       maxInFlight: s.maxInFlight,
+      capacity: this.capacity.stats(),
       chats: this.store.chats.size,
     }
   }
@@ -495,6 +524,7 @@ export class SandboxServer implements Sandbox {
     if (!this.closing) {
       this.closing = (async () => {
         this.closed = true
+        this.capacity.close()
         for (const ctl of this.inFlight) ctl.abort(new Error('sandbox closed'))
         this.inFlight.clear()
         const waits = [this.server, this.plainServer].filter((s): s is HttpServer => s !== null).map((s) => new Promise<void>((r) => s.close(() => r())))

@@ -1,6 +1,7 @@
 /** The sandbox's public types (re-exported by index.ts). */
 import type { Clock } from './clock'
 import type { SandboxChatView } from '../shared/ipc'
+import type { CapacityStats } from './capacity'
 
 export type Plan = 'standard' | 'enterprise'
 export const FAULT_KINDS = ['qle', 'http500', 'html', 'reset-after-commit', 'timeout'] as const
@@ -52,6 +53,13 @@ export interface SandboxOptions extends Partial<SandboxSwitches> {
   latencyMs?: number
   /** A request is killed after this much server time → 504 with an HTML body (default 60 s). */
   requestCapSec?: number
+  /**
+   * Server capacity [C] (README "Server capacity"): requests run at once (default 8; 0 = unlimited). Requests
+   * beyond wait for a worker; their latency grows, their server time does not.
+   */
+  workers?: number
+  /** Requests that may wait for a worker (default 8 × workers); one more gets 503 with an nginx HTML page. */
+  queueLimit?: number
   /** OAuth access-token lifetime (default 3600 s). */
   tokenTtlSec?: number
   /** Directory size (default 200). */
@@ -90,6 +98,8 @@ export interface OperatingStat {
   /** Unix seconds; null when nothing is counted. */
   resetAt: number | null
   bannedUntil: number | null
+  /** The most seconds in use at once since start/reset (right after a call was billed): over the limit = overspent. */
+  peakSec: number
 }
 
 export interface SandboxStats {
@@ -110,6 +120,8 @@ export interface SandboxStats {
   /** Requests being processed now, and the most at once since start/reset. */
   inFlight: number
   maxInFlight: number
+  /** Workers, the queue, and the requests the full queue refused (503 HTML). */
+  capacity: CapacityStats
   chats: number
 }
 

@@ -44,8 +44,25 @@ export type JobAction = 'start' | 'pause' | 'resume' | 'cancel' | 'retry-failed'
 export type StateCounts = Record<RowState, number>
 export const emptyCounts = (): StateCounts => ({ planned: 0, sending: 0, created: 0, failed: 0, 'needs-checking': 0, skipped: 0 })
 
+/**
+ * Requests in flight to the portal and the budget in use, attached to every pacing state so the UI can say
+ * "3 requests in flight (up to 4), budget 61 % used" (issue 11).
+ */
+export interface PacingFlow {
+  /** Requests to this portal in flight now (every job and live check of the app). */
+  inFlight: number
+  /** How many the adaptive limiter allows now (1 ≤ limit ≤ ceiling). */
+  limit: number
+  /** The setting: the most requests in flight the app ever allows on one portal. */
+  ceiling: number
+  /** Operating budget in use on the busiest billing key of this credential, % of the portal's limit; null before any. */
+  budgetUsedPct: number | null
+  /** That billing key (a method, or `batch`). */
+  budgetMethod: string | null
+}
+
 /** What holds the engine back right now, for the UI ("waiting for the operating budget until 12:03:10"). */
-export type PacingState =
+export type PacingState = (
   | { kind: 'idle' }
   | { kind: 'sending' }
   | { kind: 'bucket'; untilMs: number }
@@ -53,6 +70,7 @@ export type PacingState =
   | { kind: 'backoff'; reason: 'QUERY_LIMIT_EXCEEDED' | 'OPERATION_TIME_LIMIT' | 'NETWORK'; untilMs: number }
   | { kind: 'resolving' }
   | { kind: 'refreshing-token' }
+) & { flow?: PacingFlow }
 
 export interface JobRowLog {
   rowKey: string

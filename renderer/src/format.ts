@@ -2,7 +2,7 @@
  * Presentation helpers: durations, rates, clock times and the pacing state in words. Pure functions of their
  * inputs (a translate function, a locale, optionally a time zone) so tests are exact.
  */
-import type { PacingState, RowState } from '../../electron/shared/jobs'
+import type { PacingFlow, PacingState, RowState } from '../../electron/shared/jobs'
 import type { AppError } from '../../electron/shared/result'
 import type { Problem } from '../../electron/shared/sheet'
 import type { Lang } from './i18n'
@@ -38,8 +38,26 @@ export function formatDateTime(ms: number, locale: Lang, timeZone?: string): str
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(new Date(ms))
 }
 
-/** What holds the engine back, in words: "waiting for the operating budget until 12:03:10". */
+/** The concurrency and the budget behind the pace: "3 requests in flight (up to 4), operating budget 61 % used". */
+export function flowText(f: PacingFlow | undefined, t: Translate): string {
+  if (!f) return ''
+  const parts: string[] = []
+  if (f.inFlight > 0) parts.push(t(f.inFlight === 1 ? 'pacingFlow.inFlightOne' : 'pacingFlow.inFlight', { n: f.inFlight, limit: f.limit }))
+  if (f.budgetUsedPct !== null) parts.push(t('pacingFlow.budget', { pct: f.budgetUsedPct }))
+  return parts.join(', ')
+}
+
+/**
+ * What holds the engine back, in words: "waiting for the operating budget until 12:03:10", followed by what is in
+ * flight and the budget in use when the pacer says ("… · 3 requests in flight (up to 4), operating budget 61 % used").
+ */
 export function pacingText(p: PacingState, t: Translate, locale: Lang, timeZone?: string): string {
+  const base = pacingKindText(p, t, locale, timeZone)
+  const flow = flowText(p.flow, t)
+  return flow ? `${base} · ${flow}` : base
+}
+
+function pacingKindText(p: PacingState, t: Translate, locale: Lang, timeZone?: string): string {
   const until = (ms: number): string => formatClock(ms, locale, timeZone)
   switch (p.kind) {
     case 'idle':

@@ -1,28 +1,50 @@
 /**
- * The benchmark's sandbox: the real portal's rules with time scaled down so each contender takes about two
- * minutes at most. What is scaled and why (see README "Benchmark"):
- *  - im.chat.add median server time 60 ms (real ≈ 300 ms);
- *  - leaky bucket 50 / 10 per s (real 50 / 2): a one-by-one client would otherwise need 8 minutes;
- *  - operating budget 16 s per 30 s window (real 480 s / 600 s), LL-new: batch billed at 0.5, a breach bans the
- *    method for 60 s (real 300 s);
- *  - the 0.1 s "not counted" threshold scaled like the latency (0.02 s), so single calls are billed as on a real
- *    portal; the sandbox's ten budget buckets scale with the window (3 s here, 60 s on a real portal).
+ * The benchmark's portal: the real portal's rules with every time scaled by ONE factor, SCALE = 1/20 — im.chat.add's
+ * server time (median 300 ms → 15 ms), the operating budget and its window (480 s per 600 s → 24 s per 30 s), the
+ * bucket's drain (2 per s → 40 per s; the burst of 50 is a count and stays), the ban (300 s → 15 s), the 0.1 s
+ * "not counted" threshold (→ 5 ms), the 60 s request cap (→ 3 s), and the client's own times (request timeout, the
+ * engine's settle time). One factor keeps the real proportions between the budget and server time, so the budget binds
+ * exactly as hard as on a real portal: one window's budget covers ~1,460 chats at full weight (docs billing) or
+ * ~2,900 at half weight (batch-half), and 1,000 chats fit one window. (The earlier bench scaled server time 1/5 but the
+ * budget far less, so the budget bound 6× harder than in reality and hid what concurrency gives — issue 11 §2.)
+ * Why 1/20: the slowest case (5,000 rows one batch at a time, docs billing) takes ~100 s instead of ~31 minutes, and a
+ * call still takes 15 ms of simulated time — far above timer granularity (1 ms); the sandbox runs a batch's calls on a
+ * schedule, so timer lateness does not add up.
  */
-export const BENCH_ROWS = 1000
-export const BENCH_SANDBOX = {
-  latencyMs: 60,
-  burst: 50,
-  rps: 10,
-  operatingLimitSec: 16,
-  operatingWindowSec: 30,
-  banMode: true,
-  banSec: 60,
-  batchBilling: 'batch-half' as const,
-  operatingMinCountedSec: 0.02,
-  users: 50,
-  seed: 42,
+import type { SandboxOptions } from '../../electron/sandbox/index'
+import { DEFAULT_WORKERS } from '../../electron/sandbox/index'
+import { CONCURRENCY } from '../../electron/shared/settings'
+
+export const SCALE = 1 / 20
+
+/** The real portal's times and counts (notes §3): what SCALE multiplies. */
+export const REAL_PORTAL = { latencyMs: 300, burst: 50, rps: 2, operatingLimitSec: 480, operatingWindowSec: 600, banSec: 300, operatingMinCountedSec: 0.1, requestCapSec: 60 }
+/** The client's times on a real portal: request timeout (75 s, above the 60 s cap) and the engine's settle time. */
+export const REAL_CLIENT = { timeoutMs: 75_000, settleMs: 65_000 }
+
+export type Billing = 'docs' | 'batch-half'
+
+/** The sandbox of one case: the real portal × `scale` (1 = the real limits), W workers, a billing mode, ban mode on. */
+export function benchSandbox(o: { scale: number; workers: number; billing: Billing }): SandboxOptions {
+  const r = REAL_PORTAL
+  return {
+    latencyMs: r.latencyMs * o.scale,
+    burst: r.burst,
+    rps: r.rps / o.scale,
+    operatingLimitSec: r.operatingLimitSec * o.scale,
+    operatingWindowSec: r.operatingWindowSec * o.scale,
+    banSec: r.banSec * o.scale,
+    operatingMinCountedSec: r.operatingMinCountedSec * o.scale,
+    requestCapSec: r.requestCapSec * o.scale,
+    banMode: true,
+    batchBilling: o.billing,
+    workers: o.workers,
+    users: 50,
+    seed: 42,
+  }
 }
-/** Members per chat (USERS 2, 3 plus the creator) — the sandbox adds 3 ms × scale per member. */
+
+/** Members per chat (USERS 2, 3 plus the creator) — the sandbox adds 3 ms × (latency / 300 ms) per member. */
 export const BENCH_MEMBERS = 3
 export const benchParams = (i: number, entityType: string): Record<string, unknown> => ({
   TITLE: `Bench chat ${i}`,
@@ -31,26 +53,63 @@ export const benchParams = (i: number, entityType: string): Record<string, unkno
   ENTITY_ID: String(i),
 })
 
+/** Mean server seconds of one bench chat: the lognormal's mean (σ 0.35), median · e^(σ²/2), plus the members. */
+export function meanCallSec(latencyMs: number, members = BENCH_MEMBERS): number {
+  return (latencyMs * Math.exp(0.35 ** 2 / 2) + 3 * members * (latencyMs / 300)) / 1000
+}
+
+export type Kind = 'engine' | 'pool' | 'fb24' | 'sdk-single' | 'sdk-batch' | 'newman'
+
+/** One contender of a case; `concurrency` for the engine and the pool (the setting), else what it uses itself. */
+export interface Entry {
+  kind: Kind
+  concurrency: number
+}
+
+export interface BenchCase {
+  id: string
+  rows: number
+  workers: number
+  /** false: the default real-limit sandbox (times unscaled). */
+  scaled: boolean
+  entries: Entry[]
+  /** Why some contenders are left out of this case. */
+  note?: string
+}
+
+const C = CONCURRENCY
+const engines = (cs: number[]): Entry[] => cs.flatMap((c) => [{ kind: 'engine' as const, concurrency: c }])
+const pools = (cs: number[]): Entry[] => cs.map((c) => ({ kind: 'pool' as const, concurrency: c }))
+const fb24: Entry = { kind: 'fb24', concurrency: 50 }
+const serial: Entry[] = [{ kind: 'sdk-single', concurrency: 1 }, { kind: 'sdk-batch', concurrency: 1 }, { kind: 'newman', concurrency: 1 }]
+const levels = [C.min, C.default, C.max]
+
 /**
- * T_min: the least wall time the sandbox's limits and simulated server time allow for N chats, over the two ways
- * a client can send them (docs advice: one request at a time per portal):
- *  - batched: the server time S = N × mean(im.chat.add) must run serially (T ≥ S); the batch is billed 0.5 × its
- *    time, so at most 2L of server time fits in any window W: T ≥ (k − 1)·W + (S − (k − 1)·2L) with
- *    k = ceil(S / 2L) when S > 2L;
- *  - one by one: N requests through the bucket (X at once, then Y per s), S of server time, and the budget at
- *    full weight (at most L of server time in any window): max(S, (N − X) / Y, budget bound with L).
- * The mean of the sandbox's lognormal (σ = 0.35) is median · e^(σ²/2) plus 3 ms · members · (median / 300).
+ * The cases. Serial peers (b24jssdk one by one and batch-by-chunk, newman) keep one request in flight, so the number
+ * of workers never changes what they do: they run in 1000-w4 only. On the budget-bound case the one-by-one peers are
+ * left out: their 5,000 requests need (5000 − 50) / Y = 124 s by the bucket alone — slower than any batched client.
  */
-export function tMin(n = BENCH_ROWS, c = BENCH_SANDBOX, members = BENCH_MEMBERS): { tMin: number; batched: number; single: number; serverSec: number } {
-  const mean = (c.latencyMs * Math.exp(0.35 ** 2 / 2) + 3 * members * (c.latencyMs / 300)) / 1000
-  const S = n * mean
-  const budgetBound = (perWindow: number): number => {
-    if (S <= perWindow) return S
-    const k = Math.ceil(S / perWindow)
-    return (k - 1) * c.operatingWindowSec + (S - (k - 1) * perWindow)
-  }
-  // One request at a time: the server time itself runs serially, so no client can finish before S.
-  const batched = Math.max(S, budgetBound(2 * c.operatingLimitSec))
-  const single = Math.max(S, (n - c.burst) / c.rps, budgetBound(c.operatingLimitSec))
-  return { tMin: Math.min(batched, single), batched, single, serverSec: S }
+export const CASES: BenchCase[] = [
+  { id: '1000-w1', rows: 1000, workers: 1, scaled: true, entries: [...engines(levels), ...pools([C.default, C.max]), fb24] },
+  { id: '1000-w4', rows: 1000, workers: 4, scaled: true, entries: [...engines(levels), ...pools([C.default, C.max]), fb24, ...serial] },
+  { id: '1000-w16', rows: 1000, workers: 16, scaled: true, entries: [...engines(levels), ...pools([C.default, C.max]), fb24] },
+  { id: '5000', rows: 5000, workers: DEFAULT_WORKERS, scaled: true, entries: [...engines(levels), ...pools([C.default, C.max]), fb24, { kind: 'sdk-batch', concurrency: 1 }], note: 'one-by-one peers left out: ≥ 124 s by the bucket alone' },
+  { id: 'real', rows: 150, workers: DEFAULT_WORKERS, scaled: false, entries: [...engines([C.min, C.default]), ...pools([C.default])], note: 'the default sandbox: real limits and times' },
+]
+
+/** What the parent hands a contender process (BENCH_CONTENDER). */
+export interface ContenderConfig {
+  kind: Exclude<Kind, 'newman'>
+  webhookUrl: string
+  rows: number
+  entityType: string
+  ca: string
+  data: string
+  margin: number
+  concurrency: number
+  scale: number
+  timeoutMs: number
+  settleMs: number
+  banMode: boolean
+  limits: { burst: number; rps: number; operatingLimitSec: number; operatingWindowSec: number; banSec: number }
 }

@@ -1,29 +1,26 @@
 /**
  * One benchmark contender in its own process (so no client shares an event loop with the sandbox):
- *   engine | sdk-single | sdk-batch
- * Config comes in BENCH_CONTENDER (JSON): { kind, webhookUrl, rows, entityType, limits }. The b24jssdk uses axios,
- * which trusts the sandbox's CA through NODE_EXTRA_CA_CERTS set by the parent. Prints one JSON line of results.
+ *   engine | pool | fb24 | sdk-single | sdk-batch
+ * Config comes in BENCH_CONTENDER (JSON, `ContenderConfig`). The b24jssdk uses axios, which trusts the sandbox's CA
+ * through NODE_EXTRA_CA_CERTS set by the parent. Prints one JSON line of results; `wallSec` is the contender's own
+ * run, from its first request to its last answer (no process start-up).
  */
 import { readFile } from 'node:fs/promises'
-import { createPortalClient } from '../../electron/core/portal/client'
+import { createPortalClient, OutcomeUnknown } from '../../electron/core/portal/client'
 import { JobStore } from '../../electron/core/sync/store'
 import { runJob } from '../../electron/core/sync/runner'
 import type { SheetRow } from '../../electron/shared/sheet'
 import { benchParams } from './config'
+import type { ContenderConfig } from './config'
+import { fb24Call, ServerRequestHandler } from './fb24'
 
-interface Cfg {
-  kind: 'engine' | 'sdk-single' | 'sdk-batch'
-  webhookUrl: string
-  rows: number
-  entityType: string
-  ca: string
-  data: string
-  margin: number
-  limits: { burst: number; rps: number; operatingLimitSec: number; operatingWindowSec: number; banSec: number }
-}
-const cfg = JSON.parse(process.env.BENCH_CONTENDER ?? '{}') as Cfg
+const cfg = JSON.parse(process.env.BENCH_CONTENDER ?? '{}') as ContenderConfig
 const out: Record<string, unknown> = { kind: cfg.kind }
-const t0 = performance.now()
+
+function portalClient() {
+  return createPortalClient({ kind: 'webhook', url: cfg.webhookUrl }, { ca, margin: cfg.margin, concurrency: cfg.concurrency, timeoutMs: cfg.timeoutMs, limits: { ...cfg.limits, banMode: cfg.banMode ? 'ban' : 'sliding' } })
+}
+const ca = await readFile(cfg.ca, 'utf8')
 
 if (cfg.kind === 'engine') {
   const rows: SheetRow[] = Array.from({ length: cfg.rows }, (_, i) => {
@@ -31,17 +28,70 @@ if (cfg.kind === 'engine') {
     const { ENTITY_TYPE: _t, ENTITY_ID: _i, ...p } = benchParams(i, cfg.entityType) as { TITLE: string; USERS: number[]; ENTITY_TYPE: string; ENTITY_ID: string }
     return { key: `b${i}`, line: i + 2, cells: {}, status: 'ready', params: p, emails: [], titlePreview: p.TITLE, titleGenerated: false, colorAuto: true, problems: [] }
   })
-  const client = createPortalClient({ kind: 'webhook', url: cfg.webhookUrl }, { ca: await readFile(cfg.ca, 'utf8'), margin: cfg.margin, limits: { ...cfg.limits, banMode: 'ban' } })
+  const client = portalClient()
   const store = new JobStore(cfg.data)
   const job = await store.createDraft({ rows, profile: 'bench', source: 'bench' })
-  const end = await runJob({ store, jobId: job.id, client })
+  const t0 = performance.now()
+  const end = await runJob({ store, jobId: job.id, client, engine: { settleMs: cfg.settleMs } })
+  out.wallSec = (performance.now() - t0) / 1000
   out.status = end.type
   out.created = end.progress.counts.created
   out.clientLimitHits = client.stats.queryLimitHits + client.stats.operationLimitHits
   client.close()
+} else if (cfg.kind === 'pool') {
+  // The client-level harness: what the pacer alone achieves with the engine's contract (keep inFlightLimit()
+  // batches in flight, asking again as each finishes). No journal and no resolution of unknown outcomes: not the
+  // engine, a measure of the pacer.
+  const client = portalClient()
+  const pending = Array.from({ length: cfg.rows }, (_, i) => i)
+  const running = new Set<Promise<void>>()
+  let unknown = 0
+  const t0 = performance.now()
+  await new Promise<void>((done) => {
+    const launch = (): void => {
+      while (pending.length && running.size < client.pacer.inFlightLimit()) {
+        // The pacer's batch size (spread over the allowance, small while it ramps up), ≤ what the budget allows now.
+        const size = Math.max(1, Math.min(client.pacer.batchCalls(pending.length), client.pacer.affordable('im.chat.add')))
+        const rows = pending.splice(0, size)
+        const cmd = Object.fromEntries(rows.map((i) => [`r${i}`, ['im.chat.add', benchParams(i, cfg.entityType)] as [string, Record<string, unknown>]]))
+        const p: Promise<void> = client
+          .batch(cmd, { expectedServerSec: rows.length * client.pacer.latencySecPerCall('im.chat.add') })
+          .then((r) => {
+            // Calls the portal refused before running (a 429 inside the batch) go back in the queue.
+            for (const [k, e] of Object.entries(r.result.result_error)) if (e.error === 'OPERATION_TIME_LIMIT' || e.error === 'QUERY_LIMIT_EXCEEDED') pending.push(Number(k.slice(1)))
+          })
+          .catch((e: unknown) => {
+            if (e instanceof OutcomeUnknown) unknown += rows.length
+            else pending.push(...rows)
+          })
+          .finally(() => {
+            running.delete(p)
+            if (!pending.length && !running.size) done()
+            else launch()
+          })
+        running.add(p)
+      }
+    }
+    launch()
+  })
+  out.wallSec = (performance.now() - t0) / 1000
+  out.status = unknown ? `${unknown} rows with an unknown outcome (not resolved: harness)` : 'finished'
+  client.close()
+} else if (cfg.kind === 'fb24') {
+  const srh = new ServerRequestHandler({ webhook: cfg.webhookUrl, ca, scale: cfg.scale })
+  const items = Array.from({ length: cfg.rows }, (_, i) => benchParams(i, cfg.entityType))
+  const t0 = performance.now()
+  try {
+    await fb24Call(srh, 'im.chat.add', items)
+    out.status = 'finished'
+  } catch (e) {
+    out.status = `stopped: ${(e as Error).message.slice(0, 80)}`
+  }
+  out.wallSec = (performance.now() - t0) / 1000
+  out.retried = srh.counts.retried
+  srh.close()
 } else {
   const { B24Hook } = await import('@bitrix24/b24jssdk')
-  const t1 = performance.now()
   const b24 = B24Hook.fromWebhookUrl(cfg.webhookUrl, {
     restrictionParams: {
       rateLimit: { burstLimit: cfg.limits.burst, drainRate: cfg.limits.rps, adaptiveEnabled: true },
@@ -50,6 +100,7 @@ if (cfg.kind === 'engine') {
   })
   b24.offClientSideWarning()
   let errors = 0
+  const t0 = performance.now()
   if (cfg.kind === 'sdk-single') {
     for (let i = 0; i < cfg.rows; i++) {
       try {
@@ -66,9 +117,9 @@ if (cfg.kind === 'engine') {
       errors++
     }
   }
+  out.wallSec = (performance.now() - t0) / 1000
   out.errors = errors
-  out.wallSec = (performance.now() - t1) / 1000
 }
-out.wallSec ??= (performance.now() - t0) / 1000
+
 process.stdout.write(`${JSON.stringify(out)}\n`)
 process.exit(0)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createAppI18n, resolveLang } from '../../renderer/src/i18n'
 import type { Lang } from '../../renderer/src/i18n'
-import { errorText, formatClock, formatEta, formatRate, initials, pacingText, problemText } from '../../renderer/src/format'
+import { errorText, flowText, formatClock, formatEta, formatRate, initials, pacingText, problemText } from '../../renderer/src/format'
 import type { Translate } from '../../renderer/src/format'
 import { entityHint } from '../../renderer/src/entityHint'
 
@@ -95,5 +95,24 @@ describe('misc', () => {
     expect(resolveLang('ru', 'en-US')).toBe('ru')
     expect(resolveLang('system', 'ru-RU')).toBe('ru')
     expect(resolveLang('system', 'de-DE')).toBe('en')
+  })
+})
+
+const flow = { inFlight: 3, limit: 4, ceiling: 4, budgetUsedPct: 61, budgetMethod: 'batch' }
+
+describe('the pace explains concurrency', () => {
+  it('says how many requests are in flight and how much budget is used', () => {
+    expect(pacingText({ kind: 'sending', flow }, en, 'en', 'UTC')).toBe('Sending at full pace · 3 requests in flight (up to 4), operating budget 61 % used')
+    expect(pacingText({ kind: 'operating', method: 'batch', untilMs: AT, usedSec: 292.8, limitSec: 480, flow: { ...flow, inFlight: 1 } }, en, 'en', 'UTC')).toBe(
+      'Waiting for the operating budget until 12:03:10 (batch: 293 of 480 s used) · 1 request in flight (up to 4), operating budget 61 % used',
+    )
+    expect(pacingText({ kind: 'sending', flow }, ru, 'ru', 'UTC')).toBe('Отправка в полном темпе · запросов в работе: 3 (не более 4), лимит времени выполнения израсходован на 61 %')
+  })
+
+  it('says nothing extra when nothing is in flight or known', () => {
+    expect(flowText(undefined, en)).toBe('')
+    expect(flowText({ inFlight: 0, limit: 2, ceiling: 4, budgetUsedPct: null, budgetMethod: null }, en)).toBe('')
+    expect(pacingText({ kind: 'idle', flow: { inFlight: 0, limit: 2, ceiling: 4, budgetUsedPct: null, budgetMethod: null } }, en, 'en')).toBe('Idle')
+    expect(flowText({ inFlight: 0, limit: 2, ceiling: 4, budgetUsedPct: 12, budgetMethod: 'im.chat.add' }, ru)).toBe('лимит времени выполнения израсходован на 12 %')
   })
 })

@@ -10,14 +10,15 @@ import { EXIT } from '../types'
 const USAGE = `Usage:
   b24chat sandbox [--port N] [--plan standard|enterprise] [--burst N] [--rps N]
                   [--operating-limit SEC] [--operating-window SEC] [--ban-mode] [--batch-billing docs|batch-half]
-                  [--latency-ms N] [--token-ttl SEC] [--users N] [--seed N]
+                  [--latency-ms N] [--token-ttl SEC] [--users N] [--seed N] [--workers N] [--queue N]
                   [--faults http500=P,html=P,reset-after-commit=P,timeout=P,qle=P]
                   [--state FILE] [--ca-file FILE] [--http]
 
 Runs the local Bitrix24-compatible sandbox portal on https://127.0.0.1:PORT (0 = any free port) until
 Ctrl+C / SIGTERM. Prints the webhook URL, the CA file to trust (NODE_EXTRA_CA_CERTS=…), the X-Sandbox-Admin
 token for /_sandbox/ and the OAuth app, one per line. --state keeps chats and credentials across restarts.
-See electron/sandbox/README.md.`
+--workers N: requests the portal runs at once (default 8; 0 = unlimited); more wait in a queue of --queue N
+(default 8 × workers) and a full queue answers 503 with an HTML page. See electron/sandbox/README.md.`
 
 function num(name: string, v: unknown, opts: { int?: boolean; min?: number } = {}): number | undefined {
   if (v === undefined) return undefined
@@ -45,6 +46,8 @@ export const sandboxCommand: CliCommand = {
       'latency-ms': { type: 'string' },
       'token-ttl': { type: 'string' },
       users: { type: 'string' },
+      workers: { type: 'string' },
+      queue: { type: 'string' },
       faults: { type: 'string' },
       seed: { type: 'string' },
       state: { type: 'string' },
@@ -74,6 +77,8 @@ export const sandboxCommand: CliCommand = {
         latencyMs: num('latency-ms', v['latency-ms']),
         tokenTtlSec: num('token-ttl', v['token-ttl'], { min: 1 }),
         users: num('users', v.users, { int: true, min: 1 }),
+        workers: num('workers', v.workers, { int: true }),
+        queueLimit: num('queue', v.queue, { int: true }),
         seed: num('seed', v.seed, { int: true }),
         faults: typeof v.faults === 'string' ? parseFaults(v.faults) : undefined,
         stateFile: typeof v.state === 'string' ? resolve(v.state) : undefined,

@@ -25,6 +25,7 @@ import type { DurableFs } from '../../core/fsutil'
 import type { JobProgress, JobStateDetail, PacingState } from '../../shared/jobs'
 import type { Plan } from '../../shared/profile'
 import { PLANS } from '../../shared/profile'
+import { CONCURRENCY } from '../../shared/settings'
 import { AppFailure } from '../../shared/result'
 import { AVATARS_FROM_OPTION, avatarFoldersFrom, parseCommandArgs } from '../args'
 import { CONNECTION_OPTIONS, resolveCaller } from '../caller'
@@ -32,7 +33,8 @@ import type { CliCommand, CliIO } from '../types'
 import { EXIT } from '../types'
 
 const USAGE = `Usage: b24chat sync FILE (--profile NAME | --webhook-stdin | --webhook URL | --sandbox) [--ca FILE] [--data DIR]
-                    [--results FILE] [--plan standard|enterprise] [--dry-run] [--retry-failed] [--verify] [--avatars-from DIR]…
+                    [--results FILE] [--plan standard|enterprise] [--concurrency N] [--dry-run] [--retry-failed] [--verify]
+                    [--avatars-from DIR]…
 
 Creates one chat per row of FILE with im.chat.add, as fast as the portal's limits allow and never twice.
   --profile NAME     a stored profile (b24chat profile add …); secrets come from the OS keychain
@@ -43,6 +45,7 @@ Creates one chat per row of FILE with im.chat.add, as fast as the portal's limit
   --data DIR         where jobs and their journals live; the same DIR resumes an interrupted run
   --results FILE     write the results (original columns + status, chat_id, chat_link, error_code, error_message)
   --plan P           standard (50 requests / 2 per s) or enterprise (250 / 5); default: the profile's
+  --concurrency N    at most N requests in flight to the portal (1–${CONCURRENCY.max}, default ${CONCURRENCY.default}); the pacer adapts below it
   --dry-run          check the connection and show what would be sent; send nothing
   --retry-failed     send again only the rows that failed at the portal last time
   --verify           check each created chat with im.dialog.get (title, colour, owner)
@@ -79,11 +82,21 @@ const fmtDuration = (sec: number | null): string => {
 
 const clock = (ms: number): string => new Date(ms).toTimeString().slice(0, 8)
 
+/** "3 requests in flight (up to 4), budget 61 % used" — empty when nothing is in flight or known. */
+export function describeFlow(p: PacingState): string {
+  const f = p.flow
+  if (!f) return ''
+  const parts: string[] = []
+  if (f.inFlight > 0) parts.push(`${f.inFlight} request${f.inFlight === 1 ? '' : 's'} in flight (up to ${f.limit})`)
+  if (f.budgetUsedPct !== null) parts.push(`budget ${f.budgetUsedPct} % used`)
+  return parts.join(', ')
+}
+
 export function describePacing(p: PacingState): string {
   switch (p.kind) {
     case 'idle':
     case 'sending':
-      return ''
+      return describeFlow(p)
     case 'bucket':
       return `request-rate limit, until ${clock(p.untilMs)}`
     case 'operating':
@@ -128,6 +141,7 @@ export async function runSync(argv: string[], io: CliIO, over: SyncOverrides = {
     data: { type: 'string' },
     results: { type: 'string' },
     plan: { type: 'string' },
+    concurrency: { type: 'string' },
     'dry-run': { type: 'boolean' },
     'retry-failed': { type: 'boolean' },
     verify: { type: 'boolean' },
@@ -143,6 +157,11 @@ export async function runSync(argv: string[], io: CliIO, over: SyncOverrides = {
   const plan = v.plan as string | undefined
   if (plan !== undefined && !(PLANS as readonly string[]).includes(plan)) {
     io.stderr.write(`--plan must be standard or enterprise.\n`)
+    return EXIT.USAGE
+  }
+  const concurrency = v.concurrency === undefined ? undefined : Number(v.concurrency)
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= CONCURRENCY.min && concurrency <= CONCURRENCY.max)) {
+    io.stderr.write(`--concurrency must be a whole number from ${CONCURRENCY.min} to ${CONCURRENCY.max}.\n`)
     return EXIT.USAGE
   }
   const sources = [v.profile, v.webhook, v['webhook-stdin'], v.sandbox].filter(Boolean).length
@@ -182,7 +201,7 @@ export async function runSync(argv: string[], io: CliIO, over: SyncOverrides = {
       const { startSandbox } = await import('../../sandbox')
       const sb = await startSandbox({ plan: (plan as Plan | undefined) ?? 'standard' })
       cleanups.push(() => sb.close())
-      client = createPortalClient({ kind: 'webhook', url: sb.webhookUrl }, { ca: sb.caPem, plan: (plan as Plan | undefined) ?? 'standard', logger, ...over.client })
+      client = createPortalClient({ kind: 'webhook', url: sb.webhookUrl }, { ca: sb.caPem, plan: (plan as Plan | undefined) ?? 'standard', concurrency, logger, ...over.client })
       profileName = `Sandbox portal ${sb.origin}`
       out(`Sandbox portal running at ${sb.origin}`)
       if (!dataDir) {
@@ -191,7 +210,7 @@ export async function runSync(argv: string[], io: CliIO, over: SyncOverrides = {
         cleanups.push(() => rm(d, { recursive: true, force: true }))
       }
     } else {
-      const r = await resolveCaller({ profile: v.profile as string | undefined, webhook: v.webhook as string | undefined, ...(v['webhook-stdin'] ? { webhookStdin: io.stdin } : {}), warn: (l) => io.stderr.write(`${l}\n`), ca: v.ca as string | undefined, data: dataDir, plan: plan as Plan | undefined, env: io.env, logger })
+      const r = await resolveCaller({ profile: v.profile as string | undefined, webhook: v.webhook as string | undefined, ...(v['webhook-stdin'] ? { webhookStdin: io.stdin } : {}), warn: (l) => io.stderr.write(`${l}\n`), concurrency, ca: v.ca as string | undefined, data: dataDir, plan: plan as Plan | undefined, env: io.env, logger })
       client = r.client
       profileName = r.profile.name
       dedupeTagging = r.profile.dedupeTagging

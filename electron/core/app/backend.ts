@@ -28,6 +28,7 @@ import { applyEdits, avatarRootsOf, avatarSummary, importSheet, liveCheck, Mappi
 import type { Sheet } from '../import'
 import type { PortalClient, PortalClientOptions } from '../portal/client'
 import { createPortalClient } from '../portal/client'
+import { PacerRegistry } from '../portal/pacer'
 import { preflight } from '../portal/preflight'
 import { CreatedHistory, differingFields, entityKeyFor, exportResultsCsv, fieldHashes, isVerdict, JobRunners, JobStore, portalKeyFor, rowIdentities } from '../sync'
 import type { EngineSettings, StoredJob } from '../sync'
@@ -134,11 +135,14 @@ export class Backend implements BackendApi {
   private readonly avatarConsent = new Map<string, Set<string>>()
   private historyReady: Promise<void> | null = null
   private readonly clients = new Map<string, Promise<ProfileClient>>()
+  /** One pacing per portal for every profile, job and live check (issue 11). */
+  private readonly pacers: PacerRegistry
   private sandboxHandle: Promise<SandboxHandle> | null = null
 
   constructor(readonly deps: BackendDeps) {
     this.clock = deps.clock ?? systemClock
     this.logger = deps.logger ?? silentLogger
+    this.pacers = new PacerRegistry(this.clock)
     this.profilesStore = new ProfileStore(deps.dataDir, deps.secrets)
     this.settingsStore = new SettingsStore(deps.dataDir)
     this.jobStore = new JobStore(deps.dataDir, { clock: this.clock })
@@ -306,8 +310,9 @@ export class Backend implements BackendApi {
       this.run(async () => {
         const before = await this.settingsStore.get()
         const next = await this.settingsStore.set(patch)
-        // Clients carry the pacing margin: rebuild them (running jobs keep theirs until they stop).
-        if (before.pacingMargin !== next.pacingMargin) this.clients.clear()
+        // Clients carry the pacing margin and concurrency: rebuild them (the portal's shared pacing takes the new
+        // values at once, running jobs included).
+        if (before.pacingMargin !== next.pacingMargin || before.maxConcurrency !== next.maxConcurrency) this.clients.clear()
         return next
       }),
   }
@@ -351,12 +356,12 @@ export class Backend implements BackendApi {
         const settings = await this.settingsValue()
         if (profileName === SANDBOX_PROFILE) {
           const h = await this.ensureSandbox()
-          const client = createPortalClient({ kind: 'webhook', url: h.webhookUrl }, { ca: h.caPem, plan: 'standard', margin: settings.pacingMargin, clock: this.clock, logger: this.logger, ...this.deps.tuning?.client })
+          const client = createPortalClient({ kind: 'webhook', url: h.webhookUrl }, { ca: h.caPem, plan: 'standard', margin: settings.pacingMargin, concurrency: settings.maxConcurrency, pacers: this.pacers, clock: this.clock, logger: this.logger, ...this.deps.tuning?.client })
           return { client, origin: h.origin, profile: { name: SANDBOX_PROFILE, portal: `${h.origin}/`, plan: 'standard', dedupeTagging: settings.dedupeTagging } }
         }
         const profile = await this.profilesStore.get(profileName)
         const creds = await this.profilesStore.credentials(profileName)
-        const client = createPortalClient(creds, { plan: profile.plan, margin: settings.pacingMargin, clock: this.clock, logger: this.logger, ...this.deps.tuning?.client })
+        const client = createPortalClient(creds, { plan: profile.plan, margin: settings.pacingMargin, concurrency: settings.maxConcurrency, pacers: this.pacers, clock: this.clock, logger: this.logger, ...this.deps.tuning?.client })
         return { client, profile }
       })()
       this.clients.set(profileName, c)

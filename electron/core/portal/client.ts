@@ -7,7 +7,7 @@
  *  - timeouts, 5xx, non-JSON bodies, dropped connections: OUTCOME_UNKNOWN — resent only for read-only methods;
  *    a creating call throws `OutcomeUnknown` so its caller can resolve it (im.chat.get) first.
  */
-import { AppFailure } from '../../shared/result'
+import { AppFailure, missingCase } from '../../shared/result'
 import type { ErrorCode } from '../../shared/result'
 import type { Plan } from '../../shared/profile'
 import { normalisePortalUrl, parseWebhookUrl } from '../../shared/profile'
@@ -15,9 +15,10 @@ import { systemClock } from '../clock'
 import type { Clock } from '../clock'
 import { registerSecret, silentLogger, redact } from '../redact'
 import type { Logger } from '../redact'
+import { CONCURRENCY } from '../../shared/settings'
 import { batchCommand } from './encode'
-import { Pacer, limitsForPlan } from './pacing'
-import type { OperatingReport, PortalLimits } from './pacing'
+import { Pacer, credentialKey, limitsForPlan } from './pacer'
+import type { Finish, OperatingReport, PacerRegistry, PortalLimits, Ticket } from './pacer'
 import { createHttpsTransport, TransportError } from './transport'
 import type { HttpResponse, Transport } from './transport'
 import type { BatchResult, RestCaller, RestSuccess, RestTime } from './types'
@@ -60,6 +61,15 @@ export interface PortalClientOptions {
   transport?: Transport
   /** How many times a safe resend (QLE, OTL, connect failure, read-only unknown) is tried (default 8). */
   maxAttempts?: number
+  /** The most requests in flight to the portal (the setting; default CONCURRENCY.default). */
+  concurrency?: number
+  /**
+   * One pacing per portal: clients created with the same registry share the portal's bucket and concurrency
+   * (the budget stays per credential). Without one, the client paces alone.
+   */
+  pacers?: PacerRegistry
+  /** Expected server seconds per call before anything is measured (default im.chat.add 0.5 s). */
+  priorServerSec?: Record<string, number>
 }
 
 /** Methods that change nothing: an unknown outcome may be resent. */
@@ -210,8 +220,8 @@ class Client implements PortalClient {
     this.log = opts.logger ?? silentLogger
     this.timeoutMs = opts.timeoutMs ?? 75_000
     this.maxAttempts = opts.maxAttempts ?? 8
-    this.pacer = new Pacer({ clock: this.clock, limits: limitsForPlan(opts.plan ?? 'standard', opts.limits), margin: opts.margin })
-    this.transport = opts.transport ?? createHttpsTransport({ ca: opts.ca })
+    // The agent must never hold back what the pacer allows in flight (and the setting can rise while running).
+    this.transport = opts.transport ?? createHttpsTransport({ ca: opts.ca, maxSockets: CONCURRENCY.max + 1 })
     if (creds.kind === 'webhook') {
       const p = parseWebhookUrl(creds.url)
       if (!p.ok) throw new AppFailure('VALIDATION', p.message, { messageRu: p.messageRu })
@@ -232,12 +242,16 @@ class Client implements PortalClient {
       this.accessToken = creds.accessToken
       this.refreshToken = creds.refreshToken
     }
+    const pacing = { limits: limitsForPlan(opts.plan ?? 'standard', opts.limits), margin: opts.margin, ceiling: opts.concurrency, priorServerSec: opts.priorServerSec }
+    this.pacer = opts.pacers
+      ? opts.pacers.pacerFor(this.portal, this.credential(), pacing)
+      : new Pacer({ clock: this.clock, limits: pacing.limits, margin: pacing.margin, concurrency: pacing.ceiling, priorServerSec: pacing.priorServerSec })
     // While waiting on the `batch` budget, a batch of one server.time (global, read-only, never billed: it takes
     // far under 0.1 s) brings a fresh `operating` for the batch key.
     this.pacer.prober = async (key, signal) => {
       if (key !== 'batch') return
       try {
-        await this.batch({ probe: ['server.time', {}] }, { signal })
+        await this.sendBatch({ probe: ['server.time', {}] }, { signal }, true)
       } catch (e) {
         if (e instanceof AppFailure && e.appError.code === 'CANCELLED') throw e
         this.log.warn('budget probe failed', e instanceof Error ? e.message : String(e))
@@ -246,7 +260,14 @@ class Client implements PortalClient {
   }
 
   close(): void {
+    this.pacer.dispose()
     this.transport.close?.()
+  }
+
+  /** The budget is per credential: a secret-free name for this one. */
+  private credential(): string {
+    const c = this.creds
+    return c.kind === 'oauth' ? credentialKey('oauth', c.clientId) : credentialKey('webhook', this.base)
   }
 
   private bodyFor(params: Record<string, unknown>): { body: string; token?: string } {
@@ -309,6 +330,26 @@ class Client implements PortalClient {
     this.log.info('access token refreshed')
   }
 
+  /** How a request that got this outcome ends for the pacer (budget and concurrency). */
+  private static finishFor(o: Outcome): Finish {
+    switch (o.kind) {
+      case 'ok':
+        return { spent: 'released', sample: { kind: 'neutral' } }
+      case 'qle':
+        return { spent: 'released', sample: { kind: 'overload' } }
+      case 'unknown':
+        // It may have run: its expected cost stays booked until a report says otherwise; 5xx/HTML/timeout = overload.
+        return { spent: 'booked', sample: { kind: 'overload' } }
+      case 'not-sent':
+      case 'otl':
+      case 'expired':
+      case 'error':
+        return { spent: 'released', sample: { kind: 'neutral' } }
+      default:
+        return missingCase(o)
+    }
+  }
+
   private async send(method: string, payload: Record<string, unknown>, timeoutMs: number, signal?: AbortSignal): Promise<{ outcome: Outcome; token?: string; wallMs: number; sentAt: number }> {
     const { body, token } = this.bodyFor(payload)
     const sentAt = this.clock.now()
@@ -339,12 +380,16 @@ class Client implements PortalClient {
     }
   }
 
-  /** The retry loop shared by call and batch. `billed` is the method name the pacer checks before sending. */
+  /**
+   * The retry loop shared by call and batch. Every attempt is admitted by the pacer (blocks, budget with the
+   * requests in flight, concurrency, bucket) and ends there. An answered request's ticket is returned open: the
+   * caller feeds its reports to the pacer, then completes it (so its reservation goes only once its cost is booked).
+   */
   private async execute(
     method: string,
     payload: Record<string, unknown>,
-    ctx: { readOnly: boolean; budgetMethod: string; budgetCalls: number; signal?: AbortSignal; timeoutMs?: number; expectedServerSec?: number },
-  ): Promise<{ body: Record<string, unknown>; wallMs: number }> {
+    ctx: { readOnly: boolean; calls: Record<string, number>; batch: boolean; probe?: boolean; signal?: AbortSignal; timeoutMs?: number; expectedServerSec?: number },
+  ): Promise<{ body: Record<string, unknown>; wallMs: number; ticket: Ticket }> {
     const timeoutMs = ctx.timeoutMs ?? Math.max(this.timeoutMs, (ctx.expectedServerSec ?? 0) * 3000)
     let refreshed = false
     let attempt = 0
@@ -356,15 +401,19 @@ class Client implements PortalClient {
         await this.refresh(undefined)
         refreshed = true
       }
-      await this.pacer.waitForBudget(ctx.budgetMethod, ctx.budgetCalls, ctx.budgetCalls, ctx.signal)
-      await this.pacer.takeSlot(ctx.signal)
-      this.pacer.setState({ kind: 'sending' })
-      // Never abort a creating request in flight: that would turn a clean answer into an unknown outcome.
-      const { outcome, token, wallMs, sentAt } = await this.send(method, payload, timeoutMs, ctx.readOnly ? ctx.signal : undefined)
-      this.pacer.setState({ kind: 'idle' })
+      const ticket = await this.pacer.admit({ calls: ctx.calls, batch: ctx.batch, probe: ctx.probe, signal: ctx.signal })
+      let sent: Awaited<ReturnType<Client['send']>>
+      try {
+        // Never abort a creating request in flight: that would turn a clean answer into an unknown outcome.
+        sent = await this.send(method, payload, timeoutMs, ctx.readOnly ? ctx.signal : undefined)
+      } catch (e) {
+        this.pacer.complete(ticket, { spent: 'booked', sample: { kind: 'neutral' } })
+        throw e
+      }
+      const { outcome, token, wallMs, sentAt } = sent
+      if (outcome.kind === 'ok') return { body: outcome.body, wallMs, ticket }
+      this.pacer.complete(ticket, Client.finishFor(outcome))
       switch (outcome.kind) {
-        case 'ok':
-          return { body: outcome.body, wallMs }
         case 'qle': {
           this.stats.queryLimitHits++
           attempt++
@@ -378,7 +427,7 @@ class Client implements PortalClient {
           attempt++
           if (attempt >= this.maxAttempts) throw new AppFailure('OPERATION_LIMITED', `The portal keeps blocking ${method} (OPERATION_TIME_LIMIT).`, { portalError: outcome.portalError, portalDescription: outcome.portalDescription })
           this.pacer.onOperationLimit(method)
-          continue // waitForBudget waits out the block
+          continue // admission waits out the block
         }
         case 'expired': {
           if (this.authKind !== 'oauth' || refreshed) {
@@ -416,8 +465,18 @@ class Client implements PortalClient {
           throw new AppFailure(code, message, { portalError: outcome.portalError, portalDescription: outcome.portalDescription })
         }
         default:
-          throw new Error('unreachable')
+          return missingCase(outcome)
       }
+    }
+  }
+
+  /** Books an answered request's reports, then lets its ticket go (reservation released, limiter taught). */
+  private settle(ticket: Ticket, wallMs: number, time: RestTime | undefined, observe: () => void): void {
+    try {
+      observe()
+    } finally {
+      const serverMs = (time?.duration ?? 0) * 1000
+      this.pacer.complete(ticket, { spent: 'released', sample: time ? { kind: 'ok', wallMs, serverMs } : { kind: 'neutral' } })
     }
   }
 
@@ -428,9 +487,9 @@ class Client implements PortalClient {
 
   async call<T = unknown>(method: string, params: Record<string, unknown> = {}, opts: CallOptions = {}): Promise<RestSuccess<T>> {
     const m = method.toLowerCase()
-    const { body, wallMs } = await this.execute(m, params, { readOnly: READ_ONLY_METHODS.has(m), budgetMethod: m, budgetCalls: 1, signal: opts.signal, timeoutMs: opts.timeoutMs, expectedServerSec: opts.expectedServerSec })
+    const { body, wallMs, ticket } = await this.execute(m, params, { readOnly: READ_ONLY_METHODS.has(m), calls: { [m]: 1 }, batch: false, signal: opts.signal, timeoutMs: opts.timeoutMs, expectedServerSec: opts.expectedServerSec })
     const time = readTime(body.time)
-    this.pacer.observe({ serverSec: { [m]: time?.duration ?? 0 }, calls: { [m]: 1 }, reports: this.reportsFrom(m, time), wallMs, durationSec: time?.duration })
+    this.settle(ticket, wallMs, time, () => this.pacer.observe({ serverSec: { [m]: time?.duration ?? 0 }, calls: { [m]: 1 }, reports: this.reportsFrom(m, time), wallMs, durationSec: time?.duration }))
     const out: RestSuccess<T> = { result: body.result as T }
     if (typeof body.total === 'number') out.total = body.total
     if (typeof body.next === 'number') out.next = body.next
@@ -438,7 +497,12 @@ class Client implements PortalClient {
     return out
   }
 
-  async batch(cmd: Record<string, [string, Record<string, unknown>]>, opts: CallOptions & { halt?: boolean } = {}): Promise<RestSuccess<BatchResult>> {
+  batch(cmd: Record<string, [string, Record<string, unknown>]>, opts: CallOptions & { halt?: boolean } = {}): Promise<RestSuccess<BatchResult>> {
+    return this.sendBatch(cmd, opts, false)
+  }
+
+  /** A batch; `probe`: a budget probe (tiny, never billed) that skips the budget check. */
+  private async sendBatch(cmd: Record<string, [string, Record<string, unknown>]>, opts: CallOptions & { halt?: boolean }, probe: boolean): Promise<RestSuccess<BatchResult>> {
     const entries = Object.entries(cmd)
     if (entries.length === 0) return { result: normaliseBatch({}) }
     if (entries.length > 50) throw new AppFailure('INTERNAL', 'A batch holds at most 50 commands.')
@@ -452,11 +516,17 @@ class Client implements PortalClient {
       encoded[k] = batchCommand(m, params)
     }
     const readOnly = Object.keys(calls).every((m) => READ_ONLY_METHODS.has(m))
-    // The heaviest method decides the budget wait (batches are homogeneous in practice).
-    const [budgetMethod, budgetCalls] = Object.entries(calls).sort((a, b) => b[1] - a[1])[0] as [string, number]
-    const { body, wallMs } = await this.execute('batch', { halt: opts.halt ? 1 : 0, cmd: encoded }, { readOnly, budgetMethod, budgetCalls, signal: opts.signal, timeoutMs: opts.timeoutMs, expectedServerSec: opts.expectedServerSec })
+    const { body, wallMs, ticket } = await this.execute('batch', { halt: opts.halt ? 1 : 0, cmd: encoded }, { readOnly, calls, batch: true, probe, signal: opts.signal, timeoutMs: opts.timeoutMs, expectedServerSec: opts.expectedServerSec })
     const result = normaliseBatch(body.result)
     const time = readTime(body.time)
+    this.settle(ticket, wallMs, time, () => this.observeBatch(result, methodOf, time, wallMs))
+    const out: RestSuccess<BatchResult> = { result }
+    if (time) out.time = time
+    return out
+  }
+
+  /** A batch's server time per method and its operating reports, fed to the pacer; sub-call 429s block. */
+  private observeBatch(result: BatchResult, methodOf: Record<string, string>, time: RestTime | undefined, wallMs: number): void {
     const serverSec: Record<string, number> = {}
     const latest = new Map<string, RestTime>()
     for (const [k, t] of Object.entries(result.result_time)) {
@@ -487,9 +557,6 @@ class Client implements PortalClient {
         break
       }
     }
-    const out: RestSuccess<BatchResult> = { result }
-    if (time) out.time = time
-    return out
   }
 }
 

@@ -18,6 +18,9 @@ export const DEFAULT_SIZING: BatchSizing = { maxBatch: LIMITS.BATCH_MAX, maxBatc
 /**
  * How many of the next commands go into one batch. `bytes[i]` is the encoded size of command i, `serverSec`
  * the expected server time per command, `affordable` what the operating budget allows now.
+ * Pass the latency observed under the current concurrency, not a constant: `pacer.serverSecPerCall(m)` rises at
+ * once when calls slow down under load (so a batch stays well under the 60 s cap), and `pacer.latencySecPerCall(m)`
+ * also counts the queueing requests meet at the portal.
  */
 export function batchSize(bytes: number[], serverSec: number, affordable: number, sizing: BatchSizing = DEFAULT_SIZING): number {
   if (bytes.length === 0) return 0

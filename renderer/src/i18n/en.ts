@@ -469,6 +469,11 @@ export const en = {
     resolving: 'Resolving e-mail addresses to users',
     refreshingToken: 'Refreshing the access token',
   },
+  pacingFlow: {
+    inFlight: '{n} requests in flight (up to {limit})',
+    inFlightOne: '1 request in flight (up to {limit})',
+    budget: 'operating budget {pct} % used',
+  },
   format: {
     etaUnknown: 'calculating…',
     seconds: '{s} s',
@@ -503,6 +508,9 @@ export const en = {
     dataDirChanged: 'The app will use {dir} from its next start. Restart it to switch; the current folder is left as it is.',
     dataDirSame: 'That is already the data folder.',
     version: 'Version {version}',
+    concurrency: 'Requests in flight',
+    concurrencyHelp: 'The most requests the app keeps running on one portal at once (all jobs and checks together). It starts lower and grows while the portal answers as fast; it backs off when answers slow down or fail. The documentation asks not to run parallel series of requests, so keep it modest: {dflt} by default, at most {max}.',
+    concurrencyUnit: 'at once',
   },
   avatarFolders: {
     button: 'Avatar folders',

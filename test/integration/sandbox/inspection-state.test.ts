@@ -143,6 +143,21 @@ describe('b24chat sandbox', () => {
     expect(existsSync(value('ca'))).toBe(true)
   })
 
+  it('--workers and --queue set the server capacity; a bad value is refused', async () => {
+    const f = fakeIo()
+    const exit = sandboxCommand.run(['--port', '0', '--latency-ms', '0', '--workers', '3', '--queue', '5'], f.io)
+    for (let i = 0; i < 500 && !f.out().includes('oauth-refresh-token:'); i++) await new Promise((r) => setTimeout(r, 10))
+    const value = (k: string): string => (f.out().split('\n').find((l) => l.startsWith(`${k}: `)) ?? '').slice(k.length + 2)
+    const origin = new URL(value('webhook')).origin
+    const stats = await httpsRequest({ origin, caPem: readFileSync(value('ca'), 'utf8') }, { path: '/_sandbox/stats', headers: { 'x-sandbox-admin': value('admin') } })
+    expect(stats.json.capacity).toMatchObject({ workers: 3, queueLimit: 5 })
+    f.interrupt()
+    expect(await exit).toBe(0)
+    const bad = fakeIo()
+    expect(await sandboxCommand.run(['--workers', 'two'], bad.io)).toBe(2)
+    expect(bad.err()).toMatch(/--workers/)
+  })
+
   it('refuses bad options with exit code 2 and the usage', async () => {
     for (const argv of [['--plan', 'gold'], ['--faults', 'boom=1'], ['--port', 'x'], ['--nope']]) {
       const f = fakeIo()

@@ -1,0 +1,94 @@
+/**
+ * What requests cost, shared by every client of one portal (the portal decides, not the credential):
+ *  - the mean server seconds per call of each method, learned from every answer's `time.duration` — quick to rise
+ *    (latency under load), slow to fall;
+ *  - r[K][m], the seconds billed on key K per server second spent in method m. Learned from pairs of reports
+ *    (ledger.ts). Priors: r[m][m] = 1 (docs billing) and, for calls inside a batch, r[batch][m] = 1 until the first
+ *    report on `batch` (0 under docs billing, 0.5 under LL-new): the conservative choice while it is unknown.
+ */
+export const BATCH_KEY = 'batch'
+const DEFAULT_SERVER_SEC = 0.5
+/** EWMA weight of a new observation when the server got faster, and when it got slower. */
+const EWMA_DOWN = 0.2
+const EWMA_UP = 0.5
+
+export class BillingModel {
+  private readonly ratios = new Map<string, Map<string, number>>()
+  private readonly perCall = new Map<string, number>()
+
+  constructor(prior: Record<string, number> = { 'im.chat.add': DEFAULT_SERVER_SEC }) {
+    for (const [m, s] of Object.entries(prior)) this.perCall.set(m, s)
+  }
+
+  /** Expected server seconds of one call of m. */
+  serverSecPerCall(m: string): number {
+    return this.perCall.get(m) ?? DEFAULT_SERVER_SEC
+  }
+
+  /** Learned ratio, or undefined while K has never reported on m. */
+  ratio(k: string, m: string): number | undefined {
+    return this.ratios.get(k)?.get(m)
+  }
+
+  /** Expected billed seconds on key K per call of m. */
+  costPerCall(k: string, m: string): number {
+    const r = this.ratio(k, m) ?? (k === m || k === BATCH_KEY ? 1 : 0)
+    return r * this.serverSecPerCall(m)
+  }
+
+  /** The keys a call of m may be billed on: m itself, keys learned to bill it, and `batch` inside a batch while unknown. */
+  billingKeys(m: string, inBatch: boolean): string[] {
+    const ks = new Set<string>([m])
+    for (const [k, r] of this.ratios) if (k !== BATCH_KEY && (r.get(m) ?? 0) > 0) ks.add(k)
+    if (inBatch && (this.ratio(BATCH_KEY, m) ?? 1) > 0) ks.add(BATCH_KEY)
+    return [...ks]
+  }
+
+  /** `n` calls of m took `sec` server seconds in all. More calls in one observation weigh more. */
+  learnServerTime(m: string, sec: number, n: number): void {
+    if (n <= 0) return
+    const per = sec / n
+    const prev = this.perCall.get(m)
+    if (prev === undefined) {
+      this.perCall.set(m, per)
+      return
+    }
+    const base = per > prev ? EWMA_UP : EWMA_DOWN
+    const w = 1 - Math.pow(1 - base, Math.min(n, 20))
+    this.perCall.set(m, prev + w * (per - prev))
+  }
+
+  /** An exact difference: `delta` billed on K while `serverSec[m]` seconds ran in each m. */
+  learnRatio(k: string, serverSec: Record<string, number>, delta: number): void {
+    const server = Object.values(serverSec).reduce((a, b) => a + b, 0)
+    if (!(delta >= 0) || server <= 0) return
+    const ratios = this.keyRatios(k)
+    for (const m of Object.keys(serverSec)) {
+      const ratio = delta / server
+      const prev = ratios.get(m)
+      ratios.set(m, prev === undefined ? ratio : prev + 0.5 * (ratio - prev))
+    }
+  }
+
+  /**
+   * A report on key K that is not the called method itself (e.g. `batch`) for methods K has never been seen to
+   * bill: a first guess, high rather than low (the figure is cumulative), until an exact pair arrives. 0 is a valid
+   * answer (docs billing: the outer batch is free).
+   */
+  firstSight(k: string, serverSec: Record<string, number>, operating: number): void {
+    if (k in serverSec) return
+    const server = Object.values(serverSec).reduce((a, b) => a + b, 0)
+    if (server <= 0) return
+    const ratios = this.keyRatios(k)
+    for (const m of Object.keys(serverSec)) if (!ratios.has(m)) ratios.set(m, Math.min(1, operating / server))
+  }
+
+  private keyRatios(k: string): Map<string, number> {
+    let r = this.ratios.get(k)
+    if (!r) {
+      r = new Map()
+      this.ratios.set(k, r)
+    }
+    return r
+  }
+}

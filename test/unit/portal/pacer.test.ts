@@ -1,0 +1,387 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ManualClock } from '../../../electron/core/clock'
+import type { Clock } from '../../../electron/core/clock'
+import { createPortalClient } from '../../../electron/core/portal/client'
+import { etaSec, limitsForPlan, Pacer, PacerRegistry, PacerStuck } from '../../../electron/core/portal/pacer'
+import { AdaptiveLimiter } from '../../../electron/core/portal/pacer/limiter'
+import type { HttpRequest, HttpResponse, Transport } from '../../../electron/core/portal/transport'
+import { batchSize } from '../../../electron/core/sync/batching'
+import { runJob } from '../../../electron/core/sync/runner'
+import { JobStore } from '../../../electron/core/sync/store'
+import { AppFailure } from '../../../electron/shared/result'
+import type { SheetRow } from '../../../electron/shared/sheet'
+
+const T0 = 1_700_000_000_000
+const HOOK = 'https://portal.test/rest/1/s3cr3tW3bh00k/'
+
+/** Lets every pending promise chain run (admission, send, transport). */
+const flush = (): Promise<void> => new Promise((r) => setImmediate(r))
+const ok = (wallMs: number, serverMs: number) => ({ kind: 'ok' as const, wallMs, serverMs })
+
+describe('adaptive concurrency limiter', () => {
+  it('starts at 2 and grows by one per answer while the allowance is in use and latency holds (slow start)', () => {
+    const l = new AdaptiveLimiter(4)
+    expect(l.allowance()).toBe(2)
+    const a = l.start()
+    const b = l.start()
+    expect(l.canStart()).toBe(false)
+    l.finish(a, ok(1010, 1000)) // saturated (2 of 2 in flight): +1
+    expect(l.allowance()).toBe(3)
+    l.finish(b, ok(1010, 1000)) // 1 of 3 in flight: not saturated, no growth
+    expect(l.allowance()).toBe(3)
+    const c = [l.start(), l.start(), l.start()]
+    for (const t of c) l.finish(t, ok(1010, 1000))
+    expect(l.allowance()).toBe(4) // capped at the ceiling
+  })
+
+  it('backs off ×0.7 when a request queued longer than half its server time, and ignores answers sent before', () => {
+    const l = new AdaptiveLimiter(16)
+    const first = [l.start(), l.start()]
+    l.finish(first[0] as never, ok(1005, 1000)) // overhead floor: 5 ms
+    l.finish(first[1] as never, ok(1005, 1000))
+    const wave = Array.from({ length: 3 }, () => l.start())
+    expect(l.allowance()).toBe(3)
+    l.finish(wave[2] as never, ok(1805, 1000)) // sent with 3 in flight, queued 800 ms > 500 ms: congested
+    expect(l.allowance()).toBe(2) // min(3 × 0.7, 3 × 1000 / 1800 + 1) = 2.1
+    l.finish(wave[1] as never, ok(2505, 1000)) // sent before the decrease: does not count again
+    l.finish(wave[0] as never, ok(1005, 1000)) // nor does it grow
+    expect(l.allowance()).toBe(2)
+    // After the first congestion: +1/limit per saturated answer (one per round trip).
+    const next = [l.start(), l.start()]
+    for (const t of next) l.finish(t, ok(1005, 1000))
+    expect(l.allowance()).toBe(2)
+    expect(l.loadFactor()).toBeGreaterThan(1)
+  })
+
+  it('after a slow-start overshoot, one congested answer takes it back to what the portal runs at once (Little)', () => {
+    const l = new AdaptiveLimiter(16)
+    // slow start with the pipe kept full (the engine refills after every answer): every answer grows it by one
+    const pipe: ReturnType<AdaptiveLimiter['start']>[] = []
+    let answers = 0
+    for (; answers < 100 && l.allowance() < 16; answers++) {
+      while (l.canStart()) pipe.push(l.start())
+      l.finish(pipe.shift() as never, ok(1000, 1000))
+    }
+    expect(l.allowance()).toBe(16)
+    expect(answers).toBe(14) // 2 → 16: it doubles every round trip (2, 4, 8, 16 in flight)
+    for (const t of pipe.splice(0)) l.finish(t, { kind: 'neutral' })
+    // a request sent with 8 in flight waited as long as it ran: the portal runs about 8 / 2 = 4 at once
+    const wave = Array.from({ length: 8 }, () => l.start())
+    l.finish(wave[7] as never, ok(2000, 1000))
+    expect(l.allowance()).toBe(5) // 4 + 1, not 16 × 0.7
+    // queueing of a tenth to a half of the server time holds it: no growth, no decrease
+    for (const t of wave.slice(0, 7)) l.finish(t, ok(1000, 1000))
+    const held = Array.from({ length: 5 }, () => l.start())
+    for (const t of held) l.finish(t, ok(1300, 1000))
+    expect(l.allowance()).toBe(5)
+  })
+
+  it('halves on 5xx, HTML or a timeout, never below 1; neutral answers change nothing', () => {
+    const l = new AdaptiveLimiter(8)
+    const t = [l.start(), l.start()]
+    l.finish(t[0] as never, ok(10, 1000))
+    l.finish(t[1] as never, ok(10, 1000))
+    expect(l.allowance()).toBe(3)
+    const o = l.start()
+    l.finish(o, { kind: 'overload' })
+    expect(l.allowance()).toBe(1) // 3 × 0.5 = 1.5
+    l.finish(l.start(), { kind: 'overload' })
+    expect(l.allowance()).toBe(1)
+    l.finish(l.start(), { kind: 'neutral' })
+    expect(l.allowance()).toBe(1)
+    expect(l.inFlight).toBe(0)
+  })
+})
+
+describe('budget reservations', () => {
+  const limits = limitsForPlan('standard', { operatingLimitSec: 100, operatingWindowSec: 600 })
+
+  it('counts the expected cost of requests in flight before admitting the next, and reconciles with the report', async () => {
+    const clock = new ManualClock(T0)
+    const p = new Pacer({ clock, limits, margin: 0.9, priorServerSec: { 'im.chat.add': 1 }, concurrency: 4 })
+    // docs billing learned: the outer batch is free
+    p.observe({ serverSec: { 'im.chat.add': 1 }, calls: { 'im.chat.add': 1 }, reports: [{ key: 'batch', operating: 0, serverNow: T0 / 1000 }], wallMs: 1000 })
+    const first = await p.admit({ calls: { 'im.chat.add': 60 }, batch: true })
+    expect(p.reservedSec('im.chat.add')).toBeCloseTo(72, 5) // 60 s expected + the 20 % estimate allowance
+    let second = false
+    const pending = p.admit({ calls: { 'im.chat.add': 40 }, batch: true }).then((t) => {
+      second = true
+      return t
+    })
+    await clock.advance(1000)
+    expect(second).toBe(false) // 72 + 48 > 97.5 (the budget the client allows itself)
+    expect(p.pacing).toMatchObject({ kind: 'operating', method: 'im.chat.add' })
+    // The answer: the portal billed 50 s, not 60.
+    p.observe({ serverSec: { 'im.chat.add': 50 }, calls: { 'im.chat.add': 60 }, reports: [{ key: 'im.chat.add', operating: 50, resetAt: (T0 + 600_000) / 1000, serverNow: (T0 + 1000) / 1000 }], wallMs: 1000 })
+    p.complete(first, { spent: 'released', sample: { kind: 'neutral' } })
+    const t2 = await pending
+    expect(second).toBe(true)
+    expect(p.usedSec('im.chat.add')).toBeCloseTo(50, 5)
+    // what the second holds: its 40 calls at the cost per call just learned (50 s / 60 calls), + 20 %
+    expect(p.reservedSec('im.chat.add')).toBeCloseTo(40 * p.costPerCall('im.chat.add', 'im.chat.add') * 1.2, 5)
+    expect(p.costPerCall('im.chat.add', 'im.chat.add')).toBeLessThan(0.85)
+    // An unknown outcome (it may have run) keeps its expected cost booked.
+    p.complete(t2, { spent: 'booked', sample: { kind: 'overload' } })
+    expect(p.reservedSec('im.chat.add')).toBe(0)
+    expect(p.usedSec('im.chat.add')).toBeCloseTo(50 + 40 * p.costPerCall('im.chat.add', 'im.chat.add') * 1.2, 5)
+  })
+
+  it('ignores a report older than the last one (a concurrent answer that finished earlier): it must not trim', () => {
+    const clock = new ManualClock(T0)
+    const p = new Pacer({ clock, limits })
+    p.observe({ serverSec: { 'im.chat.add': 5 }, calls: { 'im.chat.add': 10 }, reports: [{ key: 'im.chat.add', operating: 50, resetAt: (T0 + 600_000) / 1000, serverNow: (T0 + 10_000) / 1000 }], wallMs: 5000 })
+    p.observe({ serverSec: { 'im.chat.add': 5 }, calls: { 'im.chat.add': 10 }, reports: [{ key: 'im.chat.add', operating: 30, resetAt: (T0 + 600_000) / 1000, serverNow: (T0 + 5_000) / 1000 }], wallMs: 5000 })
+    expect(p.usedSec('im.chat.add')).toBeCloseTo(50, 5)
+  })
+})
+
+describe('429 OPERATION_TIME_LIMIT waits follow the portal', () => {
+  const limits = limitsForPlan('standard', { banMode: 'ban', banSec: 300 })
+
+  it('waits until operating_reset_at + 1 s when the last answer said it (not the 300 s ban)', () => {
+    const clock = new ManualClock(T0)
+    const p = new Pacer({ clock, limits })
+    p.observe({ serverSec: { batch: 10 }, calls: { batch: 1 }, reports: [{ key: 'batch', operating: 470, resetAt: (T0 + 60_000) / 1000, serverNow: T0 / 1000 }], wallMs: 10 })
+    expect(p.onOperationLimit('batch')).toBe(61_000)
+    expect(p.blockedUntil('im.chat.add')).toBe(T0 + 61_000)
+  })
+
+  it('300 s (ban mode) or one bucket (sliding) only when the portal said nothing or that moment passed', async () => {
+    const clock = new ManualClock(T0)
+    const p = new Pacer({ clock, limits })
+    expect(p.onOperationLimit('im.chat.add')).toBe(300_000)
+    p.observe({ serverSec: { 'im.chat.add': 1 }, calls: { 'im.chat.add': 1 }, reports: [{ key: 'im.chat.add', operating: 470, resetAt: (T0 + 20_000) / 1000, serverNow: T0 / 1000 }], wallMs: 10 })
+    await clock.advance(30_000)
+    expect(p.onOperationLimit('im.chat.add')).toBe(300_000)
+    const sliding = new Pacer({ clock, limits: { ...limits, banMode: 'sliding' } })
+    expect(sliding.onOperationLimit('im.chat.add')).toBe(60_000)
+  })
+
+  it('the client resends after operating_reset_at + 1 s, not 300 s (issue 11 §4)', async () => {
+    const clock = new ManualClock(T0, true)
+    let n = 0
+    const sentAt: number[] = []
+    const transport: Transport = async (req: HttpRequest): Promise<HttpResponse> => {
+      sentAt.push(clock.now())
+      n++
+      const now = clock.now() / 1000
+      if (n === 2) return { status: 429, headers: {}, body: JSON.stringify({ error: 'OPERATION_TIME_LIMIT', error_description: 'Method is blocked due to operation time limit.' }) }
+      void req
+      // 400 s used by this client (under its 468 s): another tool on the same webhook spent the rest.
+      return { status: 200, headers: {}, body: JSON.stringify({ result: n, time: { start: now, finish: now, duration: 0.3, processing: 0.3, date_start: '', date_finish: '', operating: 400, operating_reset_at: Math.floor(now) + 60 } }) }
+    }
+    const client = createPortalClient({ kind: 'webhook', url: HOOK }, { clock, transport })
+    await client.call('im.chat.add', { TITLE: 'a' })
+    await client.call('im.chat.add', { TITLE: 'b' })
+    expect(sentAt).toHaveLength(3)
+    const waited = (sentAt[2] as number) - (sentAt[1] as number)
+    expect(waited).toBeGreaterThanOrEqual(60_000)
+    expect(waited).toBeLessThan(62_000)
+  })
+})
+
+describe('no silent fall-through: PacerStuck', () => {
+  /** A clock whose sleeps return at once while time stands still: every wait loop would spin forever. */
+  const stuckClock: Clock = { now: () => T0, sleep: async () => undefined }
+
+  it('takeSlot and waitForBudget throw a named failure instead of returning as if they had waited', async () => {
+    const p = new Pacer({ clock: stuckClock, limits: limitsForPlan('standard') })
+    for (let i = 0; i < p.bucketCapacity; i++) await p.takeSlot()
+    await expect(p.takeSlot()).rejects.toBeInstanceOf(PacerStuck)
+    p.onOperationLimit('im.chat.add')
+    const e = await p.waitForBudget('im.chat.add', 10).catch((x: unknown) => x)
+    expect(e).toBeInstanceOf(PacerStuck)
+    expect(e).toBeInstanceOf(AppFailure)
+    expect((e as AppFailure).appError).toMatchObject({ code: 'INTERNAL' })
+    expect((e as AppFailure).message).toMatch(/operating budget/)
+    expect((e as AppFailure).appError.messageRu).toBeTruthy()
+  })
+
+  it('a request that can never be admitted fails with PacerStuck through client.batch', async () => {
+    const transport: Transport = async () => ({ status: 200, headers: {}, body: '{"result":1}' })
+    const client = createPortalClient({ kind: 'webhook', url: HOOK }, { clock: stuckClock, transport })
+    client.pacer.onOperationLimit('batch')
+    const e = await client.batch({ a: ['im.chat.add', { TITLE: 'x' }] }).catch((x: unknown) => x)
+    expect(e).toBeInstanceOf(PacerStuck)
+    expect((e as AppFailure).appError.code).toBe('INTERNAL')
+    expect((e as AppFailure).message).toMatch(/request slot/)
+  })
+
+  it('reaches the job: the run ends failed with the pacer message, never as if the batch had been sent', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'b24-stuck-'))
+    try {
+      let sent = 0
+      const transport: Transport = async () => {
+        sent++
+        return { status: 200, headers: {}, body: '{"result":1}' }
+      }
+      const client = createPortalClient({ kind: 'webhook', url: HOOK }, { clock: stuckClock, transport })
+      client.pacer.onOperationLimit('im.chat.add')
+      client.pacer.onOperationLimit('batch')
+      const row = (i: number): SheetRow => ({ key: `k${i}`, line: i + 2, cells: {}, status: 'ready', params: { TITLE: `Chat ${i}` }, emails: [], titlePreview: `Chat ${i}`, titleGenerated: false, colorAuto: true, problems: [] })
+      const store = new JobStore(dir, { clock: stuckClock })
+      const job = await store.createDraft({ rows: [row(0), row(1)], profile: 'Main', source: 'chats.csv' })
+      const end = await runJob({ store, jobId: job.id, client, clock: stuckClock })
+      expect(end.type).toBe('failed')
+      expect(end.type === 'failed' && end.error).toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/request pacer gave up/) })
+      expect(sent).toBe(0)
+      expect(job.counts()).toMatchObject({ planned: 2, created: 0 })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('one pacer per portal', () => {
+  it('two profiles on one portal share the concurrency and the bucket; the budget stays per credential', async () => {
+    const clock = new ManualClock(T0)
+    const pacers = new PacerRegistry(clock)
+    const release: (() => void)[] = []
+    let inFlight = 0
+    let most = 0
+    const transport: Transport = async () => {
+      inFlight++
+      most = Math.max(most, inFlight)
+      await new Promise<void>((r) => release.push(r))
+      inFlight--
+      const now = clock.now() / 1000
+      return { status: 200, headers: {}, body: JSON.stringify({ result: true, time: { start: now, finish: now, duration: 0.01, processing: 0.01, date_start: '', date_finish: '' } }) }
+    }
+    const a = createPortalClient({ kind: 'webhook', url: 'https://portal.test/rest/1/aaaa1111/' }, { clock, transport, pacers, concurrency: 2 })
+    const b = createPortalClient({ kind: 'webhook', url: 'https://PORTAL.test/rest/2/bbbb2222/' }, { clock, transport, pacers, concurrency: 2 })
+    const other = createPortalClient({ kind: 'webhook', url: 'https://other.test/rest/1/cccc3333/' }, { clock, transport, pacers, concurrency: 2 })
+    expect(a.pacer.portal).toBe(b.pacer.portal)
+    expect(a.pacer.portal).not.toBe(other.pacer.portal)
+    expect(a.pacer.ledger).not.toBe(b.pacer.ledger)
+    const calls = [a.call('profile'), b.call('profile'), a.call('scope'), b.call('scope')]
+    await flush()
+    expect(inFlight).toBe(2) // the shared allowance (2), not 2 per profile
+    expect(a.pacer.flow().inFlight).toBe(2)
+    for (let i = 0; i < 10 && release.length; i++) {
+      release.shift()?.()
+      await flush()
+    }
+    await Promise.all(calls)
+    expect(most).toBe(2)
+    // A's budget is full; B's is not.
+    a.pacer.observe({ serverSec: { 'im.chat.add': 1 }, calls: { 'im.chat.add': 1 }, reports: [{ key: 'im.chat.add', operating: 470, resetAt: (clock.now() + 600_000) / 1000 }], wallMs: 10 })
+    expect(a.pacer.affordable('im.chat.add')).toBe(0)
+    expect(b.pacer.affordable('im.chat.add')).toBeGreaterThan(0)
+    expect(b.pacer.flow().budgetUsedPct).toBeNull()
+    expect(a.pacer.flow()).toMatchObject({ budgetUsedPct: 98, budgetMethod: 'im.chat.add' })
+  })
+})
+
+describe('concurrent batches through one client', () => {
+  it('keeps up to inFlightLimit() batches in flight (the engine contract), growing to the setting and never past it', async () => {
+    const clock = new ManualClock(T0)
+    let inFlight = 0
+    let most = 0
+    let id = 0
+    const transport: Transport = async (req) => {
+      inFlight++
+      most = Math.max(most, inFlight)
+      const start = clock.now()
+      const cmd = (JSON.parse(req.body ?? '{}') as { cmd: Record<string, string> }).cmd
+      await clock.sleep(Object.keys(cmd).length * 300)
+      inFlight--
+      const t = (ms: number) => ({ start: start / 1000, finish: ms / 1000, duration: (ms - start) / 1000, processing: (ms - start) / 1000, date_start: '', date_finish: '' })
+      const result = Object.fromEntries(Object.keys(cmd).map((k) => [k, ++id]))
+      const times = Object.fromEntries(Object.keys(cmd).map((k) => [k, t(clock.now())]))
+      return { status: 200, headers: {}, body: JSON.stringify({ result: { result, result_error: [], result_total: [], result_next: [], result_time: times }, time: { ...t(clock.now()), operating: 0 } }) }
+    }
+    const client = createPortalClient({ kind: 'webhook', url: HOOK }, { clock, transport, concurrency: 4 })
+    const cmd = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`r${i}`, ['im.chat.add', { TITLE: `t${i}` }] as [string, Record<string, unknown>]]))
+    let left = 24
+    const running = new Set<Promise<unknown>>()
+    const allowed: number[] = []
+    const launch = (): void => {
+      while (left > 0 && running.size < client.pacer.inFlightLimit()) {
+        left--
+        allowed.push(client.pacer.inFlightLimit())
+        const p: Promise<unknown> = client.batch(cmd).finally(() => {
+          running.delete(p)
+          launch()
+        })
+        running.add(p)
+      }
+    }
+    launch()
+    for (let i = 0; i < 200 && (left > 0 || running.size > 0); i++) await clock.advance(500)
+    expect(left).toBe(0)
+    expect(running.size).toBe(0)
+    expect(id).toBe(240)
+    expect(most).toBe(4)
+    expect(allowed[0]).toBe(2)
+    expect(Math.max(...allowed)).toBe(4)
+    // 24 batches of 3 s, 4 at a time after the ramp: about a quarter of the 72 s one at a time would take.
+    expect(clock.now() - T0).toBeLessThan(72_000 / 3)
+    expect(client.pacer.pacing).toMatchObject({ kind: 'idle', flow: { inFlight: 0, limit: 4, ceiling: 4 } })
+  })
+})
+
+describe('ETA with concurrency', () => {
+  const base = { now: T0, secPerCall: 0.3, overheadSec: 0, loadFactor: 1, bucketFree: 45, drainPerSec: 1.8 }
+  const key = { costPerCall: 0.3, used: 0, reserved: 0, budgetSec: 468, windowSec: 600, entries: [], blockedUntil: 0 }
+
+  it('spreads the server time over the requests allowed in flight', () => {
+    // 1,000 chats × 0.3 s = 300 s, 4 in flight → 75 s; 20 requests fit the bucket; 300 s fit the budget.
+    expect(etaSec({ ...base, calls: 1000, requests: 20, parallel: 4, keys: [key] })).toBeCloseTo(75, 6)
+    expect(etaSec({ ...base, calls: 1000, requests: 20, parallel: 1, keys: [key] })).toBeCloseTo(300, 6)
+    // queueing doubles what each request takes: 150 s
+    expect(etaSec({ ...base, calls: 1000, requests: 20, parallel: 4, loadFactor: 2, keys: [key] })).toBeCloseTo(150, 6)
+  })
+
+  it('waits for the budget when it binds, whatever the concurrency', () => {
+    // 400 s booked 300 s ago: the 300 s needed fit only when that entry expires, 300 s from now.
+    const busy = { ...key, used: 400, entries: [{ at: T0 - 300_000, cost: 400 }] }
+    expect(etaSec({ ...base, calls: 1000, requests: 20, parallel: 4, keys: [busy] })).toBeCloseTo(300, 6)
+    // the bucket binds: 145 requests, 45 free, then 1.8 per second → 55.6 s
+    expect(etaSec({ ...base, calls: 145, requests: 145, parallel: 16, secPerCall: 0.01, keys: [] })).toBeCloseTo(100 / 1.8, 6)
+  })
+})
+
+describe('batch sizes follow the latency observed under concurrency', () => {
+  it('when calls take three times longer under load, the next batch holds a third as many (≤ 20 s)', () => {
+    const p = new Pacer({ clock: new ManualClock(T0), limits: limitsForPlan('standard'), priorServerSec: { 'im.chat.add': 0.3 } })
+    const bytes = new Array(50).fill(200)
+    expect(batchSize(bytes, p.serverSecPerCall('im.chat.add'), 50)).toBe(50) // 50 × 0.3 s = 15 s
+    // one batch of 50 under load: 45 s of server time, 0.9 s a call
+    p.observe({ serverSec: { 'im.chat.add': 45 }, calls: { 'im.chat.add': 50 }, reports: [], wallMs: 45_000, durationSec: 45 })
+    expect(p.serverSecPerCall('im.chat.add')).toBeGreaterThan(0.85)
+    expect(batchSize(bytes, p.serverSecPerCall('im.chat.add'), 50)).toBe(22) // 20 s / 0.9 s
+    // requests also waited as long as they ran (the network's share: 50 ms): the latency per call grows again
+    const l = p.portal.limiter
+    l.finish(l.start(), { kind: 'ok', wallMs: 45_050, serverMs: 45_000 })
+    l.finish(l.start(), { kind: 'ok', wallMs: 90_050, serverMs: 45_000 })
+    expect(p.latencySecPerCall('im.chat.add')).toBeGreaterThan(1.1 * p.serverSecPerCall('im.chat.add'))
+    expect(batchSize(bytes, p.latencySecPerCall('im.chat.add'), 50)).toBeLessThan(22)
+  })
+})
+
+describe('batch sizes for concurrency', () => {
+  it('small batches while the allowance ramps up, then the rows spread over what is allowed in flight', () => {
+    const p = new Pacer({ clock: new ManualClock(T0), limits: limitsForPlan('standard'), concurrency: 16 })
+    const l = p.portal.limiter
+    expect(p.inFlightLimit()).toBe(2)
+    expect(p.batchCalls(1000)).toBe(7) // ramping: 50 × 2 / 16
+    const pipe = [l.start(), l.start()]
+    for (const t of pipe) l.finish(t, { kind: 'ok', wallMs: 1000, serverMs: 1000 })
+    expect(p.inFlightLimit()).toBe(3)
+    expect(p.batchCalls(1000)).toBe(10) // 50 × 3 / 16
+    // the ramp ends at the first sign of queueing: full batches, spread so the last round ends together
+    const q = [l.start(), l.start(), l.start()]
+    l.finish(q[0] as never, { kind: 'ok', wallMs: 1300, serverMs: 1000 })
+    for (const t of q.slice(1)) l.finish(t, { kind: 'neutral' })
+    expect(p.batchCalls(1000)).toBe(50)
+    expect(p.batchCalls(100)).toBe(34) // ⌈100 / 3⌉
+    expect(p.batchCalls(0)).toBe(0)
+    // one at a time: the whole batch, never a ramp
+    const one = new Pacer({ clock: new ManualClock(T0), limits: limitsForPlan('standard'), concurrency: 1 })
+    expect(one.batchCalls(1000)).toBe(50)
+    expect(one.batchCalls(20)).toBe(20)
+  })
+})
