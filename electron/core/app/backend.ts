@@ -105,6 +105,8 @@ interface OpenSheet {
   options: ImportOptionsInput
   /** Rows the user asked to create again as new chats (the last send plan's choice). */
   copies: Set<string>
+  /** What the last plan that asked the portal found there (identity → chat id), per portal key. */
+  portalFound?: { key: string; found: Map<string, number> }
   /** Jobs made from this sheet. */
   jobs: string[]
 }
@@ -133,6 +135,8 @@ export class Backend implements BackendApi {
   /** Sheet source → folders outside it the user allowed avatars to come from (this session only). */
   private readonly avatarConsent = new Map<string, Set<string>>()
   private historyReady: Promise<void> | null = null
+  /** Compose creations in progress, by profile and identity: the same chat asked twice at once is made once. */
+  private readonly composing = new Map<string, Promise<unknown>>()
   private readonly clients = new Map<string, Promise<ProfileClient>>()
   private sandboxHandle: Promise<SandboxHandle> | null = null
 
@@ -419,7 +423,7 @@ export class Backend implements BackendApi {
       avatarFolders: [...(this.avatarConsent.get(key) ?? [])],
     })
     const before = this.sheetsOpen.get(sheetId)
-    this.sheetsOpen.set(sheetId, { sheet, bytes, source, options, copies: before?.copies ?? new Set(), jobs: before?.jobs ?? [] })
+    this.sheetsOpen.set(sheetId, { sheet, bytes, source, options, copies: before?.copies ?? new Set(), jobs: before?.jobs ?? [], ...(before?.portalFound ? { portalFound: before.portalFound } : {}) })
     return { sheetId, ...sheet.overview() }
   }
 
@@ -579,6 +583,7 @@ export class Backend implements BackendApi {
     const portal = await this.portalOf(profile)
     let caller: PortalClient | null = null
     if (askPortal) caller = (await this.clientFor(profile)).client
+    const known = open.portalFound?.key === portal.key ? open.portalFound.found : undefined
     const plan = await planSend({
       rows: open.sheet.allRows(),
       portalKey: portal.key,
@@ -587,7 +592,11 @@ export class Backend implements BackendApi {
       dedupeTagging: await this.dedupeFor(profile),
       copies: open.copies,
       portal: caller,
+      ...(known ? { known } : {}),
     })
+    // The chats the portal holds are remembered for this sheet: a plan from the history alone (the job the user
+    // confirms, a re-plan after an edit) then counts what the user was shown.
+    if (plan.found) open.portalFound = { key: portal.key, found: plan.found }
     return { plan, host: portal.host, key: portal.key }
   }
 
@@ -679,41 +688,59 @@ export class Backend implements BackendApi {
     create: (req) =>
       this.run(async () => {
         const row = this.validComposeRow(await this.composeRow(req.form))
-        if (!req.copy) {
-          const before = await this.composedBefore(req.profile, row)
-          if (before) return before
-        }
-        const draft = await this.composeDraft(req.profile, req.form, req.copy)
-        // The chat is created, or the portal cannot be reached: then it stays queued in the Outbox (the job waits
-        // for the portal and creates it once it is back) and the form says so instead of spinning.
-        let offWaiting: () => void = () => {}
-        const waiting = new Promise<'waiting'>((resolve) => {
-          offWaiting = this.runners.onEvent((e) => {
-            if (e.jobId === draft.id && e.type === 'status' && e.status === 'waiting-for-portal') resolve('waiting')
-          })
-        })
-        await this.runners.start(draft.id)
-        const terminal = await Promise.race([this.runners.done(draft.id), waiting]).finally(offWaiting)
-        if (terminal === 'waiting') {
-          throw new AppFailure('NETWORK', 'The portal cannot be reached. The chat waits in the Outbox and is created as soon as the portal is back; nothing is created twice.', {
-            messageRu: 'Портал недоступен. Чат ждёт в «Исходящих» и будет создан, как только портал станет доступен; дважды ничего не создаётся.',
-          })
-        }
-        const job = await this.jobStore.load(draft.id)
-        const rowKey = job.record.rows[0]?.key ?? ''
-        const state = job.row(rowKey)
-        const { profile } = await this.clientFor(req.profile)
-        if ((state.state === 'created' || state.state === 'skipped') && state.chatId) {
-          const out: ComposeResult = { jobId: draft.id, chatId: state.chatId, link: chatLink(profile.portal, state.chatId) }
-          if (state.state === 'skipped') out.alreadyCreated = true
-          return out
-        }
-        if (terminal?.type === 'failed') throw new AppFailure(terminal.error.code, terminal.error.message, terminal.error)
-        throw new AppFailure(state.state === 'needs-checking' ? 'OUTCOME_UNKNOWN' : 'PORTAL_ERROR', state.errorMessage ?? 'The chat was not created.', {
-          ...(state.errorCode ? { portalError: state.errorCode } : {}),
-          ...(state.errorMessage ? { portalDescription: state.errorMessage } : {}),
-        })
+        // A double click, or two windows: the second waits for the first and then finds its chat.
+        return this.oneAtATime(`${req.profile}\0${rowIdentities([row])[0] as string}`, () => this.composeCreate(req, row))
       }),
+  }
+
+  /** Runs `fn` after every earlier call with the same key has ended. */
+  private async oneAtATime<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.composing.get(key) ?? Promise.resolve()
+    const mine = before.then(fn)
+    const tail = mine.catch(() => undefined)
+    this.composing.set(key, tail)
+    try {
+      return await mine
+    } finally {
+      if (this.composing.get(key) === tail) this.composing.delete(key)
+    }
+  }
+
+  private async composeCreate(req: { profile: string; form: ComposeForm; copy?: boolean }, row: SheetRow): Promise<ComposeResult> {
+    if (!req.copy) {
+      const before = await this.composedBefore(req.profile, row)
+      if (before) return before
+    }
+    const draft = await this.composeDraft(req.profile, req.form, req.copy)
+    // The chat is created, or the portal cannot be reached: then it stays queued in the Outbox (the job waits
+    // for the portal and creates it once it is back) and the form says so instead of spinning.
+    let offWaiting: () => void = () => {}
+    const waiting = new Promise<'waiting'>((resolve) => {
+      offWaiting = this.runners.onEvent((e) => {
+        if (e.jobId === draft.id && e.type === 'status' && e.status === 'waiting-for-portal') resolve('waiting')
+      })
+    })
+    await this.runners.start(draft.id)
+    const terminal = await Promise.race([this.runners.done(draft.id), waiting]).finally(offWaiting)
+    if (terminal === 'waiting') {
+      throw new AppFailure('NETWORK', 'The portal cannot be reached. The chat waits in the Outbox and is created as soon as the portal is back; nothing is created twice.', {
+        messageRu: 'Портал недоступен. Чат ждёт в «Исходящих» и будет создан, как только портал станет доступен; дважды ничего не создаётся.',
+      })
+    }
+    const job = await this.jobStore.load(draft.id)
+    const rowKey = job.record.rows[0]?.key ?? ''
+    const state = job.row(rowKey)
+    const { profile } = await this.clientFor(req.profile)
+    if ((state.state === 'created' || state.state === 'skipped') && state.chatId) {
+      const out: ComposeResult = { jobId: draft.id, chatId: state.chatId, link: chatLink(profile.portal, state.chatId) }
+      if (state.state === 'skipped') out.alreadyCreated = true
+      return out
+    }
+    if (terminal?.type === 'failed') throw new AppFailure(terminal.error.code, terminal.error.message, terminal.error)
+    throw new AppFailure(state.state === 'needs-checking' ? 'OUTCOME_UNKNOWN' : 'PORTAL_ERROR', state.errorMessage ?? 'The chat was not created.', {
+      ...(state.errorCode ? { portalError: state.errorCode } : {}),
+      ...(state.errorMessage ? { portalDescription: state.errorMessage } : {}),
+    })
   }
 
   // ---- jobs ---------------------------------------------------------------------------------------------
