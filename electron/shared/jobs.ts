@@ -90,7 +90,15 @@ export interface JobSummary {
   /** The commands allowed now. */
   actions: JobAction[]
   /** Another process (the app or `b24chat`) is sending this job: commands are refused until it stops. */
-  lockedBy?: { program: 'app' | 'cli'; pid: number; host: string; since: number }
+  lockedBy?: LockHolder
+}
+
+/** The process that holds a job (its lock), as the window names it. */
+export interface LockHolder {
+  program: 'app' | 'cli'
+  pid: number
+  host: string
+  since: number
 }
 
 /** Everything a reloaded window needs to catch up. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createAppI18n, resolveLang } from '../../renderer/src/i18n'
 import type { Lang } from '../../renderer/src/i18n'
-import { errorText, formatClock, formatEta, formatRate, initials, pacingText, problemText } from '../../renderer/src/format'
+import { counted, errorText, formatClock, formatEta, formatRate, initials, pacingText, pluralForm, problemText } from '../../renderer/src/format'
 import type { Translate } from '../../renderer/src/format'
 import { entityHint } from '../../renderer/src/entityHint'
 
@@ -95,5 +95,16 @@ describe('misc', () => {
     expect(resolveLang('ru', 'en-US')).toBe('ru')
     expect(resolveLang('system', 'ru-RU')).toBe('ru')
     expect(resolveLang('system', 'de-DE')).toBe('en')
+  })
+})
+
+describe('counted phrases', () => {
+  it('picks the plural form each language needs', () => {
+    expect([1, 2, 5, 11, 21, 22, 25, 112, 1001].map((n) => pluralForm(n, 'ru'))).toEqual(['one', 'few', 'many', 'many', 'one', 'few', 'many', 'many', 'one'])
+    expect([0, 1, 2, 21].map((n) => pluralForm(n, 'en'))).toEqual(['many', 'one', 'many', 'many'])
+    expect(counted('outbox.state.pausing', 21, ru, 'ru', true)).toBe('Приостанавливается — ждём 21 чат в пути')
+    expect(counted('outbox.state.pausing', 3, ru, 'ru', true)).toBe('Приостанавливается — ждём 3 чата в пути')
+    expect(counted('outbox.state.pausing', 0, en, 'en', true)).toBe('Pausing — nothing is in flight')
+    expect(counted('outbox.state.pausing', 1200, en, 'en', true)).toBe('Pausing — waiting for the 1,200 chats in flight')
   })
 })

@@ -89,6 +89,8 @@ export const en = {
       NOT_FOUND: 'Not found.',
       FORBIDDEN: 'Not allowed.',
       INTERNAL: 'Something went wrong inside the app.',
+      STORAGE: 'The data folder cannot be written.',
+      LOCKED: 'Another process is sending this job.',
     },
   },
   connections: {
@@ -434,6 +436,18 @@ export const en = {
     error: 'The job stopped: {message}',
     cancelJob: 'Cancel the job',
     keepJob: 'Keep the job',
+    sendUnsent: 'Send the unsent rows',
+    state: {
+      pausing: { none: 'Pausing — nothing is in flight', one: 'Pausing — waiting for the {n} chat in flight', few: 'Pausing — waiting for the {n} chats in flight', many: 'Pausing — waiting for the {n} chats in flight' },
+      cancelling: { none: 'Cancelling — nothing is in flight', one: 'Cancelling — waiting for the {n} chat in flight', few: 'Cancelling — waiting for the {n} chats in flight', many: 'Cancelling — waiting for the {n} chats in flight' },
+      unreachable: 'Portal unreachable — next try in {time}, attempt {attempt}',
+      unreachableNow: 'Portal unreachable — trying again now, attempt {attempt}',
+      resolving: { one: 'Checking the portal for the {n} row whose outcome is unknown', few: 'Checking the portal for the {n} rows whose outcome is unknown', many: 'Checking the portal for the {n} rows whose outcome is unknown' },
+    },
+    locked: {
+      app: 'Another window of the app is sending this job (process {pid} on {host}, since {since}). Nothing can be done with it here until it stops.',
+      cli: 'The b24chat command is sending this job (process {pid} on {host}, since {since}). Nothing can be done with it here until it stops.',
+    },
   },
   jobStatus: {
     draft: 'Draft',

@@ -125,6 +125,7 @@ export const useJobsStore = defineStore('jobs', () => {
   const resume = (jobId: string) => command(jobId, 'resume', () => api.jobs.resume({ jobId }))
   const cancel = (jobId: string) => command(jobId, 'cancel', () => api.jobs.cancel({ jobId }))
   const retryFailed = (jobId: string) => command(jobId, 'retry', () => api.jobs.retryFailed({ jobId }))
+  const sendUnsent = (jobId: string) => command(jobId, 'unsent', () => api.jobs.sendUnsent({ jobId }))
 
   async function remove(jobId: string): Promise<void> {
     await api.jobs.remove({ jobId })
@@ -157,5 +158,5 @@ export const useJobsStore = defineStore('jobs', () => {
 
   const isTerminal = (s: JobSummary): boolean => isTerminalStatus(s.status)
 
-  return { states, selectedId, selected, loaded, loadError, busy, all, active, history, load, refresh, onEvent, subscribe, catchUpAll, start, pause, resume, cancel, retryFailed, remove, exportResults, createFromSheet, addCompose, select, isTerminal }
+  return { states, selectedId, selected, loaded, loadError, busy, all, active, history, load, refresh, onEvent, subscribe, catchUpAll, start, pause, resume, cancel, retryFailed, sendUnsent, remove, exportResults, createFromSheet, addCompose, select, isTerminal }
 })

@@ -6,7 +6,7 @@ import { COLOR_CODES, COLORS } from '../../../electron/shared/chat'
 import type { ChatParams, ColorCode } from '../../../electron/shared/chat'
 import type { AppApi, AppInfo, AvatarFolders, ComposeForm, PortalUser, PreflightReport, SandboxChatView, SandboxStatus, SheetEdited, SheetPreview } from '../../../electron/shared/ipc'
 import { emptyCounts } from '../../../electron/shared/jobs'
-import type { JobEvent, JobRowLog, JobSnapshot, JobSummary } from '../../../electron/shared/jobs'
+import type { JobAction, JobEvent, JobRowLog, JobSnapshot, JobSummary } from '../../../electron/shared/jobs'
 import { parseWebhookUrl, SANDBOX_PROFILE } from '../../../electron/shared/profile'
 import type { ProfileView } from '../../../electron/shared/profile'
 import { fail, ok } from '../../../electron/shared/result'
@@ -178,6 +178,7 @@ export class FakeApi {
     return preview
   }
 
+  /** A job as the backend would list it; its commands are the real state machine's unless given. */
   addJob(partial: Partial<JobSummary> & { id: string }, log: JobRowLog[] = [], seq = 0): JobSnapshot {
     const job: JobSnapshot = {
       profile: SANDBOX_PROFILE,
@@ -190,8 +191,29 @@ export class FakeApi {
       seq,
       log,
     }
+    if (!partial.actions) job.actions = this.actionsOf(job)
     this.jobs.set(job.id, job)
     return job
+  }
+
+  /** The commands the runner's state machine allows (core/sync/machine.ts `actionsFor`; core is not in this project). */
+  private actionsOf(j: JobSnapshot): JobSummary['actions'] {
+    const c = j.progress.counts
+    const retry: JobAction[] = j.log.some((r) => r.state === 'failed' && r.errorCode !== 'VALIDATION') ? ['retry-failed'] : []
+    const byStatus: Record<JobSummary['status'], JobAction[]> = {
+      draft: ['start', 'remove'],
+      queued: ['start', 'remove'],
+      running: ['pause', 'cancel'],
+      resolving: ['pause', 'cancel'],
+      'waiting-for-portal': ['pause', 'cancel'],
+      pausing: ['cancel'],
+      paused: ['resume', 'cancel', ...retry],
+      cancelling: [],
+      finished: [...retry, 'remove'],
+      failed: ['resume', ...retry, 'remove'],
+      cancelled: [...(c.planned + c.sending > 0 ? (['send-unsent'] as JobAction[]) : []), ...retry, 'remove'],
+    }
+    return byStatus[j.status]
   }
 
   private summaryOf(j: JobSnapshot): JobSummary {
@@ -203,6 +225,7 @@ export class FakeApi {
     const j = this.jobs.get(jobId)
     if (!j) return fail('NOT_FOUND', 'No such job.')
     j.status = status
+    j.actions = this.actionsOf(j)
     return ok(this.summaryOf(j))
   }
 
