@@ -387,6 +387,15 @@ export const en = {
       custom: 'Your own type: any id up to {max} characters.',
     },
     openInSandbox: 'Open chat {id} in Sandbox chats',
+    oneShot: {
+      done: 'This chat is created (chat {id}). Change the form, or press Create another.',
+      already: 'Already created → chat {id}',
+      when: 'Created {when}.',
+      differs: 'It was created with other values: {fields}.',
+      nothingNow: 'Nothing was created now.',
+      another: 'Create another',
+      copy: 'Create a copy anyway',
+    },
   },
   outbox: {
     title: 'Outbox & jobs',

@@ -104,6 +104,8 @@ export class FakeApi {
   listeners = new Set<(e: JobEvent) => void>()
   private seq = 0
   private nextChat = 100
+  /** Compose forms created so far (the title names the chat, as the core's identity does), for `alreadyCreated`. */
+  composed = new Map<string, { chatId: number; users: string; at: number }>()
 
   constructor(o: FakeOptions = {}) {
     this.profiles = o.profiles ?? [sandboxProfile()]
@@ -374,7 +376,14 @@ export class FakeApi {
         validate: (req) => this.r('compose.validate', req, () => composeRow(req.form)),
         create: (req) =>
           this.r('compose.create', req, () => {
+            const identity = (req.form.title ?? '').trim().toLowerCase()
+            const users = JSON.stringify(req.form.users ?? [])
+            const before = this.composed.get(identity)
+            if (before && !req.copy) {
+              return { chatId: before.chatId, link: `https://127.0.0.1:8443/online/?IM_DIALOG=chat${before.chatId}`, alreadyCreated: true, createdAt: before.at, ...(before.users !== users ? { differs: ['USERS' as const] } : {}) }
+            }
             const chatId = this.nextChat++
+            if (!before) this.composed.set(identity, { chatId, users, at: 1_700_000_000_000 })
             return { jobId: `c${chatId}`, chatId, link: `https://127.0.0.1:8443/online/?IM_DIALOG=chat${chatId}` }
           }),
         prepareAvatar: (req) =>
