@@ -4,6 +4,7 @@
  */
 import type { JobStateDetail, JobStatus, LockHolder, PacingState, RowState } from '../../electron/shared/jobs'
 import type { AppError } from '../../electron/shared/result'
+import type { SendPlanRow } from '../../electron/shared/ipc'
 import type { Problem } from '../../electron/shared/sheet'
 import type { Lang } from './i18n'
 
@@ -115,6 +116,17 @@ export function jobDetailText(status: JobStatus, detail: JobStateDetail | undefi
       return ''
     }
   }
+}
+
+/**
+ * A row created before, in words: "Already created → chat 12 · 26 Nov 2026, 14:03", or "Created earlier as chat 12
+ * with other values: Description" (when it was found on the portal, and not in this data folder's history, it says so).
+ */
+export function sentText(r: SendPlanRow, t: Translate, lang: Lang, timeZone?: string): string {
+  const fields = (r.fields ?? []).map((f) => t(`fields.${f}`)).join(', ')
+  const what = r.match === 'already-created' ? t('import.sent.already', { id: r.chatId }) : fields ? t('import.sent.changedFields', { id: r.chatId, fields }) : t('import.sent.changed', { id: r.chatId })
+  const when = r.createdAt ? formatDateTime(r.createdAt, lang, timeZone) : r.source === 'portal' ? t('import.sent.onPortal') : ''
+  return when ? `${what} · ${when}` : what
 }
 
 /** "the b24chat command (process 1234 on host, since 12:03:10)": who sends a job this window cannot touch. */

@@ -138,8 +138,9 @@ export const useJobsStore = defineStore('jobs', () => {
     return api.jobs.exportResults({ jobId })
   }
 
-  async function createFromSheet(sheetId: string, profile: string, startNow: boolean): Promise<JobSummary> {
-    const summary = await api.jobs.createFromSheet({ sheetId, profile, start: startNow })
+  /** `expectCreate`: the count the user confirmed (refused if the sheet's plan says otherwise now). */
+  async function createFromSheet(sheetId: string, profile: string, startNow: boolean, opts: { expectCreate?: number; copies?: string[] } = {}): Promise<JobSummary> {
+    const summary = await api.jobs.createFromSheet({ sheetId, profile, start: startNow, ...opts })
     adoptSummary(summary)
     selectedId.value = summary.id
     return summary

@@ -4,7 +4,7 @@
  */
 import { COLOR_CODES, COLORS } from '../../../electron/shared/chat'
 import type { ChatParams, ColorCode } from '../../../electron/shared/chat'
-import type { AppApi, AppInfo, AvatarFolders, ComposeForm, PortalUser, PreflightReport, SandboxChatView, SandboxStatus, SheetEdited, SheetPreview } from '../../../electron/shared/ipc'
+import type { AppApi, AppInfo, AvatarFolders, ComposeForm, PortalUser, PreflightReport, SandboxChatView, SandboxStatus, SendPlan, SendPlanRow, SheetEdited, SheetPreview } from '../../../electron/shared/ipc'
 import { emptyCounts } from '../../../electron/shared/jobs'
 import type { JobAction, JobEvent, JobRowLog, JobSnapshot, JobSummary } from '../../../electron/shared/jobs'
 import { parseWebhookUrl, SANDBOX_PROFILE } from '../../../electron/shared/profile'
@@ -104,6 +104,12 @@ export class FakeApi {
   listeners = new Set<(e: JobEvent) => void>()
   private seq = 0
   private nextChat = 100
+  /** Rows of open sheets created before, by row key: what `sheets.sendPlan` reports (tests set it). */
+  createdBefore = new Map<string, Pick<SendPlanRow, 'match' | 'chatId' | 'source'> & Partial<SendPlanRow>>()
+  /** The rows each sheet creates again as copies (the last plan's choice, as the backend remembers it). */
+  sheetCopies = new Map<string, Set<string>>()
+  /** The portal the plans name. */
+  planPortal = '127.0.0.1:8443'
   /** Compose forms created so far (the title names the chat, as the core's identity does), for `alreadyCreated`. */
   composed = new Map<string, { chatId: number; users: string; at: number }>()
 
@@ -142,6 +148,38 @@ export class FakeApi {
     const out = fn()
     if (out && typeof out === 'object' && 'ok' in out && typeof (out as { ok: unknown }).ok === 'boolean') return out as Result<T>
     return ok(out as T)
+  }
+
+  /** What a send of the sheet would do, from `createdBefore` (the backend's plan, in miniature). */
+  planOf(sheetId: string, profile: string): SendPlan {
+    const s = this.sheets.get(sheetId)
+    const copies = this.sheetCopies.get(sheetId) ?? new Set<string>()
+    const plan: SendPlan = { sheetId, profile, portal: this.planPortal, toCreate: 0, alreadyCreated: 0, createdWithOtherValues: 0, copies: 0, invalid: 0, rows: [], portalChecked: true, confirm: { en: '', ru: '' } }
+    for (const r of s?.rows ?? []) {
+      if (r.status === 'error') {
+        plan.invalid++
+        continue
+      }
+      const before = this.createdBefore.get(r.key)
+      if (!before) {
+        plan.toCreate++
+        continue
+      }
+      const canCopy = before.canCopy ?? true
+      const copy = canCopy && copies.has(r.key)
+      plan.rows.push({ link: `https://127.0.0.1:8443/online/?IM_DIALOG=chat${before.chatId}`, ...before, rowKey: r.key, line: r.line, choice: copy ? 'copy' : 'skip', canCopy })
+      if (before.match === 'already-created') plan.alreadyCreated++
+      else plan.createdWithOtherValues++
+      if (copy) {
+        plan.copies++
+        plan.toCreate++
+      }
+    }
+    const n = plan.toCreate
+    plan.confirm = n === 0
+      ? { en: `Nothing to create on ${plan.portal}: every row was created before or has errors.`, ru: `Создавать на ${plan.portal} нечего: все строки уже созданы или содержат ошибки.` }
+      : { en: `Create ${n} chat${n === 1 ? '' : 's'} on ${plan.portal}?`, ru: `Создать ${n} чатов на ${plan.portal}?` }
+    return plan
   }
 
   foldersOf(sheetId: string): AvatarFolders {
@@ -367,9 +405,8 @@ export class FakeApi {
           }),
         sendPlan: (req) =>
           this.r('sheets.sendPlan', req, () => {
-            const s = this.sheets.get(req.sheetId)
-            const n = s ? s.summary.ready + s.summary.warning : 0
-            return { sheetId: req.sheetId, profile: req.profile, portal: '127.0.0.1:8443', toCreate: n, alreadyCreated: 0, createdWithOtherValues: 0, copies: 0, invalid: s?.summary.error ?? 0, rows: [], portalChecked: true, confirm: { en: `Create ${n} chats on 127.0.0.1:8443?`, ru: `Создать ${n} чатов на 127.0.0.1:8443?` } }
+            if (req.copies) this.sheetCopies.set(req.sheetId, new Set(req.copies))
+            return this.planOf(req.sheetId, req.profile)
           }),
       },
       compose: {
@@ -394,7 +431,10 @@ export class FakeApi {
         createFromSheet: (req) =>
           this.r('jobs.createFromSheet', req, () => {
             const s = this.sheets.get(req.sheetId)
-            const total = s ? s.summary.ready + s.summary.warning : 0
+            if (req.copies) this.sheetCopies.set(req.sheetId, new Set(req.copies))
+            const total = this.planOf(req.sheetId, req.profile).toCreate
+            if (req.expectCreate !== undefined && req.expectCreate !== total) return fail<JobSummary>('VALIDATION', `The sheet changed since it was checked: ${total} chats would be created now, not ${req.expectCreate}. Check it again.`)
+            if (total === 0) return fail<JobSummary>('VALIDATION', 'Nothing to create.')
             const job = this.addJob({ id: `j${this.jobs.size + 1}`, profile: req.profile, source: s?.meta.fileName ?? 'sheet.csv', status: req.start ? 'queued' : 'draft', progress: { counts: { ...emptyCounts(), planned: total }, total, chatsPerSec: 0, etaSec: null, pacing: { kind: 'idle' } } })
             return this.summaryOf(job)
           }),
