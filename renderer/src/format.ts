@@ -39,6 +39,11 @@ export function formatDateTime(ms: number, locale: Lang, timeZone?: string): str
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(new Date(ms))
 }
 
+/** "Nov 26, 14:03": a date without its year, where space is short (a table cell). */
+export function formatShortDateTime(ms: number, locale: Lang, timeZone?: string): string {
+  return new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false, timeZone }).format(new Date(ms))
+}
+
 /** What holds the engine back, in words: "waiting for the operating budget until 12:03:10". */
 export function pacingText(p: PacingState, t: Translate, locale: Lang, timeZone?: string): string {
   const until = (ms: number): string => formatClock(ms, locale, timeZone)
@@ -122,10 +127,10 @@ export function jobDetailText(status: JobStatus, detail: JobStateDetail | undefi
  * A row created before, in words: "Already created → chat 12 · 26 Nov 2026, 14:03", or "Created earlier as chat 12
  * with other values: Description" (when it was found on the portal, and not in this data folder's history, it says so).
  */
-export function sentText(r: SendPlanRow, t: Translate, lang: Lang, timeZone?: string): string {
+export function sentText(r: SendPlanRow, t: Translate, lang: Lang, opts: { short?: boolean; timeZone?: string } = {}): string {
   const fields = (r.fields ?? []).map((f) => t(`fields.${f}`)).join(', ')
   const what = r.match === 'already-created' ? t('import.sent.already', { id: r.chatId }) : fields ? t('import.sent.changedFields', { id: r.chatId, fields }) : t('import.sent.changed', { id: r.chatId })
-  const when = r.createdAt ? formatDateTime(r.createdAt, lang, timeZone) : r.source === 'portal' ? t('import.sent.onPortal') : ''
+  const when = r.createdAt ? (opts.short ? formatShortDateTime : formatDateTime)(r.createdAt, lang, opts.timeZone) : r.source === 'portal' ? t('import.sent.onPortal') : ''
   return when ? `${what} · ${when}` : what
 }
 

@@ -377,7 +377,8 @@ export const useSheetStore = defineStore('sheet', () => {
   /**
    * Asks the backend what a send would do now (`portal`: look the rows up on the portal too, not only in this data
    * folder's history). `copies`: the rows to create again as new chats; by default the plan's current choice.
-   * A reply for another sheet, or older than a later request, is dropped (null).
+   * The caller always gets its own answer (null when the sheet was closed meanwhile); the preview shows it only
+   * when no later request was made meanwhile.
    */
   async function refreshPlan(profile: string, opts: { portal?: boolean; copies?: string[] } = {}): Promise<SendPlan | null> {
     const current = sheet.value
@@ -386,9 +387,11 @@ export const useSheetStore = defineStore('sheet', () => {
     planBusy.value = true
     try {
       const next = await api.sheets.sendPlan({ sheetId: current.sheetId, profile, copies: opts.copies ?? copies(), portal: opts.portal ?? false })
-      if (mine !== planSeq || sheet.value?.sheetId !== current.sheetId) return null
-      plan.value = markRaw(next)
-      planProfile.value = profile
+      if (sheet.value?.sheetId !== current.sheetId) return null
+      if (mine === planSeq) {
+        plan.value = markRaw(next)
+        planProfile.value = profile
+      }
       return next
     } finally {
       if (mine === planSeq) planBusy.value = false
