@@ -318,7 +318,7 @@ describe('issue 10 journeys: exactly once across sends, windows and runs', () =>
     const ROWS = 80
     const dataDir = await mkdtemp(join(tmp, 'data-'))
     const opts: HarnessOptions = { dataDir, sandboxLatencyMs: 40, tuning: { engine: { settleMs: 300, sizing: { maxBatch: 10 } } } }
-    let jobId = ''
+    let jobId: string
     let app = await open(opts)
     try {
       const { page } = app
