@@ -80,7 +80,9 @@ export function errorText(e: AppError, lang: Lang, t: Translate): string {
   const base = lang === 'ru' && !e.messageRu ? `${t(`errors.fallback.${e.code}`)} (${e.message})` : lang === 'ru' && e.messageRu ? e.messageRu : e.message
   const portal = e.portalError ? ` (${e.portalError}${e.portalDescription ? `: ${e.portalDescription}` : ''})` : ''
   const hint = SELF_EXPLAINED.includes(e.code) ? '' : t(`errors.hint.${e.code}`)
-  return hint ? `${base}${portal} ${hint}` : `${base}${portal}`
+  const said = `${base}${portal}`
+  // A message without an end of its own ("connect ECONNREFUSED") gets one before the hint.
+  return hint ? `${said}${/[.!?…)]$/.test(said) ? '' : '.'} ${hint}` : said
 }
 
 /** The plural form a count takes: English has one and many; Russian one (1, 21), few (2–4, 22–24) and many. */

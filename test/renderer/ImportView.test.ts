@@ -200,7 +200,7 @@ describe('Import', () => {
       // The filter counts them apart: Ready is what a send would create.
       expect(byTestId('status-filter-ready')?.textContent).toBe('Ready · 1')
       expect(byTestId('status-filter-created')?.textContent).toBe('Created · 1')
-      expect(byTestId('status-filter-changed')?.textContent).toBe('Other values · 1')
+      expect(byTestId('status-filter-changed')?.textContent).toBe('Changed · 1')
       await click(byTestId('status-filter-changed')?.querySelector('input') ?? null)
       expect(allByTestId('preview-row').map((r) => r.dataset.line)).toEqual(['3'])
       await click(byTestId('status-filter-ready')?.querySelector('input') ?? null)
@@ -289,7 +289,7 @@ describe('Import', () => {
       expect(row(2)?.querySelector('[data-testid=row-sent]')?.textContent).toMatch(/^Уже создан → чат 501 · 20 нояб\., \d\d:\d\d$/)
       expect(row(3)?.querySelector('[data-testid=row-sent]')?.textContent).toMatch(/^Создан ранее как чат 502 с другими значениями: Описание, Участники/)
       expect(byTestId('status-filter-created')?.textContent).toBe('Созданы · 1')
-      expect(byTestId('status-filter-changed')?.textContent).toBe('Другие значения · 1')
+      expect(byTestId('status-filter-changed')?.textContent).toBe('Изменены · 1')
       expect(byTestId('plan-summary')?.textContent?.trim()).toBe('Созданы раньше: 2 — повторно не создаются. «Отправить сейчас» создаст: 1.')
       await click(byTestId('send-now'))
       expect(document.querySelector('.n-dialog')?.textContent).toContain('Создать 1 чатов на 127.0.0.1:8443?')

@@ -245,9 +245,10 @@ describe('Outbox & jobs', () => {
 
     it('a job paused by a quit shows Resume after the restart; Resume resumes it', async () => {
       const fake = new FakeApi()
-      fake.addJob({ id: 'p', status: 'paused', startedAt: 1, progress: progress(4) }, [], 40)
+      fake.addJob({ id: 'p', status: 'paused', startedAt: 1, progress: { ...progress(4), counts: { ...emptyCounts(), created: 4, sending: 10, planned: 66 } } }, [], 40)
       m = await mountView(OutboxView, { fake })
       expect(byTestId('job-status')?.textContent).toBe('Paused')
+      expect(byTestId('job-in-doubt')?.textContent).toBe('10 rows were on their way when the job stopped: each is looked up on the portal before anything is sent again.')
       expect(buttons()).toEqual(['job-resume', 'job-cancel'])
       await click(byTestId('job-resume'))
       expect(fake.callsTo('jobs.resume')[0]?.arg).toEqual({ jobId: 'p' })

@@ -108,3 +108,10 @@ describe('counted phrases', () => {
     expect(counted('outbox.state.pausing', 1200, en, 'en', true)).toBe('Pausing — waiting for the 1,200 chats in flight')
   })
 })
+
+describe('errorText ends a bare message before its hint', () => {
+  it('adds a full stop only where the message has no end of its own', () => {
+    expect(errorText({ code: 'NETWORK', message: 'Could not reach the portal: connect ECONNREFUSED 127.0.0.1:9' }, 'en', en)).toBe('Could not reach the portal: connect ECONNREFUSED 127.0.0.1:9. Check the network connection and that the portal is reachable, then try again.')
+    expect(errorText({ code: 'NETWORK', message: 'The portal did not answer.' }, 'en', en)).toBe('The portal did not answer. Check the network connection and that the portal is reachable, then try again.')
+  })
+})

@@ -342,7 +342,7 @@ export const en = {
       choiceHint: 'Skip: not created again (the default). New chat: a copy is created with the new values.',
       noCopy: 'This row names its chat by its own entity type and id: a copy needs a new entity id in the sheet.',
       filterCreated: 'Created',
-      filterChanged: 'Other values',
+      filterChanged: 'Changed',
       summary: 'Created before: {n} — not created again. Send now creates: {create}.',
       checking: 'Checking what was created before…',
       panelTitle: 'Created before',
@@ -477,6 +477,11 @@ export const en = {
       cancelling: { none: 'Cancelling — nothing is in flight', one: 'Cancelling — waiting for the {n} chat in flight', few: 'Cancelling — waiting for the {n} chats in flight', many: 'Cancelling — waiting for the {n} chats in flight' },
       unreachable: 'Portal unreachable — next try in {time}, attempt {attempt}',
       unreachableNow: 'Portal unreachable — trying again now, attempt {attempt}',
+      inDoubt: {
+        one: '{n} row was on its way when the job stopped: it is looked up on the portal before anything is sent again.',
+        few: '{n} rows were on their way when the job stopped: each is looked up on the portal before anything is sent again.',
+        many: '{n} rows were on their way when the job stopped: each is looked up on the portal before anything is sent again.',
+      },
       resolving: { one: 'Checking the portal for the {n} row whose outcome is unknown', few: 'Checking the portal for the {n} rows whose outcome is unknown', many: 'Checking the portal for the {n} rows whose outcome is unknown' },
     },
     locked: {
