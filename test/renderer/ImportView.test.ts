@@ -311,6 +311,8 @@ describe('Import', () => {
     expect(allByTestId('preview-row')[0]?.textContent).toContain('1, 2')
     await click(byTestId('live-check'))
     expect(m.fake.callsTo('sheets.liveCheck')[0]?.arg).toMatchObject({ profile: 'Sandbox portal' })
+    // Chats that exist already are looked up on the portal too, and marked.
+    expect(m.fake.callsTo('sheets.sendPlan').at(-1)?.arg).toMatchObject({ profile: 'Sandbox portal', portal: true })
     expect(allByTestId('preview-row')[0]?.textContent).toContain('Anna Admin, Boris Petrov')
   })
 
