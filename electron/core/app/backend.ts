@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto'
 import type { AppInfo, AvatarFolders, BackendApi, ComposeForm, ComposeResult, ImportOptionsInput, PortalUser, SandboxChatView, SandboxStatus, SendPlan, SheetPreview } from '../../shared/ipc'
 import { AVATAR_FOLDERS_MAX } from '../../shared/ipc'
 import type { JobEvent, JobSnapshot, JobSummary } from '../../shared/jobs'
+import { LIVE_JOB_STATUSES } from '../../shared/jobs'
 import type { Profile, ProfileView } from '../../shared/profile'
 import { SANDBOX_PROFILE } from '../../shared/profile'
 import type { Result } from '../../shared/result'
@@ -622,6 +623,20 @@ export class Backend implements BackendApi {
     return out
   }
 
+  /**
+   * A job of this sheet still on the wire: its rows in flight are neither in the history nor (yet) on the portal,
+   * so a second send now could create them twice. A paused job is fine: its rows in doubt are looked up first.
+   */
+  private async noSendUnderWay(open: OpenSheet): Promise<void> {
+    for (const id of open.jobs) {
+      const s = await this.runners.summary(id).catch(() => null)
+      if (!s || s.status === 'paused' || !LIVE_JOB_STATUSES.includes(s.status)) continue
+      throw new AppFailure('VALIDATION', 'This sheet is still being sent: wait for that job to end (or pause it), then send the rest. Sending now could create the chats on their way twice.', {
+        messageRu: 'Этот лист ещё отправляется: дождитесь окончания задания (или приостановите его), затем отправьте остальное. Отправка сейчас могла бы создать чаты, которые уже в пути, дважды.',
+      })
+    }
+  }
+
   // ---- compose ------------------------------------------------------------------------------------------
 
   private async composeRow(form: ComposeForm): Promise<SheetRow> {
@@ -753,6 +768,7 @@ export class Backend implements BackendApi {
         if (open.sheet.length === 0) throw new AppFailure('VALIDATION', 'The sheet has no rows to send.', { messageRu: 'В листе нет строк для отправки.' })
         if (req.profile !== SANDBOX_PROFILE) await this.profilesStore.get(req.profile)
         if (req.copies) open.copies = new Set(req.copies)
+        if (req.start) await this.noSendUnderWay(open)
         const rows = open.sheet.allRows()
         // The history only: the engine looks every row up on the portal again before its first send.
         const { plan, host, key } = await this.planFor(open, req.profile, false)

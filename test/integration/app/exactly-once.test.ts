@@ -255,6 +255,11 @@ describe('exactly once across sends (Backend, sandbox portal)', () => {
     const job = value(await a.backend.jobs.createFromSheet({ sheetId: sheet.sheetId, profile: SANDBOX_PROFILE, start: true }))
     await a.until((e) => e.jobId === job.id && e.type === 'rows')
     expect(a.backend.runningJobCount()).toBe(1)
+    // Send now again while that job is on the wire: refused (its rows in flight could be made twice).
+    const again = await a.backend.jobs.createFromSheet({ sheetId: sheet.sheetId, profile: SANDBOX_PROFILE, start: true })
+    expect(again.ok).toBe(false)
+    if (!again.ok) expect(again.error).toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/^This sheet is still being sent/) })
+    expect(value(await a.backend.jobs.list())).toHaveLength(1)
     await a.backend.shutdown()
     expect(a.events.some((e) => e.jobId === job.id && isTerminal(e))).toBe(false)
     expect(a.events.filter((e) => e.jobId === job.id).at(-1)?.type).toBe('paused')
