@@ -39,6 +39,7 @@ export interface Mutant {
 
 const GATE_TESTS: TestSet[] = [{ project: 'unit', files: ['test/unit/foundation/gatekeeper.test.ts'] }]
 const WEB_TESTS: TestSet[] = [{ project: 'integration', files: ['test/integration/app/web-shell.test.ts'], args: ['--testTimeout', '15000'] }]
+const EXACTLY_ONCE: TestSet[] = [{ project: 'integration', files: ['test/integration/app/exactly-once.test.ts'] }]
 const SYNC_UNIT: TestSet[] = [{ project: 'unit', files: ['test/unit/sync', 'test/unit/foundation/atomic-write.test.ts', 'test/unit/foundation/atomic-write-real-fs.test.ts'] }]
 
 export const MUTANTS: Mutant[] = [
@@ -189,15 +190,14 @@ export const MUTANTS: Mutant[] = [
     replace: '',
     tests: [{ project: 'integration', files: ['test/integration/foundation/cli-webhook-stdin.test.ts'] }],
   },
-  // ---- issue 13 "Seen" 3: the leaky bucket (engineer B restructures pacing.ts) ------------------------------
+  // ---- issue 13 "Seen" 3: the leaky bucket ---------------------------------------------------------------------
   {
     id: 'bucket-drains-10x',
     what: 'the leaky bucket drains 10× too fast',
-    file: 'electron/core/portal/pacing.ts',
-    find: 'return this.limits.rps * this.margin',
-    replace: 'return this.limits.rps * this.margin * 10',
+    file: 'electron/core/portal/pacer/bucket.ts',
+    find: '((now - this.at) / 1000) * this.drainPerSec)',
+    replace: '((now - this.at) / 1000) * this.drainPerSec * 10)',
     tests: [{ project: 'unit', files: ['test/unit/portal'] }],
-    owner: 'B (core/portal/pacing.ts)',
   },
   // ---- issue 10 item 8: the journal, the atomic writer, retry ----------------------------------------------------
   {
@@ -231,6 +231,95 @@ export const MUTANTS: Mutant[] = [
     find: "if (s.state === 'failed' && s.errorCode !== VALIDATION_CODE) out.push",
     replace: "if ((s.state === 'failed' || s.state === 'needs-checking') && s.errorCode !== VALIDATION_CODE) out.push",
     tests: SYNC_UNIT,
+  },
+  // ---- issue 10: the window follows the runner; sends across windows and runs ------------------------------------
+  {
+    id: 'status-event-without-actions',
+    what: "a status event does not carry the new status's commands (the window would show stale buttons)",
+    file: 'electron/core/sync/runner.ts',
+    find: "else hub.emit({ type: 'status', jobId: this.id, at, status: to, ...(detail ? { detail } : {}), actions })",
+    replace: "else hub.emit({ type: 'status', jobId: this.id, at, status: to, ...(detail ? { detail } : {}) })",
+    tests: [{ project: 'unit', files: ['test/unit/sync/runner.test.ts'] }],
+  },
+  {
+    id: 'reducer-ignores-actions',
+    what: "the renderer's reducer keeps the old commands after a status change",
+    file: 'renderer/src/stores/jobReducer.ts',
+    find: "  const s = 'actions' in event && event.actions ? { ...state.summary, actions: event.actions } : state.summary",
+    replace: '  const s = state.summary',
+    tests: [{ project: 'renderer', files: ['test/renderer/jobReducer.test.ts', 'test/renderer/OutboxView.test.ts'] }],
+  },
+  {
+    id: 'plan-forgets-portal',
+    what: "a plan from the history alone forgets what the portal was found to hold (the confirmed count is refused)",
+    file: 'electron/core/app/backend.ts',
+    find: '      ...(known ? { known } : {}),\n',
+    replace: '',
+    tests: EXACTLY_ONCE,
+  },
+  {
+    id: 'compose-twice-at-once',
+    what: 'two Compose creations of the same chat at once run side by side (a double click makes two chats)',
+    file: 'electron/core/app/backend.ts',
+    find: '    const mine = before.then(fn)',
+    replace: '    const mine = fn()',
+    tests: EXACTLY_ONCE,
+  },
+  {
+    id: 'send-while-on-wire',
+    what: "Send now is allowed while the sheet's earlier job is on the wire",
+    file: 'electron/core/app/backend.ts',
+    find: '        if (req.start) await this.noSendUnderWay(open)',
+    replace: '',
+    tests: EXACTLY_ONCE,
+  },
+  {
+    id: 'send-without-expect',
+    what: 'Send now sends without the count the user confirmed (a stale plan would be sent)',
+    file: 'renderer/src/views/ImportView.vue',
+    find: 'await jobs.createFromSheet(s.sheetId, p, true, { expectCreate: fresh.toCreate, copies: sheet.copies() })',
+    replace: 'await jobs.createFromSheet(s.sheetId, p, true, { copies: sheet.copies() })',
+    tests: [{ project: 'renderer', files: ['test/renderer/ImportView.test.ts'] }],
+  },
+  {
+    id: 'ready-counts-created',
+    what: 'the Ready filter shows rows created before (as if Send now would create them)',
+    file: 'renderer/src/stores/sheet.ts',
+    find: "    return markRaw(all.filter((r) => r.status === f && (f === 'error' || !done.has(r.key))))",
+    replace: '    return markRaw(all.filter((r) => r.status === f))',
+    tests: [{ project: 'renderer', files: ['test/renderer/ImportView.test.ts'] }],
+  },
+  {
+    id: 'plan-answer-dropped',
+    what: "Send now's own plan is dropped when a background re-plan starts meanwhile (no confirmation appears)",
+    file: 'renderer/src/stores/sheet.ts',
+    find: '      if (sheet.value?.sheetId !== current.sheetId) return null\n',
+    replace: '      if (sheet.value?.sheetId !== current.sheetId || mine !== planSeq) return null\n',
+    tests: [{ project: 'renderer', files: ['test/renderer/stores.test.ts'] }],
+  },
+  {
+    id: 'compose-busy-late',
+    what: 'Compose marks itself busy only after validating (a double click sends twice)',
+    file: 'renderer/src/stores/compose.ts',
+    find: "    busy.value = 'create'\n    try {\n      await validate()\n",
+    replace: "    try {\n      await validate()\n      busy.value = 'create'\n",
+    tests: [{ project: 'renderer', files: ['test/renderer/ComposeView.test.ts'] }],
+  },
+  {
+    id: 'compose-not-one-shot',
+    what: 'Compose lets the same form be sent again after its chat was created',
+    file: 'renderer/src/views/ComposeView.vue',
+    find: '  if (compose.sameAsResult && compose.result) return',
+    replace: '  if (false && compose.result) return',
+    tests: [{ project: 'renderer', files: ['test/renderer/ComposeView.test.ts'] }],
+  },
+  {
+    id: 'countdown-frozen',
+    what: '"next try in 20 s" never counts down',
+    file: 'renderer/src/composables/useNow.ts',
+    find: '      if (on) timer = setInterval',
+    replace: '      if (on && false) timer = setInterval',
+    tests: [{ project: 'renderer', files: ['test/renderer/OutboxView.test.ts'] }],
   },
 ]
 

@@ -108,7 +108,15 @@ export interface JobSummary {
   /** The commands allowed now. */
   actions: JobAction[]
   /** Another process (the app or `b24chat`) is sending this job: commands are refused until it stops. */
-  lockedBy?: { program: 'app' | 'cli'; pid: number; host: string; since: number }
+  lockedBy?: LockHolder
+}
+
+/** The process that holds a job (its lock), as the window names it. */
+export interface LockHolder {
+  program: 'app' | 'cli'
+  pid: number
+  host: string
+  since: number
 }
 
 /** Everything a reloaded window needs to catch up. */
@@ -117,18 +125,22 @@ export interface JobSnapshot extends JobSummary {
   log: JobRowLog[]
 }
 
-/** Events carry a monotonic per-job `seq`; exactly one terminal event (finished | failed | cancelled) per run. */
+/**
+ * Events carry a monotonic per-job `seq`; exactly one terminal event (finished | failed | cancelled) per run.
+ * Every event that changes the status also carries the commands the new status allows (`actions`), so a window
+ * following the events never shows a command of the status before.
+ */
 export type JobEvent =
-  | { type: 'started'; jobId: string; seq: number; at: number; total: number }
+  | { type: 'started'; jobId: string; seq: number; at: number; total: number; actions?: JobAction[] }
   | { type: 'progress'; jobId: string; seq: number; at: number; progress: JobProgress }
   | { type: 'rows'; jobId: string; seq: number; at: number; rows: JobRowLog[] }
-  | { type: 'paused'; jobId: string; seq: number; at: number }
-  | { type: 'resumed'; jobId: string; seq: number; at: number }
+  | { type: 'paused'; jobId: string; seq: number; at: number; actions?: JobAction[] }
+  | { type: 'resumed'; jobId: string; seq: number; at: number; actions?: JobAction[] }
   /** Any other change of status within a run: pausing, cancelling, waiting-for-portal, resolving, running again. */
-  | { type: 'status'; jobId: string; seq: number; at: number; status: JobStatus; detail?: JobStateDetail }
-  | { type: 'finished'; jobId: string; seq: number; at: number; progress: JobProgress }
-  | { type: 'failed'; jobId: string; seq: number; at: number; error: AppError; progress: JobProgress }
-  | { type: 'cancelled'; jobId: string; seq: number; at: number; progress: JobProgress }
+  | { type: 'status'; jobId: string; seq: number; at: number; status: JobStatus; detail?: JobStateDetail; actions?: JobAction[] }
+  | { type: 'finished'; jobId: string; seq: number; at: number; progress: JobProgress; actions?: JobAction[] }
+  | { type: 'failed'; jobId: string; seq: number; at: number; error: AppError; progress: JobProgress; actions?: JobAction[] }
+  | { type: 'cancelled'; jobId: string; seq: number; at: number; progress: JobProgress; actions?: JobAction[] }
 
 /** Row error codes of rows not sent because their chat exists already. */
 export const ALREADY_CREATED = 'ALREADY_CREATED'

@@ -2,8 +2,9 @@
  * Presentation helpers: durations, rates, clock times and the pacing state in words. Pure functions of their
  * inputs (a translate function, a locale, optionally a time zone) so tests are exact.
  */
-import type { PacingFlow, PacingState, RowState } from '../../electron/shared/jobs'
+import type { JobStateDetail, JobStatus, LockHolder, PacingFlow, PacingState, RowState } from '../../electron/shared/jobs'
 import type { AppError } from '../../electron/shared/result'
+import type { SendPlanRow } from '../../electron/shared/ipc'
 import type { Problem } from '../../electron/shared/sheet'
 import type { Lang } from './i18n'
 
@@ -47,6 +48,11 @@ export function flowText(f: PacingFlow | undefined, t: Translate): string {
   return parts.join(', ')
 }
 
+/** "Nov 26, 14:03": a date without its year, where space is short (a table cell). */
+export function formatShortDateTime(ms: number, locale: Lang, timeZone?: string): string {
+  return new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false, timeZone }).format(new Date(ms))
+}
+
 /**
  * What holds the engine back, in words: "waiting for the operating budget until 12:03:10", followed by what is in
  * flight and the budget in use when the pacer says ("… · 3 requests in flight (up to 4), operating budget 61 % used").
@@ -82,14 +88,75 @@ function pacingKindText(p: PacingState, t: Translate, locale: Lang, timeZone?: s
   }
 }
 
+/** Codes whose message already says what to do (the disk is full: free space and press Resume; who holds the job). */
+const SELF_EXPLAINED: readonly AppError['code'][] = ['STORAGE', 'LOCKED']
+
 /** An AppError in the user's language, with what to do next when the code suggests it. */
 export function errorText(e: AppError, lang: Lang, t: Translate): string {
   // A message the core has only in English is not shown bare in Russian: a sentence in Russian for its code
   // first, the English details after it.
   const base = lang === 'ru' && !e.messageRu ? `${t(`errors.fallback.${e.code}`)} (${e.message})` : lang === 'ru' && e.messageRu ? e.messageRu : e.message
   const portal = e.portalError ? ` (${e.portalError}${e.portalDescription ? `: ${e.portalDescription}` : ''})` : ''
-  const hint = t(`errors.hint.${e.code}`)
-  return hint ? `${base}${portal} ${hint}` : `${base}${portal}`
+  const hint = SELF_EXPLAINED.includes(e.code) ? '' : t(`errors.hint.${e.code}`)
+  const said = `${base}${portal}`
+  // A message without an end of its own ("connect ECONNREFUSED") gets one before the hint.
+  return hint ? `${said}${/[.!?…)]$/.test(said) ? '' : '.'} ${hint}` : said
+}
+
+/** The plural form a count takes: English has one and many; Russian one (1, 21), few (2–4, 22–24) and many. */
+export function pluralForm(n: number, lang: Lang): 'one' | 'few' | 'many' {
+  const abs = Math.abs(Math.trunc(n))
+  if (lang === 'en') return abs === 1 ? 'one' : 'many'
+  const d = abs % 10
+  const dd = abs % 100
+  if (d === 1 && dd !== 11) return 'one'
+  if (d >= 2 && d <= 4 && (dd < 12 || dd > 14)) return 'few'
+  return 'many'
+}
+
+/** A counted phrase: `<key>.one|few|many` with `{n}`, or `<key>.none` for 0 when `none` is asked for. */
+export function counted(key: string, n: number, t: Translate, lang: Lang, none = false): string {
+  return t(none && n === 0 ? `${key}.none` : `${key}.${pluralForm(n, lang)}`, { n: formatNumber(n, lang) })
+}
+
+/**
+ * What a job in a transient status is waiting for, in words: "Pausing — waiting for the 50 chats in flight",
+ * "Portal unreachable — next try in 20 s, attempt 4" (counted down from `now`), "Checking 12 rows on the portal".
+ * '' when the status waits for nothing the window can tell.
+ */
+export function jobDetailText(status: JobStatus, detail: JobStateDetail | undefined, now: number, t: Translate, lang: Lang): string {
+  if (!detail) return ''
+  switch (detail.kind) {
+    case 'in-flight':
+      return status === 'pausing' || status === 'cancelling' ? counted(`outbox.state.${status}`, detail.chats, t, lang, true) : ''
+    case 'portal-unreachable': {
+      const left = detail.nextTryAt === null ? 0 : Math.ceil((detail.nextTryAt - now) / 1000)
+      return left > 0 ? t('outbox.state.unreachable', { time: formatEta(left, t), attempt: detail.attempt }) : t('outbox.state.unreachableNow', { attempt: detail.attempt })
+    }
+    case 'resolving':
+      return counted('outbox.state.resolving', detail.rows, t, lang)
+    default: {
+      const _never: never = detail
+      void _never
+      return ''
+    }
+  }
+}
+
+/**
+ * A row created before, in words: "Already created → chat 12 · 26 Nov 2026, 14:03", or "Created earlier as chat 12
+ * with other values: Description" (when it was found on the portal, and not in this data folder's history, it says so).
+ */
+export function sentText(r: SendPlanRow, t: Translate, lang: Lang, opts: { short?: boolean; timeZone?: string } = {}): string {
+  const fields = (r.fields ?? []).map((f) => t(`fields.${f}`)).join(', ')
+  const what = r.match === 'already-created' ? t('import.sent.already', { id: r.chatId }) : fields ? t('import.sent.changedFields', { id: r.chatId, fields }) : t('import.sent.changed', { id: r.chatId })
+  const when = r.createdAt ? (opts.short ? formatShortDateTime : formatDateTime)(r.createdAt, lang, opts.timeZone) : r.source === 'portal' ? t('import.sent.onPortal') : ''
+  return when ? `${what} · ${when}` : what
+}
+
+/** "the b24chat command (process 1234 on host, since 12:03:10)": who sends a job this window cannot touch. */
+export function lockedText(holder: LockHolder, t: Translate, lang: Lang, timeZone?: string): string {
+  return t(`outbox.locked.${holder.program}`, { pid: holder.pid, host: holder.host, since: formatClock(holder.since, lang, timeZone) })
 }
 
 export function problemText(p: Pick<Problem, 'message' | 'messageRu'>, lang: Lang): string {

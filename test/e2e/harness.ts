@@ -14,7 +14,7 @@ import { extname, join, normalize, resolve } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { chromium } from 'playwright-core'
 import { Backend } from '../../electron/core/app/backend'
-import type { BackendHost } from '../../electron/core/app/backend'
+import type { BackendDeps, BackendHost } from '../../electron/core/app/backend'
 import { KeytarSecretStore } from '../../electron/keychain/keytar-store'
 import { createBackendGate, valueReader } from '../../electron/core/app/gate'
 import { startSandbox } from '../../electron/sandbox'
@@ -99,6 +99,8 @@ export interface HarnessOptions {
   viewport?: { width: number; height: number }
   /** im.chat.add median simulated server time of the in-process sandbox (default 20 ms). */
   sandboxLatencyMs?: number
+  /** Shorter waits for journeys that lose the portal (backoff, the settle time of a lost answer, batch size). */
+  tuning?: BackendDeps['tuning']
 }
 
 let browser: Browser | null = null
@@ -134,6 +136,7 @@ export async function openApp(opts: HarnessOptions = {}): Promise<AppSession> {
     host,
     // The real sandbox portal, with its simulated server time shortened so journeys stay quick.
     startSandbox: ({ stateFile }) => startSandbox({ port: 0, stateFile, latencyMs: opts.sandboxLatencyMs ?? 20 }),
+    ...(opts.tuning ? { tuning: opts.tuning } : {}),
   })
   // The page is ours (the test opened it): trusted, like the app window; every call still passes the real gate.
   const gate = createBackendGate(backend)

@@ -13,7 +13,7 @@ import * as XLSX from '@e965/xlsx'
 import { afterAll, describe, expect, it } from 'vitest'
 import { closeBrowser, openApp } from './harness'
 import type { AppSession } from './harness'
-import { closePanel, dataCount, go, shootBoth, startSandboxFromUi } from './journey'
+import { closePanel, dataCount, go, sendNow, shootBoth, startSandboxFromUi } from './journey'
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/sheets')
 const service = `b24-chat-admin-e2e-fix-${process.pid}`
@@ -303,7 +303,7 @@ describe('journey (e): import and fix, EN and RU, light and dark, 1280×800', ()
       await page.getByTestId('try-sample').click()
       await page.getByTestId('mapping-step').waitFor()
       await toPreview(page)
-      await page.getByTestId('send-now').click()
+      expect((await sendNow(page)).title).toMatch(/^Создать 10 чатов на 127\.0\.0\.1:\d+\?$/)
       await page.getByTestId('outbox-view').waitFor()
       await page.locator('[data-testid="job-detail"][data-status="finished"]').waitFor({ timeout: 60_000 })
       const outbox = await page.getByTestId('outbox-view').innerText()

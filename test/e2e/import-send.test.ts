@@ -5,7 +5,7 @@
 import { resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { closeBrowser, openApp } from './harness'
-import { closePanel, collectLogRows, collectPreviewLines, dataCount, go, openSheet, sandboxChats, shootBoth, startSandboxFromUi } from './journey'
+import { closePanel, collectLogRows, collectPreviewLines, dataCount, go, openSheet, sandboxChats, sendNow, shootBoth, startSandboxFromUi } from './journey'
 
 const SAMPLE = resolve(import.meta.dirname, '../../resources/sample-chats.csv')
 const service = `b24-chat-admin-e2e-import-${process.pid}`
@@ -122,8 +122,10 @@ describe('journey (a): import → flag → fix inline → send → the sandbox h
       await page.getByTestId('status-filter-all').click()
       await expect.poll(() => page.getByTestId('preview-table').getAttribute('data-rows')).toBe(String(ROWS))
 
-      // ---- send now → Outbox & jobs follows the job to its end -----------------------------------------------
-      await page.getByTestId('send-now').click()
+      // ---- send now → the confirmation names the count and the portal → Outbox & jobs follows the job to its end
+      const asked = await sendNow(page, 'create', () => shootBoth(app, J, 'send-confirm'))
+      // 11 rows without errors now (the fixed one included); the sandbox is on 127.0.0.1.
+      expect(asked).toMatchObject({ count: ROWS - 1, title: expect.stringMatching(/^Create 11 chats on 127\.0\.0\.1:\d+\?$/) })
       await page.getByTestId('outbox-view').waitFor()
       const detail = page.getByTestId('job-detail')
       await detail.waitFor()

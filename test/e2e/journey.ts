@@ -84,6 +84,48 @@ export async function openSheet(app: AppSession, file: string, opts: { onMapping
   await page.getByTestId('preview-table').waitFor({ timeout: opts.timeout })
 }
 
+/** What the Send now confirmation said: its title ("Create 3 chats on 127.0.0.1:41234?"), the count and the portal. */
+export interface SendConfirmation {
+  title: string
+  count: number
+  portal: string
+}
+
+/** Import → Send now → the confirmation names the count and the portal → Create (or Cancel). */
+export async function sendNow(page: Page, answer: 'create' | 'cancel' = 'create', before?: () => Promise<unknown>): Promise<SendConfirmation> {
+  await page.getByTestId('send-now').click()
+  const box = page.getByTestId('send-confirm')
+  // (its content may be empty, hence "attached": the question is the dialog's title)
+  await box.waitFor({ state: 'attached' })
+  await page.locator('.n-dialog .n-dialog__title').waitFor()
+  const seen = {
+    title: await page.locator('.n-dialog .n-dialog__title').innerText(),
+    count: Number(await box.getAttribute('data-count')),
+    portal: (await box.getAttribute('data-portal')) ?? '',
+  }
+  await before?.()
+  await page.getByTestId(answer === 'create' ? 'send-confirm-ok' : 'send-confirm-cancel').click()
+  await page.locator('.n-dialog').waitFor({ state: 'detached' })
+  return seen
+}
+
+/** Settings → the language (English or Russian); waits until the screen speaks it. */
+export async function setLanguage(page: Page, lang: 'en' | 'ru'): Promise<void> {
+  await go(page, 'settings')
+  await page.getByTestId(`settings-language-${lang}`).click()
+  await page.getByRole('heading', { level: 1, name: lang === 'ru' ? 'Настройки' : 'Settings', exact: true }).waitFor()
+}
+
+/** Entity pairs (or titles, for chats without one) that more than one sandbox chat carries. */
+export function duplicatesOf(chats: SandboxChatView[]): string[] {
+  const seen = new Map<string, number>()
+  for (const c of chats) {
+    const k = c.entityType ? `${c.entityType}|${c.entityId}` : `title|${c.title}`
+    seen.set(k, (seen.get(k) ?? 0) + 1)
+  }
+  return [...seen].filter(([, n]) => n > 1).map(([k]) => k)
+}
+
 /** What the sandbox portal holds right now (straight from the running server, not through the UI). */
 export async function sandboxChats(app: AppSession): Promise<SandboxChatView[]> {
   const r = await app.backend.sandbox.chats()

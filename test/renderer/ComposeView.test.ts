@@ -129,4 +129,67 @@ describe('Compose', () => {
     await click(byTestId('compose-create'))
     expect(m.fake.callsTo('compose.create')[0]?.arg).toMatchObject({ form: { avatar: 'AAAA' } })
   })
+
+  it('is one-shot: a double click creates one chat; the created chat shows with Create another', async () => {
+    m = await mountView(ComposeView)
+    await typeInto(byTestId('compose-title'), 'Night shift')
+    const create = byTestId('compose-create') as HTMLButtonElement
+    create.click()
+    create.click()
+    await settle()
+    expect(m.fake.callsTo('compose.create')).toHaveLength(1)
+    expect(byTestId('compose-result')?.dataset.already).toBe('no')
+    expect(byTestId('compose-result')?.textContent).toContain('Chat 100 created.')
+    // The same form cannot be sent again from here: the button says why.
+    expect((byTestId('compose-create') as HTMLButtonElement).disabled).toBe(true)
+    expect(byTestId('compose-blocked-reason')?.textContent).toBe('This chat is created (chat 100). Change the form, or press Create another.')
+    const form = byTestId('compose-form') as HTMLFormElement
+    form.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }))
+    await settle()
+    expect(m.fake.callsTo('compose.create')).toHaveLength(1)
+    // Create another: an empty form for a new chat.
+    await click(byTestId('compose-another'))
+    expect(byTestId('compose-result')).toBeNull()
+    expect((byTestId('compose-title') as HTMLInputElement).value).toBe('')
+  })
+
+  it('the same chat again says "Already created → chat N" with when and what differs; a copy only on request', async () => {
+    m = await mountView(ComposeView)
+    const compose = useComposeStore()
+    await typeInto(byTestId('compose-title'), 'Night shift')
+    await click(byTestId('compose-create'))
+    await click(byTestId('compose-another'))
+    // Typed again (another day, another window): the backend finds the chat.
+    compose.fields.users = [3]
+    await typeInto(byTestId('compose-title'), 'Night shift')
+    await click(byTestId('compose-create'))
+    expect(m.fake.callsTo('compose.create')).toHaveLength(2)
+    const result = byTestId('compose-result')
+    expect(result?.dataset.already).toBe('yes')
+    expect(result?.dataset.chatId).toBe('100')
+    expect(byTestId('compose-already')?.textContent).toBe('Already created → chat 100')
+    expect(byTestId('compose-differs')?.textContent).toBe('It was created with other values: Members.')
+    expect(result?.textContent).toContain('Nothing was created now.')
+    expect(result?.textContent).toMatch(/Created \w{3} \d{1,2}, 2023/)
+    expect(byTestId('compose-chat-link')?.textContent).toBe('Open chat 100 in Sandbox chats')
+    expect((byTestId('compose-create') as HTMLButtonElement).disabled).toBe(true)
+    await click(byTestId('compose-copy'))
+    expect(m.fake.callsTo('compose.create')[2]?.arg).toMatchObject({ profile: 'Sandbox portal', form: { title: 'Night shift' }, copy: true })
+    expect(byTestId('compose-result')?.dataset.already).toBe('no')
+    expect(byTestId('compose-result')?.dataset.chatId).toBe('101')
+    expect(byTestId('compose-copy')).toBeNull()
+  })
+
+  it('in Russian: already created, and the one-shot reason', async () => {
+    m = await mountView(ComposeView, { lang: 'ru' })
+    await typeInto(byTestId('compose-title'), 'Ночная смена')
+    await click(byTestId('compose-create'))
+    expect(byTestId('compose-blocked-reason')?.textContent).toBe('Этот чат создан (чат 100). Измените форму или нажмите «Создать ещё».')
+    await click(byTestId('compose-another'))
+    await typeInto(byTestId('compose-title'), 'Ночная смена')
+    await click(byTestId('compose-create'))
+    expect(byTestId('compose-already')?.textContent).toBe('Уже создан → чат 100')
+    expect(byTestId('compose-copy')?.textContent?.trim()).toBe('Всё равно создать копию')
+    expect(byTestId('compose-another')?.textContent?.trim()).toBe('Создать ещё')
+  })
 })

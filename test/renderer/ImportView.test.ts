@@ -157,13 +157,144 @@ describe('Import', () => {
     expect(bodyText()).toContain('Saved as a draft in the outbox (rows: 3).')
   })
 
-  it('Send now creates a started job and switches to Outbox & jobs on that job', async () => {
+  it('Send now asks first, naming the count and the portal; then creates a started job of exactly that count and switches to Outbox & jobs', async () => {
     m = await mountView(ImportView)
     await dropAndPreview(makeCsv(3))
     await click(byTestId('send-now'))
-    expect(m.fake.callsTo('jobs.createFromSheet')[0]?.arg).toMatchObject({ start: true })
+    // The portal is asked what exists before the question is put.
+    expect(m.fake.callsTo('sheets.sendPlan').at(-1)?.arg).toMatchObject({ profile: 'Sandbox portal', portal: true })
+    expect(byTestId('send-confirm')?.dataset.count).toBe('3')
+    expect(document.querySelector('.n-dialog')?.textContent).toContain('Create 3 chats on 127.0.0.1:8443?')
+    expect(m.fake.callsTo('jobs.createFromSheet')).toHaveLength(0)
+    await click(byTestId('send-confirm-cancel'))
+    expect(m.fake.callsTo('jobs.createFromSheet')).toHaveLength(0)
+    expect(useAppStore().view).not.toBe('outbox')
+    await click(byTestId('send-now'))
+    // (the first dialog may still be leaving)
+    await click(allByTestId('send-confirm-ok').at(-1) ?? null)
+    expect(m.fake.callsTo('jobs.createFromSheet')[0]?.arg).toMatchObject({ start: true, expectCreate: 3, copies: [] })
     expect(useAppStore().view).toBe('outbox')
     expect(useJobsStore().selectedId).toBe('j1')
+  })
+
+  describe('after a send the sheet tells the truth (issue 10)', () => {
+    const AT = Date.UTC(2026, 10, 20, 9, 30)
+    const markSent = (fake: Mounted['fake']): void => {
+      fake.createdBefore.set('k1', { match: 'already-created', chatId: 501, source: 'history', createdAt: AT })
+      fake.createdBefore.set('k2', { match: 'created-with-other-values', chatId: 502, source: 'history', createdAt: AT, fields: ['DESCRIPTION', 'USERS'] })
+    }
+    const row = (line: number): HTMLElement | null => document.querySelector(`[data-testid=preview-row][data-line="${line}"]`)
+
+    it('rows created before are marked with their chat and when, counted apart, and left out of Send now', async () => {
+      m = await mountView(ImportView)
+      markSent(m.fake)
+      await dropAndPreview(makeCsv(4, (i) => i === 3))
+      expect(row(2)?.dataset.sent).toBe('already-created')
+      expect(row(2)?.querySelector('[data-testid=row-sent]')?.textContent).toMatch(/^Already created → chat 501 · Nov 20, \d\d:\d\d$/)
+      expect(row(2)?.querySelector('[data-testid=row-sent-tag]')?.textContent).toBe('Created')
+      expect(row(3)?.dataset.sent).toBe('created-with-other-values')
+      expect(row(3)?.dataset.choice).toBe('skip')
+      expect(row(3)?.querySelector('[data-testid=row-sent]')?.textContent).toMatch(/^Created earlier as chat 502 with other values: Description, Members · /)
+      expect(row(4)?.dataset.sent).toBe('no')
+      expect(row(5)?.dataset.status).toBe('error')
+      // The filter counts them apart: Ready is what a send would create.
+      expect(byTestId('status-filter-ready')?.textContent).toBe('Ready · 1')
+      expect(byTestId('status-filter-created')?.textContent).toBe('Created · 1')
+      expect(byTestId('status-filter-changed')?.textContent).toBe('Changed · 1')
+      await click(byTestId('status-filter-changed')?.querySelector('input') ?? null)
+      expect(allByTestId('preview-row').map((r) => r.dataset.line)).toEqual(['3'])
+      await click(byTestId('status-filter-ready')?.querySelector('input') ?? null)
+      expect(allByTestId('preview-row').map((r) => r.dataset.line)).toEqual(['4'])
+      expect(byTestId('plan-summary')?.textContent?.trim()).toBe('Created before: 2 — not created again. Send now creates: 1.')
+      await click(byTestId('send-now'))
+      expect(byTestId('send-confirm')?.dataset.count).toBe('1')
+      const text = document.querySelector('.n-dialog')?.textContent ?? ''
+      expect(text).toContain('Create 1 chat on 127.0.0.1:8443?')
+      expect(text).toContain('Rows created before, not created again: 2')
+      expect(text).toContain('Rows with errors, not sent: 1')
+      await click(byTestId('send-confirm-ok'))
+      expect(m.fake.callsTo('jobs.createFromSheet')[0]?.arg).toMatchObject({ expectCreate: 1, copies: [] })
+    })
+
+    it('a row created with other values is skipped by default; a new chat (a copy) only on request', async () => {
+      m = await mountView(ImportView)
+      markSent(m.fake)
+      await dropAndPreview(makeCsv(3))
+      await click(row(3)?.querySelector('td:nth-child(2)') ?? null)
+      const panel = byTestId('panel-sent')
+      expect(panel?.dataset.match).toBe('created-with-other-values')
+      expect(panel?.textContent).toContain('Created earlier as chat 502 with other values: Description, Members')
+      expect(byTestId('panel-choice')?.dataset.value).toBe('skip')
+      await click(byTestId('panel-choice-copy')?.querySelector('input') ?? null)
+      expect(m.fake.callsTo('sheets.sendPlan').at(-1)?.arg).toMatchObject({ copies: ['k2'] })
+      expect(row(3)?.dataset.choice).toBe('copy')
+      expect(byTestId('plan-summary')?.textContent?.trim()).toBe('Created before: 1 — not created again. Send now creates: 2.')
+      await click(byTestId('send-now'))
+      expect(document.querySelector('.n-dialog')?.textContent).toContain('New chats for rows created before (copies): 1')
+      await click(byTestId('send-confirm-ok'))
+      expect(m.fake.callsTo('jobs.createFromSheet')[0]?.arg).toMatchObject({ expectCreate: 2, copies: ['k2'] })
+    })
+
+    it('a row with its own entity pair cannot be copied, and says why', async () => {
+      m = await mountView(ImportView)
+      m.fake.createdBefore.set('k1', { match: 'created-with-other-values', chatId: 601, source: 'portal', canCopy: false, fields: ['TITLE'] })
+      await dropAndPreview(makeCsv(2))
+      expect(row(2)?.querySelector('[data-testid=row-sent]')?.textContent).toBe('Created earlier as chat 601 with other values: Title · found on the portal')
+      await click(row(2)?.querySelector('td:nth-child(2)') ?? null)
+      expect(byTestId('panel-sent')?.textContent).toContain('a copy needs a new entity id in the sheet')
+      expect((byTestId('panel-choice-copy')?.querySelector('input') as HTMLInputElement).disabled).toBe(true)
+    })
+
+    it('when every row was created before, Send now offers nothing and says so, naming the portal', async () => {
+      m = await mountView(ImportView)
+      markSent(m.fake)
+      await dropAndPreview(makeCsv(2))
+      expect((byTestId('send-now') as HTMLButtonElement).disabled).toBe(true)
+      expect((byTestId('save-draft') as HTMLButtonElement).disabled).toBe(true)
+      expect(byTestId('send-blocked-reason')?.textContent).toBe('Nothing to create on 127.0.0.1:8443: every row was created before or has errors.')
+    })
+
+    it('the chat link of a sandbox chat opens it inside the app', async () => {
+      m = await mountView(ImportView)
+      markSent(m.fake)
+      await dropAndPreview(makeCsv(3))
+      await click(row(2)?.querySelector('[data-testid=row-sent]') ?? null)
+      expect(useAppStore().view).toBe('sandboxChats')
+      expect(useAppStore().focusChatId).toBe(501)
+      expect(byTestId('row-panel')).toBeNull()
+    })
+
+    it('a plan gone stale between the question and the answer is refused, and nothing moves on', async () => {
+      m = await mountView(ImportView)
+      await dropAndPreview(makeCsv(3))
+      await click(byTestId('send-now'))
+      expect(byTestId('send-confirm')?.dataset.count).toBe('3')
+      // Meanwhile another send created one of the rows.
+      m.fake.createdBefore.set('k3', { match: 'already-created', chatId: 700, source: 'history' })
+      await click(byTestId('send-confirm-ok'))
+      expect(m.fake.callsTo('jobs.createFromSheet')[0]?.arg).toMatchObject({ expectCreate: 3 })
+      expect(m.fake.jobs.size).toBe(0)
+      expect(useAppStore().view).not.toBe('outbox')
+      expect(bodyText()).toContain('The sheet changed since it was checked')
+      // The preview catches up with what exists now.
+      await new Promise((r) => setTimeout(r, 450))
+      await settle()
+      expect(row(4)?.dataset.sent).toBe('already-created')
+    })
+
+    it('in Russian', async () => {
+      m = await mountView(ImportView, { lang: 'ru' })
+      markSent(m.fake)
+      await dropAndPreview(makeCsv(3))
+      expect(row(2)?.querySelector('[data-testid=row-sent]')?.textContent).toMatch(/^Уже создан → чат 501 · 20 нояб\., \d\d:\d\d$/)
+      expect(row(3)?.querySelector('[data-testid=row-sent]')?.textContent).toMatch(/^Создан ранее как чат 502 с другими значениями: Описание, Участники/)
+      expect(byTestId('status-filter-created')?.textContent).toBe('Созданы · 1')
+      expect(byTestId('status-filter-changed')?.textContent).toBe('Изменены · 1')
+      expect(byTestId('plan-summary')?.textContent?.trim()).toBe('Созданы раньше: 2 — повторно не создаются. «Отправить сейчас» создаст: 1.')
+      await click(byTestId('send-now'))
+      expect(document.querySelector('.n-dialog')?.textContent).toContain('Создать 1 чатов на 127.0.0.1:8443?')
+      expect(byTestId('send-confirm-ok')?.textContent?.trim()).toBe('Создать')
+    })
   })
 
   it('nothing to send when every row has errors', async () => {
@@ -180,6 +311,8 @@ describe('Import', () => {
     expect(allByTestId('preview-row')[0]?.textContent).toContain('1, 2')
     await click(byTestId('live-check'))
     expect(m.fake.callsTo('sheets.liveCheck')[0]?.arg).toMatchObject({ profile: 'Sandbox portal' })
+    // Chats that exist already are looked up on the portal too, and marked.
+    expect(m.fake.callsTo('sheets.sendPlan').at(-1)?.arg).toMatchObject({ profile: 'Sandbox portal', portal: true })
     expect(allByTestId('preview-row')[0]?.textContent).toContain('Anna Admin, Boris Petrov')
   })
 

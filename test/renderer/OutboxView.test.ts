@@ -1,9 +1,9 @@
 import './helpers/resizeObserver'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import OutboxView from '../../renderer/src/views/OutboxView.vue'
 import { emptyCounts } from '../../electron/shared/jobs'
 import type { JobProgress, JobRowLog } from '../../electron/shared/jobs'
-import { allByTestId, bodyText, byTestId, click, mountView, settle } from './helpers/mount'
+import { allByTestId, bodyText, buttonWithText, byTestId, click, mountView, settle } from './helpers/mount'
 import type { Mounted } from './helpers/mount'
 import { FakeApi, sandboxProfile, webhookProfile } from './helpers/fakeApi'
 
@@ -45,7 +45,7 @@ describe('Outbox & jobs', () => {
     expect(byTestId('job-pacing')?.textContent).toMatch(/^Waiting for the operating budget until \d\d:\d\d:\d\d \(im\.chat\.add: 470 of 480 s used\)$/)
     expect(byTestId('job-log')?.textContent).toContain('ACCESS_ERROR No access to the portal')
 
-    fake.emit({ type: 'finished', jobId: 'run', seq: 11, at: 4, progress: progress(9, 1) })
+    fake.emit({ type: 'finished', jobId: 'run', seq: 11, at: 4, progress: progress(9, 1), actions: ['retry-failed', 'remove'] })
     await settle()
     expect(byTestId('job-detail')?.dataset.status).toBe('finished')
     expect(byTestId('outbox-history')?.textContent).toContain('chats.csv')
@@ -172,5 +172,122 @@ describe('Outbox & jobs', () => {
     await click(byTestId('job-export'))
     expect(fake.callsTo('jobs.exportResults')[0]?.arg).toEqual({ jobId: 'r' })
     expect(bodyText()).toContain('Results saved as “results.csv”.')
+  })
+
+  describe('the runner\'s statuses: words, colours and the commands the job allows (issue 10)', () => {
+    afterEach(() => {
+      vi.useRealTimers()
+    })
+    const buttons = (): string[] => ['job-sync', 'job-pause', 'job-resume', 'job-send-unsent', 'job-cancel', 'job-retry', 'job-remove'].filter((id) => byTestId(id))
+
+    it('Pause and Cancel are acknowledged at once with the chats in flight; the buttons follow the commands of each status', async () => {
+      const fake = new FakeApi()
+      fake.addJob({ id: 'r', status: 'running', startedAt: 1, progress: progress(2) }, [], 3)
+      m = await mountView(OutboxView, { fake })
+      expect(buttons()).toEqual(['job-pause', 'job-cancel'])
+      fake.emit({ type: 'status', jobId: 'r', seq: 4, at: 2, status: 'pausing', detail: { kind: 'in-flight', chats: 50 }, actions: ['cancel'] })
+      await settle()
+      expect(byTestId('job-detail')?.dataset.status).toBe('pausing')
+      expect(byTestId('job-status')?.textContent).toBe('Pausing')
+      expect(byTestId('job-status')?.dataset.type).toBe('warning')
+      expect(byTestId('job-state-detail')?.textContent).toBe('Pausing — waiting for the 50 chats in flight')
+      expect(buttons()).toEqual(['job-cancel'])
+      fake.emit({ type: 'paused', jobId: 'r', seq: 5, at: 3, actions: ['resume', 'cancel'] })
+      await settle()
+      expect(byTestId('job-state-detail')).toBeNull()
+      expect(buttons()).toEqual(['job-resume', 'job-cancel'])
+      fake.emit({ type: 'resumed', jobId: 'r', seq: 6, at: 4, actions: ['pause', 'cancel'] })
+      fake.emit({ type: 'status', jobId: 'r', seq: 7, at: 5, status: 'cancelling', detail: { kind: 'in-flight', chats: 1 }, actions: [] })
+      await settle()
+      expect(byTestId('job-state-detail')?.textContent).toBe('Cancelling — waiting for the 1 chat in flight')
+      expect(buttons()).toEqual([])
+      fake.emit({ type: 'cancelled', jobId: 'r', seq: 8, at: 6, progress: progress(3), actions: ['send-unsent', 'remove'] })
+      await settle()
+      expect(byTestId('job-status')?.textContent).toBe('Cancelled')
+      expect(buttons()).toEqual(['job-send-unsent', 'job-remove'])
+    })
+
+    it('waiting for the portal counts down to the next try, with the attempt and the reason, in English and Russian', async () => {
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] })
+      vi.setSystemTime(1_800_000_000_000)
+      const fake = new FakeApi()
+      const error = { code: 'NETWORK' as const, message: 'Could not reach the portal: connect ECONNREFUSED 127.0.0.1:8443' }
+      fake.addJob({ id: 'w', status: 'running', startedAt: 1, progress: progress(20) }, [], 3)
+      m = await mountView(OutboxView, { fake })
+      fake.emit({ type: 'status', jobId: 'w', seq: 4, at: Date.now(), status: 'waiting-for-portal', detail: { kind: 'portal-unreachable', attempt: 4, nextTryAt: Date.now() + 20_000, error }, actions: ['pause', 'cancel'] })
+      await settle()
+      expect(byTestId('job-status')?.textContent).toBe('Waiting for the portal')
+      expect(byTestId('job-status')?.dataset.type).toBe('warning')
+      const detail = byTestId('job-state-detail')
+      expect(detail?.dataset.kind).toBe('portal-unreachable')
+      expect(detail?.querySelector('.state-line')?.textContent).toBe('Portal unreachable — next try in 20 s, attempt 4')
+      expect(byTestId('job-state-error')?.textContent).toContain('connect ECONNREFUSED 127.0.0.1:8443')
+      expect(buttons()).toEqual(['job-pause', 'job-cancel'])
+      vi.advanceTimersByTime(6_000)
+      await settle()
+      expect(detail?.querySelector('.state-line')?.textContent).toBe('Portal unreachable — next try in 14 s, attempt 4')
+      vi.advanceTimersByTime(15_000)
+      await settle()
+      expect(detail?.querySelector('.state-line')?.textContent).toBe('Portal unreachable — trying again now, attempt 4')
+      m.i18n.global.locale.value = 'ru'
+      fake.emit({ type: 'status', jobId: 'w', seq: 5, at: Date.now(), status: 'waiting-for-portal', detail: { kind: 'portal-unreachable', attempt: 5, nextTryAt: Date.now() + 65_000, error } })
+      await settle()
+      expect(byTestId('job-state-detail')?.querySelector('.state-line')?.textContent).toBe('Портал недоступен — повтор через 1 мин 05 с, попытка 5')
+      expect(byTestId('job-status')?.textContent).toBe('Ожидание портала')
+      // Back once the portal answers: running again, checking the rows whose outcome is unknown first.
+      fake.emit({ type: 'status', jobId: 'w', seq: 6, at: Date.now(), status: 'resolving', detail: { kind: 'resolving', rows: 22 }, actions: ['pause', 'cancel'] })
+      await settle()
+      expect(byTestId('job-state-detail')?.textContent).toBe('Проверяем на портале 22 строки с неизвестным исходом')
+      m.i18n.global.locale.value = 'en'
+      await settle()
+      expect(byTestId('job-state-detail')?.textContent).toBe('Checking the portal for the 22 rows whose outcome is unknown')
+    })
+
+    it('a job paused by a quit shows Resume after the restart; Resume resumes it', async () => {
+      const fake = new FakeApi()
+      fake.addJob({ id: 'p', status: 'paused', startedAt: 1, progress: { ...progress(4), counts: { ...emptyCounts(), created: 4, sending: 10, planned: 66 } } }, [], 40)
+      m = await mountView(OutboxView, { fake })
+      expect(byTestId('job-status')?.textContent).toBe('Paused')
+      expect(byTestId('job-in-doubt')?.textContent).toBe('10 rows were on their way when the job stopped: each is looked up on the portal before anything is sent again.')
+      expect(buttons()).toEqual(['job-resume', 'job-cancel'])
+      await click(byTestId('job-resume'))
+      expect(fake.callsTo('jobs.resume')[0]?.arg).toEqual({ jobId: 'p' })
+    })
+
+    it('a cancelled job offers to send its unsent rows, from the job', async () => {
+      const fake = new FakeApi()
+      fake.addJob({ id: 'c', status: 'cancelled', startedAt: 1, progress: progress(4) })
+      fake.addJob({ id: 'c2', status: 'cancelled', createdAt: 0, progress: { ...progress(10), counts: { ...emptyCounts(), created: 10 } } })
+      m = await mountView(OutboxView, { fake })
+      expect(byTestId('job-send-unsent')?.textContent?.trim()).toBe('Send the unsent rows')
+      await click(byTestId('job-send-unsent'))
+      expect(fake.callsTo('jobs.sendUnsent')[0]?.arg).toEqual({ jobId: 'c' })
+      expect(byTestId('job-detail')?.dataset.status).toBe('queued')
+      // Nothing left to send: no such button.
+      await click(document.querySelector('[data-testid=job-item][data-job-id=c2]'))
+      expect(byTestId('job-send-unsent')).toBeNull()
+    })
+
+    it('a job another process sends names that process and offers no command', async () => {
+      const fake = new FakeApi()
+      fake.addJob({ id: 'l', status: 'running', startedAt: 1, progress: progress(4), actions: [], lockedBy: { program: 'cli', pid: 4321, host: 'build-box', since: Date.UTC(2026, 0, 5, 9, 15, 0) } })
+      m = await mountView(OutboxView, { fake })
+      const locked = byTestId('job-locked')
+      expect(locked?.dataset.program).toBe('cli')
+      expect(locked?.textContent).toMatch(/^The b24chat command is sending this job \(process 4321 on build-box, since \d\d:\d\d:00\)\. Nothing can be done with it here until it stops\.$/)
+      expect(buttons()).toEqual([])
+    })
+
+    it('a full disk shows the plain message, once', async () => {
+      const fake = new FakeApi()
+      const error = { code: 'STORAGE' as const, message: 'The disk is full: free space and press Resume; nothing was sent twice.', messageRu: 'Диск заполнен: освободите место и нажмите «Продолжить»; ничего не отправлено дважды.' }
+      fake.addJob({ id: 'f', status: 'failed', startedAt: 1, progress: progress(4), error })
+      m = await mountView(OutboxView, { fake })
+      expect(byTestId('error-alert')?.textContent).toContain('The job stopped')
+      expect(byTestId('error-alert')?.textContent?.endsWith('The disk is full: free space and press Resume; nothing was sent twice.')).toBe(true)
+      expect(bodyText().match(/nothing was sent twice/gi)).toHaveLength(1)
+      expect(buttons()).toEqual(['job-resume', 'job-remove'])
+      expect(buttonWithText('Resume')).not.toBeNull()
+    })
   })
 })

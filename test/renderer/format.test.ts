@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createAppI18n, resolveLang } from '../../renderer/src/i18n'
 import type { Lang } from '../../renderer/src/i18n'
-import { errorText, flowText, formatClock, formatEta, formatRate, initials, pacingText, problemText } from '../../renderer/src/format'
+import { counted, errorText, flowText, formatClock, formatEta, formatRate, initials, pacingText, pluralForm, problemText } from '../../renderer/src/format'
 import type { Translate } from '../../renderer/src/format'
 import { entityHint } from '../../renderer/src/entityHint'
 
@@ -114,5 +114,23 @@ describe('the pace explains concurrency', () => {
     expect(flowText({ inFlight: 0, limit: 2, ceiling: 4, budgetUsedPct: null, budgetMethod: null }, en)).toBe('')
     expect(pacingText({ kind: 'idle', flow: { inFlight: 0, limit: 2, ceiling: 4, budgetUsedPct: null, budgetMethod: null } }, en, 'en')).toBe('Idle')
     expect(flowText({ inFlight: 0, limit: 2, ceiling: 4, budgetUsedPct: 12, budgetMethod: 'im.chat.add' }, ru)).toBe('лимит времени выполнения израсходован на 12 %')
+  })
+})
+
+describe('counted phrases', () => {
+  it('picks the plural form each language needs', () => {
+    expect([1, 2, 5, 11, 21, 22, 25, 112, 1001].map((n) => pluralForm(n, 'ru'))).toEqual(['one', 'few', 'many', 'many', 'one', 'few', 'many', 'many', 'one'])
+    expect([0, 1, 2, 21].map((n) => pluralForm(n, 'en'))).toEqual(['many', 'one', 'many', 'many'])
+    expect(counted('outbox.state.pausing', 21, ru, 'ru', true)).toBe('Приостанавливается — ждём 21 чат в пути')
+    expect(counted('outbox.state.pausing', 3, ru, 'ru', true)).toBe('Приостанавливается — ждём 3 чата в пути')
+    expect(counted('outbox.state.pausing', 0, en, 'en', true)).toBe('Pausing — nothing is in flight')
+    expect(counted('outbox.state.pausing', 1200, en, 'en', true)).toBe('Pausing — waiting for the 1,200 chats in flight')
+  })
+})
+
+describe('errorText ends a bare message before its hint', () => {
+  it('adds a full stop only where the message has no end of its own', () => {
+    expect(errorText({ code: 'NETWORK', message: 'Could not reach the portal: connect ECONNREFUSED 127.0.0.1:9' }, 'en', en)).toBe('Could not reach the portal: connect ECONNREFUSED 127.0.0.1:9. Check the network connection and that the portal is reachable, then try again.')
+    expect(errorText({ code: 'NETWORK', message: 'The portal did not answer.' }, 'en', en)).toBe('The portal did not answer. Check the network connection and that the portal is reachable, then try again.')
   })
 })

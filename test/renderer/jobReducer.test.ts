@@ -76,6 +76,65 @@ describe('applyJobEvent', () => {
   })
 })
 
+describe('the runner\'s statuses (issue 10)', () => {
+  const status = (seq: number, st: JobSummary['status'], extra: Partial<Extract<JobEvent, { type: 'status' }>> = {}): JobEvent => ({ type: 'status', jobId: 'j1', seq, at: 100 + seq, status: st, ...extra })
+
+  it('a status event sets the status, what it waits for, and the commands the runner allows now', () => {
+    const s = run([ev.started(1), status(2, 'pausing', { detail: { kind: 'in-flight', chats: 50 }, actions: ['cancel'] })])
+    expect(s.summary).toMatchObject({ status: 'pausing', detail: { kind: 'in-flight', chats: 50 }, actions: ['cancel'] })
+    const p = applyJobEvent(s, { type: 'paused', jobId: 'j1', seq: 3, at: 5, actions: ['resume', 'cancel'] })
+    expect(p.summary).toMatchObject({ status: 'paused', actions: ['resume', 'cancel'] })
+    expect(p.summary.detail).toBeUndefined()
+  })
+
+  it('waiting for the portal, attempt after attempt, then running again', () => {
+    const error = { code: 'NETWORK' as const, message: 'connect ECONNREFUSED 127.0.0.1:8443' }
+    const s = run([
+      ev.started(1),
+      status(2, 'waiting-for-portal', { detail: { kind: 'portal-unreachable', attempt: 1, nextTryAt: 5_000, error }, actions: ['pause', 'cancel'] }),
+      status(3, 'waiting-for-portal', { detail: { kind: 'portal-unreachable', attempt: 2, nextTryAt: null, error } }),
+    ])
+    expect(s.summary.status).toBe('waiting-for-portal')
+    expect(s.summary.detail).toEqual({ kind: 'portal-unreachable', attempt: 2, nextTryAt: null, error })
+    // An event without commands keeps the last ones.
+    expect(s.summary.actions).toEqual(['pause', 'cancel'])
+    const back = run([status(4, 'resolving', { detail: { kind: 'resolving', rows: 12 } }), status(5, 'running')], s)
+    expect(back.summary.status).toBe('running')
+    expect(back.summary.detail).toBeUndefined()
+  })
+
+  it('a terminal event brings its commands: a cancelled job with unsent rows offers to send them', () => {
+    const s = run([ev.started(1), status(2, 'cancelling', { detail: { kind: 'in-flight', chats: 40 }, actions: [] }), { type: 'cancelled', jobId: 'j1', seq: 3, at: 9, progress: progress(4), actions: ['send-unsent', 'remove'] }])
+    expect(s.summary).toMatchObject({ status: 'cancelled', actions: ['send-unsent', 'remove'] })
+    expect(s.summary.detail).toBeUndefined()
+  })
+
+  it('the seq goes on across runs and restarts: the resumed run is followed, the old run\'s stragglers are not', () => {
+    // First run, then the app quit (paused, no terminal event) at seq 40.
+    const first = run([ev.started(1), ev.progress(20, 4), { type: 'paused', jobId: 'j1', seq: 40, at: 50, actions: ['resume', 'cancel'] }])
+    // The next start: the window catches up from a snapshot of the new process (seq 40 persisted in the journal).
+    const restarted = catchUp(undefined, snap(40, { status: 'paused', actions: ['resume', 'cancel'], progress: progress(4) }))
+    expect(restarted.summary.actions).toEqual(['resume', 'cancel'])
+    for (const from of [first, restarted]) {
+      const resumed = run([ev.started(41), ev.progress(42, 6), ev.progress(30, 1), ev.finished(43)], from)
+      expect(resumed.summary.status).toBe('finished')
+      expect(resumed.summary.progress.counts.created).toBe(10)
+      expect(resumed.seq).toBe(43)
+    }
+    // A retry after the end is a new run with a higher seq: followed again.
+    const again = run([ev.finished(43), ev.started(44, 10), ev.progress(45, 9)], first)
+    expect(again.summary.status).toBe('running')
+    expect(again.summary.progress.counts.created).toBe(9)
+  })
+
+  it('a job another process held is ours again once a run of ours starts', () => {
+    const held = fromSnapshot(snap(7, { status: 'running', actions: [], lockedBy: { program: 'cli', pid: 4321, host: 'pc', since: 1 } }))
+    const mine = applyJobEvent(held, { ...ev.started(8), actions: ['pause', 'cancel'] } as JobEvent)
+    expect(mine.summary.lockedBy).toBeUndefined()
+    expect(mine.summary.actions).toEqual(['pause', 'cancel'])
+  })
+})
+
 describe('log', () => {
   it('keeps one entry per row, the latest state, the most recently updated last', () => {
     const s = run([ev.started(1), ev.rows(2, [row('r1', 'sending'), row('r2', 'sending')]), ev.rows(3, [row('r1', 'created', 3, 501)]), ev.rows(4, [row('r3', 'failed', 4)])])

@@ -40,6 +40,22 @@ describe('preview rows', () => {
 })
 
 describe('sheet store', () => {
+  it('send plan: the caller always gets its own answer; the preview shows the latest request\'s', async () => {
+    const sheet = useSheetStore()
+    await sheet.importFile(file('chats.csv', makeCsv(3)))
+    fake.createdBefore.set('k1', { match: 'already-created', chatId: 9, source: 'history' })
+    // Send now asks the portal; a background re-plan (after an edit) starts before that answer is in.
+    const asked = sheet.refreshPlan(SANDBOX_PROFILE, { portal: true })
+    fake.createdBefore.set('k2', { match: 'already-created', chatId: 10, source: 'history' })
+    const later = sheet.refreshPlan(SANDBOX_PROFILE)
+    const [mine, theirs] = await Promise.all([asked, later])
+    expect(mine?.toCreate).not.toBeUndefined()
+    expect(theirs?.toCreate).toBe(1)
+    expect(sheet.plan).toBe(theirs)
+    expect([...sheet.sent.keys()]).toEqual(['k1', 'k2'])
+    expect(sheet.counts).toMatchObject({ ready: 1, created: 2, changed: 0 })
+  })
+
   it('imports a dropped file with its bytes and name, and keeps the big row array out of deep reactivity', async () => {
     const sheet = useSheetStore()
     await sheet.importFile(file('chats.csv', makeCsv(1000, (i) => i % 10 === 0)))

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto'
 import type { AppInfo, AvatarFolders, BackendApi, ComposeForm, ComposeResult, ImportOptionsInput, PortalUser, SandboxChatView, SandboxStatus, SendPlan, SheetPreview } from '../../shared/ipc'
 import { AVATAR_FOLDERS_MAX } from '../../shared/ipc'
 import type { JobEvent, JobSnapshot, JobSummary } from '../../shared/jobs'
+import { LIVE_JOB_STATUSES } from '../../shared/jobs'
 import type { Profile, ProfileView } from '../../shared/profile'
 import { SANDBOX_PROFILE } from '../../shared/profile'
 import type { Result } from '../../shared/result'
@@ -106,6 +107,8 @@ interface OpenSheet {
   options: ImportOptionsInput
   /** Rows the user asked to create again as new chats (the last send plan's choice). */
   copies: Set<string>
+  /** What the last plan that asked the portal found there (identity → chat id), per portal key. */
+  portalFound?: { key: string; found: Map<string, number> }
   /** Jobs made from this sheet. */
   jobs: string[]
 }
@@ -134,6 +137,8 @@ export class Backend implements BackendApi {
   /** Sheet source → folders outside it the user allowed avatars to come from (this session only). */
   private readonly avatarConsent = new Map<string, Set<string>>()
   private historyReady: Promise<void> | null = null
+  /** Compose creations in progress, by profile and identity: the same chat asked twice at once is made once. */
+  private readonly composing = new Map<string, Promise<unknown>>()
   private readonly clients = new Map<string, Promise<ProfileClient>>()
   /** One pacing per portal for every profile, job and live check (issue 11). */
   private readonly pacers: PacerRegistry
@@ -424,7 +429,7 @@ export class Backend implements BackendApi {
       avatarFolders: [...(this.avatarConsent.get(key) ?? [])],
     })
     const before = this.sheetsOpen.get(sheetId)
-    this.sheetsOpen.set(sheetId, { sheet, bytes, source, options, copies: before?.copies ?? new Set(), jobs: before?.jobs ?? [] })
+    this.sheetsOpen.set(sheetId, { sheet, bytes, source, options, copies: before?.copies ?? new Set(), jobs: before?.jobs ?? [], ...(before?.portalFound ? { portalFound: before.portalFound } : {}) })
     return { sheetId, ...sheet.overview() }
   }
 
@@ -584,6 +589,7 @@ export class Backend implements BackendApi {
     const portal = await this.portalOf(profile)
     let caller: PortalClient | null = null
     if (askPortal) caller = (await this.clientFor(profile)).client
+    const known = open.portalFound?.key === portal.key ? open.portalFound.found : undefined
     const plan = await planSend({
       rows: open.sheet.allRows(),
       portalKey: portal.key,
@@ -592,7 +598,11 @@ export class Backend implements BackendApi {
       dedupeTagging: await this.dedupeFor(profile),
       copies: open.copies,
       portal: caller,
+      ...(known ? { known } : {}),
     })
+    // The chats the portal holds are remembered for this sheet: a plan from the history alone (the job the user
+    // confirms, a re-plan after an edit) then counts what the user was shown.
+    if (plan.found) open.portalFound = { key: portal.key, found: plan.found }
     return { plan, host: portal.host, key: portal.key }
   }
 
@@ -616,6 +626,20 @@ export class Backend implements BackendApi {
     }
     if (plan.lookupError) out.lookupError = plan.lookupError
     return out
+  }
+
+  /**
+   * A job of this sheet still on the wire: its rows in flight are neither in the history nor (yet) on the portal,
+   * so a second send now could create them twice. A paused job is fine: its rows in doubt are looked up first.
+   */
+  private async noSendUnderWay(open: OpenSheet): Promise<void> {
+    for (const id of open.jobs) {
+      const s = await this.runners.summary(id).catch(() => null)
+      if (!s || s.status === 'paused' || !LIVE_JOB_STATUSES.includes(s.status)) continue
+      throw new AppFailure('VALIDATION', 'This sheet is still being sent: wait for that job to end (or pause it), then send the rest. Sending now could create the chats on their way twice.', {
+        messageRu: 'Этот лист ещё отправляется: дождитесь окончания задания (или приостановите его), затем отправьте остальное. Отправка сейчас могла бы создать чаты, которые уже в пути, дважды.',
+      })
+    }
   }
 
   // ---- compose ------------------------------------------------------------------------------------------
@@ -684,41 +708,59 @@ export class Backend implements BackendApi {
     create: (req) =>
       this.run(async () => {
         const row = this.validComposeRow(await this.composeRow(req.form))
-        if (!req.copy) {
-          const before = await this.composedBefore(req.profile, row)
-          if (before) return before
-        }
-        const draft = await this.composeDraft(req.profile, req.form, req.copy)
-        // The chat is created, or the portal cannot be reached: then it stays queued in the Outbox (the job waits
-        // for the portal and creates it once it is back) and the form says so instead of spinning.
-        let offWaiting: () => void = () => {}
-        const waiting = new Promise<'waiting'>((resolve) => {
-          offWaiting = this.runners.onEvent((e) => {
-            if (e.jobId === draft.id && e.type === 'status' && e.status === 'waiting-for-portal') resolve('waiting')
-          })
-        })
-        await this.runners.start(draft.id)
-        const terminal = await Promise.race([this.runners.done(draft.id), waiting]).finally(offWaiting)
-        if (terminal === 'waiting') {
-          throw new AppFailure('NETWORK', 'The portal cannot be reached. The chat waits in the Outbox and is created as soon as the portal is back; nothing is created twice.', {
-            messageRu: 'Портал недоступен. Чат ждёт в «Исходящих» и будет создан, как только портал станет доступен; дважды ничего не создаётся.',
-          })
-        }
-        const job = await this.jobStore.load(draft.id)
-        const rowKey = job.record.rows[0]?.key ?? ''
-        const state = job.row(rowKey)
-        const { profile } = await this.clientFor(req.profile)
-        if ((state.state === 'created' || state.state === 'skipped') && state.chatId) {
-          const out: ComposeResult = { jobId: draft.id, chatId: state.chatId, link: chatLink(profile.portal, state.chatId) }
-          if (state.state === 'skipped') out.alreadyCreated = true
-          return out
-        }
-        if (terminal?.type === 'failed') throw new AppFailure(terminal.error.code, terminal.error.message, terminal.error)
-        throw new AppFailure(state.state === 'needs-checking' ? 'OUTCOME_UNKNOWN' : 'PORTAL_ERROR', state.errorMessage ?? 'The chat was not created.', {
-          ...(state.errorCode ? { portalError: state.errorCode } : {}),
-          ...(state.errorMessage ? { portalDescription: state.errorMessage } : {}),
-        })
+        // A double click, or two windows: the second waits for the first and then finds its chat.
+        return this.oneAtATime(`${req.profile}\0${rowIdentities([row])[0] as string}`, () => this.composeCreate(req, row))
       }),
+  }
+
+  /** Runs `fn` after every earlier call with the same key has ended. */
+  private async oneAtATime<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.composing.get(key) ?? Promise.resolve()
+    const mine = before.then(fn)
+    const tail = mine.catch(() => undefined)
+    this.composing.set(key, tail)
+    try {
+      return await mine
+    } finally {
+      if (this.composing.get(key) === tail) this.composing.delete(key)
+    }
+  }
+
+  private async composeCreate(req: { profile: string; form: ComposeForm; copy?: boolean }, row: SheetRow): Promise<ComposeResult> {
+    if (!req.copy) {
+      const before = await this.composedBefore(req.profile, row)
+      if (before) return before
+    }
+    const draft = await this.composeDraft(req.profile, req.form, req.copy)
+    // The chat is created, or the portal cannot be reached: then it stays queued in the Outbox (the job waits
+    // for the portal and creates it once it is back) and the form says so instead of spinning.
+    let offWaiting: () => void = () => {}
+    const waiting = new Promise<'waiting'>((resolve) => {
+      offWaiting = this.runners.onEvent((e) => {
+        if (e.jobId === draft.id && e.type === 'status' && e.status === 'waiting-for-portal') resolve('waiting')
+      })
+    })
+    await this.runners.start(draft.id)
+    const terminal = await Promise.race([this.runners.done(draft.id), waiting]).finally(offWaiting)
+    if (terminal === 'waiting') {
+      throw new AppFailure('NETWORK', 'The portal cannot be reached. The chat waits in the Outbox and is created as soon as the portal is back; nothing is created twice.', {
+        messageRu: 'Портал недоступен. Чат ждёт в «Исходящих» и будет создан, как только портал станет доступен; дважды ничего не создаётся.',
+      })
+    }
+    const job = await this.jobStore.load(draft.id)
+    const rowKey = job.record.rows[0]?.key ?? ''
+    const state = job.row(rowKey)
+    const { profile } = await this.clientFor(req.profile)
+    if ((state.state === 'created' || state.state === 'skipped') && state.chatId) {
+      const out: ComposeResult = { jobId: draft.id, chatId: state.chatId, link: chatLink(profile.portal, state.chatId) }
+      if (state.state === 'skipped') out.alreadyCreated = true
+      return out
+    }
+    if (terminal?.type === 'failed') throw new AppFailure(terminal.error.code, terminal.error.message, terminal.error)
+    throw new AppFailure(state.state === 'needs-checking' ? 'OUTCOME_UNKNOWN' : 'PORTAL_ERROR', state.errorMessage ?? 'The chat was not created.', {
+      ...(state.errorCode ? { portalError: state.errorCode } : {}),
+      ...(state.errorMessage ? { portalDescription: state.errorMessage } : {}),
+    })
   }
 
   // ---- jobs ---------------------------------------------------------------------------------------------
@@ -731,6 +773,7 @@ export class Backend implements BackendApi {
         if (open.sheet.length === 0) throw new AppFailure('VALIDATION', 'The sheet has no rows to send.', { messageRu: 'В листе нет строк для отправки.' })
         if (req.profile !== SANDBOX_PROFILE) await this.profilesStore.get(req.profile)
         if (req.copies) open.copies = new Set(req.copies)
+        if (req.start) await this.noSendUnderWay(open)
         const rows = open.sheet.allRows()
         // The history only: the engine looks every row up on the portal again before its first send.
         const { plan, host, key } = await this.planFor(open, req.profile, false)

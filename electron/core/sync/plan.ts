@@ -31,6 +31,11 @@ export interface PlanInput {
   copies?: ReadonlySet<string>
   /** Look the rows up on the portal too (null: the history only, e.g. offline). */
   portal?: BatchCaller | null
+  /**
+   * Without `portal`: chats an earlier plan of the same sheet found on the portal (identity → chat id), so a plan
+   * made from the history alone (the job, a re-plan after an edit) agrees with the one the user confirmed.
+   */
+  known?: ReadonlyMap<string, number>
   signal?: AbortSignal
 }
 
@@ -46,6 +51,8 @@ export interface Plan {
   invalid: number
   portalChecked: boolean
   lookupError?: AppError
+  /** When the portal was asked: what it found (identity → chat id), to pass as `known` to later plans. */
+  found?: Map<string, number>
 }
 
 const when = (ms: number | undefined): string => (ms ? ` on ${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC` : '')
@@ -76,27 +83,39 @@ export async function planSend(input: PlanInput): Promise<Plan> {
       return
     }
     const k = entityKeyFor({ identity }, row.params, input.dedupeTagging)
-    if (k) onPortal.push([i, ['im.chat.get', { ENTITY_TYPE: k.entityType, ENTITY_ID: k.entityId }]])
+    if (!k) return
+    const known = input.portal ? undefined : input.known?.get(identity)
+    if (known !== undefined) matches.set(i, onThePortal(row, known))
+    else onPortal.push([i, ['im.chat.get', { ENTITY_TYPE: k.entityType, ENTITY_ID: k.entityId }]])
   })
+  function onThePortal(row: SheetRow, id: number): Omit<SendPlanRow, 'choice' | 'canCopy'> {
+    return { rowKey: row.key, line: row.line, match: 'already-created', chatId: id, link: input.portalUrl ? chatLink(input.portalUrl, id) : '', source: 'portal' }
+  }
   let portalChecked = false
   let lookupError: AppError | undefined
+  let foundOnPortal: Map<string, number> | undefined
   if (input.portal && onPortal.length) {
     try {
       const found = await keyedBatch(input.portal, onPortal, input.signal ? { signal: input.signal } : {})
+      foundOnPortal = new Map()
       for (const [i, o] of found) {
         const id = o.kind === 'ok' ? chatIdOf(o.result) : null
         if (id === null) continue
-        const row = rows[i] as SheetRow
-        matches.set(i, { rowKey: row.key, line: row.line, match: 'already-created', chatId: id, link: input.portalUrl ? chatLink(input.portalUrl, id) : '', source: 'portal' })
+        matches.set(i, onThePortal(rows[i] as SheetRow, id))
+        foundOnPortal.set(identities[i] as string, id)
       }
       portalChecked = true
     } catch (e) {
       if (input.signal?.aborted) throw e
       lookupError = e instanceof AppFailure ? e.appError : { code: 'INTERNAL', message: 'The portal lookup failed.' }
     }
-  } else portalChecked = !!input.portal
+  } else if (input.portal) {
+    portalChecked = true
+    foundOnPortal = new Map()
+  }
   const out: Plan = { identities, rows: [], skip: new Map(), toCreate: 0, alreadyCreated: 0, createdWithOtherValues: 0, copies: 0, invalid: 0, portalChecked }
   if (lookupError) out.lookupError = lookupError
+  if (foundOnPortal) out.found = foundOnPortal
   rows.forEach((row, i) => {
     if (row.status === 'error') {
       out.invalid++

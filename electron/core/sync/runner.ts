@@ -396,9 +396,15 @@ export class JobRunner {
     if (!hub || !job) return
     const at = this.clock.now()
     this.persist(job, { k: 'job', status: to, at, seq: hub.nextSeq(), detail: detail ?? null })
-    if (event === 'paused') hub.emit({ type: 'paused', jobId: this.id, at })
-    else if (event === 'resumed') hub.emit({ type: 'resumed', jobId: this.id, at })
-    else hub.emit({ type: 'status', jobId: this.id, at, status: to, ...(detail ? { detail } : {}) })
+    const actions = this.actionsIn(job, to)
+    if (event === 'paused') hub.emit({ type: 'paused', jobId: this.id, at, actions })
+    else if (event === 'resumed') hub.emit({ type: 'resumed', jobId: this.id, at, actions })
+    else hub.emit({ type: 'status', jobId: this.id, at, status: to, ...(detail ? { detail } : {}), actions })
+  }
+
+  /** The commands `status` allows for this job now (carried by every event that changes the status). */
+  private actionsIn(job: StoredJob, status: JobStatus): JobAction[] {
+    return actionsFor(status, job.counts(), job.failedAtPortal())
   }
 
   /** Status entries are written in order behind each other; a failure is logged (the rows' entries are the truth). */
@@ -430,7 +436,7 @@ export class JobRunner {
         this.status = transition(this.status ?? restingStatus(job.state.status), 'running')
         this.detail = undefined
         const seq = hub.nextSeq()
-        hub.emit({ type: 'started', jobId: this.id, at: this.clock.now(), total: job.record.rows.length })
+        hub.emit({ type: 'started', jobId: this.id, at: this.clock.now(), total: job.record.rows.length, actions: this.actionsIn(job, 'running') })
         await job.journal.append([{ k: 'job', status: 'running', at: this.clock.now(), seq, error: null, detail: null }])
       }
       for (;;) {
@@ -546,9 +552,10 @@ export class JobRunner {
       this.log.error('could not record the end of the run', e instanceof Error ? e.message : String(e))
     }
     const progress = job.summary().progress
+    const actions = this.actionsIn(job, type)
     const ev = type === 'failed'
-      ? hub.terminal({ type, jobId: this.id, at, error: error ?? { code: 'INTERNAL', message: 'The sync stopped.' }, progress })
-      : hub.terminal({ type, jobId: this.id, at, progress })
+      ? hub.terminal({ type, jobId: this.id, at, error: error ?? { code: 'INTERNAL', message: 'The sync stopped.' }, progress, actions })
+      : hub.terminal({ type, jobId: this.id, at, progress, actions })
     await this.release()
     this.run = null
     return ev

@@ -8,6 +8,7 @@ import { resolveLang } from '../i18n'
 import type { Lang } from '../i18n'
 import { useSettingsStore } from './settings'
 import { useProfilesStore } from './profiles'
+import { SANDBOX_PROFILE } from '../../../electron/shared/profile'
 
 export const VIEWS = ['connections', 'import', 'compose', 'outbox', 'sandboxChats', 'settings'] as const
 export type ViewName = (typeof VIEWS)[number]
@@ -82,6 +83,17 @@ export const useAppStore = defineStore('app', () => {
     view.value = 'sandboxChats'
   }
 
+  /** The built-in sandbox portal: its chats open inside the app. */
+  function isSandbox(profile: string): boolean {
+    return profile === SANDBOX_PROFILE || useProfilesStore().byName(profile)?.authKind === 'sandbox'
+  }
+
+  /** Opens a chat the app created: a sandbox chat inside the app, a real portal's in the OS browser. */
+  async function openChat(profile: string, chatId: number): Promise<void> {
+    if (isSandbox(profile)) showSandboxChat(chatId)
+    else await api.shell.openChat({ profile, chatId })
+  }
+
   function requestOpenFile(): void {
     view.value = 'import'
     openFilePending.value = true
@@ -93,5 +105,5 @@ export const useAppStore = defineStore('app', () => {
     return was
   }
 
-  return { view, info, activeProfile, infoError, currentProfile, osDark, lang, dark, openFilePending, focusChatId, navigate, setProfile, loadInfo, watchOsTheme, requestOpenFile, takeOpenFileRequest, showSandboxChat }
+  return { view, info, activeProfile, infoError, currentProfile, osDark, lang, dark, openFilePending, focusChatId, navigate, setProfile, loadInfo, watchOsTheme, requestOpenFile, takeOpenFileRequest, showSandboxChat, isSandbox, openChat }
 })

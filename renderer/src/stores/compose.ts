@@ -2,6 +2,8 @@
  * The one-off chat form. Validation is the backend's (`compose.validate` returns the row exactly as the
  * engine would send it, with problems and the auto-title preview); this store only holds the form, the
  * prepared avatar, the last validation and the last created chat.
+ * Compose is one-shot: once a chat is created (or found created before) for the form as it is, the same form is
+ * not sent again from here — "Create another" starts a new one, "Create a copy anyway" asks for a copy.
  */
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
@@ -10,9 +12,7 @@ import type { ChatType, ColorCode } from '../../../electron/shared/chat'
 import type { Problem, SheetRow } from '../../../electron/shared/sheet'
 import type { AppError } from '../../../electron/shared/result'
 import { api, toAppError } from '../api'
-import { SANDBOX_PROFILE } from '../../../electron/shared/profile'
 import { useAppStore } from './app'
-import { useProfilesStore } from './profiles'
 
 export type Member = number | string
 
@@ -63,13 +63,17 @@ export const useComposeStore = defineStore('compose', () => {
   const avatar = shallowRef<PreparedAvatar | null>(null)
   const validation = shallowRef<SheetRow | null>(null)
   const validationError = shallowRef<AppError | null>(null)
-  const result = shallowRef<(ComposeResult & { profile: string }) | null>(null)
+  /** The last chat created (or found created before) and the form it was for (`formKey`). */
+  const result = shallowRef<(ComposeResult & { profile: string; formKey: string }) | null>(null)
   const busy = ref<'' | 'create' | 'outbox' | 'avatar'>('')
   /** Labels for chosen members (id → "Name"), so chips keep their names after the search list changes. */
   const memberLabels = ref<Record<string, string>>({})
   let validateSeq = 0
 
   const form = computed(() => toForm(fields.value, avatar.value))
+  const formKey = computed(() => JSON.stringify(form.value))
+  /** The form is the one the last result is for: sending it again would only find that chat. */
+  const sameAsResult = computed(() => result.value !== null && result.value.formKey === formKey.value)
   const problems = computed<Problem[]>(() => validation.value?.problems ?? [])
   const hasErrors = computed(() => problems.value.some((p) => p.severity === 'error'))
   const problemsByField = computed(() => {
@@ -108,11 +112,20 @@ export const useComposeStore = defineStore('compose', () => {
     avatar.value = null
   }
 
-  async function create(profile: string): Promise<ComposeResult> {
+  /**
+   * Validates, then creates the chat (`copy`: a new chat even if this one exists). Busy from the first moment, so
+   * a double click sends once; null when the form has errors or a creation is already under way.
+   */
+  async function create(profile: string, copy = false): Promise<ComposeResult | null> {
+    if (busy.value) return null
     busy.value = 'create'
     try {
-      const r = await api.compose.create({ profile, form: form.value })
-      result.value = { ...r, profile }
+      await validate()
+      if (hasErrors.value) return null
+      const sent = form.value
+      const key = formKey.value
+      const r = await api.compose.create({ profile, form: sent, ...(copy ? { copy: true } : {}) })
+      result.value = { ...r, profile, formKey: key }
       return r
     } finally {
       busy.value = ''
@@ -122,9 +135,7 @@ export const useComposeStore = defineStore('compose', () => {
   /** Opens the created chat: the sandbox's inside the app, a real portal's in the OS browser. */
   async function openChat(): Promise<void> {
     const r = result.value
-    if (!r) return
-    if (r.profile === SANDBOX_PROFILE || useProfilesStore().byName(r.profile)?.authKind === 'sandbox') useAppStore().showSandboxChat(r.chatId)
-    else await api.shell.openChat({ profile: r.profile, chatId: r.chatId })
+    if (r) await useAppStore().openChat(r.profile, r.chatId)
   }
 
   function reset(): void {
@@ -139,5 +150,5 @@ export const useComposeStore = defineStore('compose', () => {
     memberLabels.value = { ...memberLabels.value, [String(value)]: label }
   }
 
-  return { fields, avatar, validation, validationError, result, busy, memberLabels, form, problems, hasErrors, problemsByField, validate, prepareAvatar, clearAvatar, create, openChat, reset, rememberLabel }
+  return { fields, avatar, validation, validationError, result, busy, memberLabels, form, formKey, sameAsResult, problems, hasErrors, problemsByField, validate, prepareAvatar, clearAvatar, create, openChat, reset, rememberLabel }
 })

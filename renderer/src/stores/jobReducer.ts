@@ -2,7 +2,10 @@
  * Job state as a pure reducer (house-style habit 10). The main process sends events with a monotonic per-job
  * `seq`; this module decides what each one does to what the window shows:
  * - an event for another job, or with a seq at or below the last one applied (stale or duplicate), is ignored;
- * - after a terminal event (finished | failed | cancelled) only a new run's `started` is accepted;
+ * - after a terminal event (finished | failed | cancelled) only a new run's `started` is accepted (the seq goes on
+ *   across runs and restarts, so a new run's events are always newer than the last run's);
+ * - events that change the status carry the commands the new status allows (`actions`): adopted as they are, never
+ *   derived here;
  * - a snapshot (`jobs.snapshot`) replaces the state when it is at least as new, then buffered events newer than
  *   the snapshot are replayed, so a reloaded window catches up without losing or double-counting anything.
  * Functions never mutate their inputs: they return the same object when nothing changes, a new one otherwise.
@@ -51,14 +54,18 @@ export function applyJobEvent(state: JobState, event: JobEvent): JobState {
   if (event.seq <= state.seq) return state
   const terminal = isTerminalStatus(state.summary.status)
   if (terminal && event.type !== 'started') return state
-  const s = state.summary
+  // An event that changes the status brings the commands the new status allows (core's state machine decides).
+  const s = 'actions' in event && event.actions ? { ...state.summary, actions: event.actions } : state.summary
   switch (event.type) {
-    case 'started':
+    case 'started': {
+      // A run of this process: the job is no longer held by another one.
+      const { lockedBy: _held, ...rest } = s
       return {
-        summary: { ...s, status: 'running', startedAt: event.at, finishedAt: undefined, error: undefined, detail: undefined, progress: { ...s.progress, total: event.total } },
+        summary: { ...rest, status: 'running', startedAt: event.at, finishedAt: undefined, error: undefined, detail: undefined, progress: { ...s.progress, total: event.total } },
         seq: event.seq,
         log: state.log,
       }
+    }
     case 'progress':
       return { summary: { ...s, progress: event.progress }, seq: event.seq, log: state.log }
     case 'rows':
@@ -70,11 +77,11 @@ export function applyJobEvent(state: JobState, event: JobEvent): JobState {
     case 'status':
       return { summary: { ...s, status: event.status, detail: event.detail }, seq: event.seq, log: state.log }
     case 'finished':
-      return { summary: { ...s, status: 'finished', finishedAt: event.at, progress: event.progress }, seq: event.seq, log: state.log }
+      return { summary: { ...s, status: 'finished', finishedAt: event.at, progress: event.progress, detail: undefined }, seq: event.seq, log: state.log }
     case 'failed':
-      return { summary: { ...s, status: 'failed', finishedAt: event.at, progress: event.progress, error: event.error }, seq: event.seq, log: state.log }
+      return { summary: { ...s, status: 'failed', finishedAt: event.at, progress: event.progress, error: event.error, detail: undefined }, seq: event.seq, log: state.log }
     case 'cancelled':
-      return { summary: { ...s, status: 'cancelled', finishedAt: event.at, progress: event.progress }, seq: event.seq, log: state.log }
+      return { summary: { ...s, status: 'cancelled', finishedAt: event.at, progress: event.progress, detail: undefined }, seq: event.seq, log: state.log }
     default: {
       // Unknown event kinds from a newer backend are ignored rather than crashing the window.
       const _exhaustive: never = event

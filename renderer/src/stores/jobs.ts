@@ -125,6 +125,7 @@ export const useJobsStore = defineStore('jobs', () => {
   const resume = (jobId: string) => command(jobId, 'resume', () => api.jobs.resume({ jobId }))
   const cancel = (jobId: string) => command(jobId, 'cancel', () => api.jobs.cancel({ jobId }))
   const retryFailed = (jobId: string) => command(jobId, 'retry', () => api.jobs.retryFailed({ jobId }))
+  const sendUnsent = (jobId: string) => command(jobId, 'unsent', () => api.jobs.sendUnsent({ jobId }))
 
   async function remove(jobId: string): Promise<void> {
     await api.jobs.remove({ jobId })
@@ -137,8 +138,9 @@ export const useJobsStore = defineStore('jobs', () => {
     return api.jobs.exportResults({ jobId })
   }
 
-  async function createFromSheet(sheetId: string, profile: string, startNow: boolean): Promise<JobSummary> {
-    const summary = await api.jobs.createFromSheet({ sheetId, profile, start: startNow })
+  /** `expectCreate`: the count the user confirmed (refused if the sheet's plan says otherwise now). */
+  async function createFromSheet(sheetId: string, profile: string, startNow: boolean, opts: { expectCreate?: number; copies?: string[] } = {}): Promise<JobSummary> {
+    const summary = await api.jobs.createFromSheet({ sheetId, profile, start: startNow, ...opts })
     adoptSummary(summary)
     selectedId.value = summary.id
     return summary
@@ -157,5 +159,5 @@ export const useJobsStore = defineStore('jobs', () => {
 
   const isTerminal = (s: JobSummary): boolean => isTerminalStatus(s.status)
 
-  return { states, selectedId, selected, loaded, loadError, busy, all, active, history, load, refresh, onEvent, subscribe, catchUpAll, start, pause, resume, cancel, retryFailed, remove, exportResults, createFromSheet, addCompose, select, isTerminal }
+  return { states, selectedId, selected, loaded, loadError, busy, all, active, history, load, refresh, onEvent, subscribe, catchUpAll, start, pause, resume, cancel, retryFailed, sendUnsent, remove, exportResults, createFromSheet, addCompose, select, isTerminal }
 })

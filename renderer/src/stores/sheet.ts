@@ -2,10 +2,13 @@
  * The sheet being imported: its metadata, the mapping being edited, and the preview rows. Rows can number
  * 100,000, so the arrays live in shallowRefs of markRaw'd, precomputed display objects: the table renders
  * plain data and never walks reactive proxies. An edited row replaces just that row.
+ * The send plan (`sheets.sendPlan`, core's) says which rows were created before — by any earlier send, from this
+ * data folder's history or found on the portal — and what a send would create now: the preview marks those rows,
+ * the filter can show them, and the choice per row (skip, or a copy) is the plan's.
  */
 import { defineStore } from 'pinia'
 import { computed, markRaw, ref, shallowRef } from 'vue'
-import type { CellEditInput, ImportOptionsInput, SheetPreview } from '../../../electron/shared/ipc'
+import type { CellEditInput, ImportOptionsInput, SendPlan, SendPlanRow, SheetPreview } from '../../../electron/shared/ipc'
 import { SHEET_PAGE_MAX } from '../../../electron/shared/sheet'
 import type { ColumnMapping, ReadingNote, RowStatus, SheetMeta, SheetRow, SheetSummary } from '../../../electron/shared/sheet'
 import type { ChatField, ChatType } from '../../../electron/shared/chat'
@@ -17,7 +20,10 @@ import { membersOf } from '../members'
 import { emptyHistory, pushBatch, redoStep, undoStep } from '../bulk'
 import type { EditHistory } from '../bulk'
 
-export type StatusFilter = 'all' | RowStatus
+/** Rows created before: 'created' (the same values), 'changed' (created earlier with other values). */
+export type SentFilter = 'created' | 'changed'
+export type StatusFilter = 'all' | RowStatus | SentFilter
+export const sentFilterOf = (r: SendPlanRow): SentFilter => (r.match === 'already-created' ? 'created' : 'changed')
 export type ImportStep = 'file' | 'mapping' | 'preview'
 
 /** What one preview line shows, computed once per row. */
@@ -109,11 +115,34 @@ export const useSheetStore = defineStore('sheet', () => {
   const canUndo = computed(() => history.value.done.length > 0)
   const canRedo = computed(() => history.value.undone.length > 0)
   let index = new Map<string, number>()
+  /** The last send plan of this sheet (null until one is asked for), and for which profile. */
+  const plan = shallowRef<SendPlan | null>(null)
+  const planProfile = ref<string | null>(null)
+  const planBusy = ref(false)
+  let planSeq = 0
+  /** Rows created before, by row key. */
+  const sent = computed<ReadonlyMap<string, SendPlanRow>>(() => markRaw(new Map((plan.value?.rows ?? []).map((r) => [r.rowKey, r]))))
 
   const filteredRows = computed<readonly PreviewRow[]>(() => {
     const f = filter.value
     const all = rows.value
-    return f === 'all' ? all : markRaw(all.filter((r) => r.status === f))
+    if (f === 'all') return all
+    const done = sent.value
+    if (f === 'created' || f === 'changed') return markRaw(all.filter((r) => { const s = done.get(r.key); return !!s && sentFilterOf(s) === f }))
+    // Ready and Warnings: the rows a send would create (rows created before have their own filters).
+    return markRaw(all.filter((r) => r.status === f && (f === 'error' || !done.has(r.key))))
+  })
+
+  /** The filter's counts: rows created before are counted apart from Ready and Warnings. */
+  const counts = computed(() => {
+    const out = { ...summary.value, created: 0, changed: 0 }
+    for (const s of sent.value.values()) {
+      const r = rowByKey(s.rowKey)
+      if (!r || r.status === 'error') continue
+      out[r.status]--
+      out[sentFilterOf(s)]++
+    }
+    return out
   })
 
   /** Fields the backend mapped itself (on import), for the "matched" tick. */
@@ -169,6 +198,7 @@ export const useSheetStore = defineStore('sheet', () => {
       throw e
     }
     await closeCurrent()
+    forgetPlan()
     liveCheckedWith.value = null
     filter.value = 'all'
     history.value = emptyHistory()
@@ -344,6 +374,50 @@ export const useSheetStore = defineStore('sheet', () => {
     })
   }
 
+  /**
+   * Asks the backend what a send would do now (`portal`: look the rows up on the portal too, not only in this data
+   * folder's history). `copies`: the rows to create again as new chats; by default the plan's current choice.
+   * The caller always gets its own answer (null when the sheet was closed meanwhile); the preview shows it only
+   * when no later request was made meanwhile.
+   */
+  async function refreshPlan(profile: string, opts: { portal?: boolean; copies?: string[] } = {}): Promise<SendPlan | null> {
+    const current = sheet.value
+    if (!current) return null
+    const mine = ++planSeq
+    planBusy.value = true
+    try {
+      const next = await api.sheets.sendPlan({ sheetId: current.sheetId, profile, copies: opts.copies ?? copies(), portal: opts.portal ?? false })
+      if (sheet.value?.sheetId !== current.sheetId) return null
+      if (mine === planSeq) {
+        plan.value = markRaw(next)
+        planProfile.value = profile
+      }
+      return next
+    } finally {
+      if (mine === planSeq) planBusy.value = false
+    }
+  }
+
+  /** The rows the plan creates again as new chats (the user's choice). */
+  function copies(): string[] {
+    return (plan.value?.rows ?? []).filter((r) => r.choice === 'copy').map((r) => r.rowKey)
+  }
+
+  /** A row created before: skip it (the default) or create a new chat (a copy). */
+  async function setChoice(profile: string, rowKey: string, choice: 'skip' | 'copy'): Promise<void> {
+    const next = new Set(copies())
+    if (choice === 'copy') next.add(rowKey)
+    else next.delete(rowKey)
+    await refreshPlan(profile, { copies: [...next] })
+  }
+
+  function forgetPlan(): void {
+    planSeq++
+    plan.value = null
+    planProfile.value = null
+    planBusy.value = false
+  }
+
   async function closeCurrent(): Promise<void> {
     const current = sheet.value
     if (!current) return
@@ -364,10 +438,12 @@ export const useSheetStore = defineStore('sheet', () => {
     liveCheckedWith.value = null
     rejected.value = null
     history.value = emptyHistory()
+    forgetPlan()
   }
 
   return {
     sheet, rows, summary, filter, step, mappingDraft, busy, liveCheckedWith, rejected, history, canUndo, canRedo, filteredRows, autoMapped,
+    plan, planProfile, planBusy, sent, counts, refreshPlan, copies, setChoice,
     adopt, importFile, openDialog, openSample, pickRejectedSheet, reimport, setMapping, confirmMapping, editCell, applyEdits, undo, redo, replaceRow, rowByKey, liveCheck, close,
   }
 })

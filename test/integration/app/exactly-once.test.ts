@@ -195,6 +195,12 @@ describe('exactly once across sends (Backend, sandbox portal)', () => {
     expect(d.alreadyCreated).toBeFalsy()
     expect(d.chatId).not.toBe(a.chatId)
     expect(value(await backend.sandbox.chats())).toHaveLength(2)
+    // A double click (or two windows) on a new chat: the second waits for the first and finds its chat.
+    const other = { title: 'Day shift', users: [5] }
+    const [e, f] = (await Promise.all([backend.compose.create({ profile: SANDBOX_PROFILE, form: other }), backend.compose.create({ profile: SANDBOX_PROFILE, form: other })])).map(value)
+    expect(e!.alreadyCreated).toBeFalsy()
+    expect(f).toMatchObject({ alreadyCreated: true, chatId: e!.chatId })
+    expect(value(await backend.sandbox.chats()).filter((x) => x.title === 'Day shift')).toHaveLength(1)
   }, 30_000)
 
   it('Compose with the portal unreachable answers at once; the chat waits in the Outbox for the portal', async () => {
@@ -249,6 +255,11 @@ describe('exactly once across sends (Backend, sandbox portal)', () => {
     const job = value(await a.backend.jobs.createFromSheet({ sheetId: sheet.sheetId, profile: SANDBOX_PROFILE, start: true }))
     await a.until((e) => e.jobId === job.id && e.type === 'rows')
     expect(a.backend.runningJobCount()).toBe(1)
+    // Send now again while that job is on the wire: refused (its rows in flight could be made twice).
+    const again = await a.backend.jobs.createFromSheet({ sheetId: sheet.sheetId, profile: SANDBOX_PROFILE, start: true })
+    expect(again.ok).toBe(false)
+    if (!again.ok) expect(again.error).toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/^This sheet is still being sent/) })
+    expect(value(await a.backend.jobs.list())).toHaveLength(1)
     await a.backend.shutdown()
     expect(a.events.some((e) => e.jobId === job.id && isTerminal(e))).toBe(false)
     expect(a.events.filter((e) => e.jobId === job.id).at(-1)?.type).toBe('paused')
@@ -289,7 +300,11 @@ describe('exactly once across sends (Backend, sandbox portal)', () => {
     const plan = value(await b.backend.sheets.sendPlan({ sheetId: sbSheet.sheetId, profile: SANDBOX_PROFILE }))
     expect(plan.alreadyCreated).toBe(created)
     expect(plan.rows.every((r) => r.source === 'portal')).toBe(true)
-    const jb = value(await b.backend.jobs.createFromSheet({ sheetId: sbSheet.sheetId, profile: SANDBOX_PROFILE, start: true }))
+    // A plan from this data folder's history alone (after an edit, or the job the user confirms) still counts
+    // what the portal holds: the count the user confirmed is the one the job is made with.
+    const later = value(await b.backend.sheets.sendPlan({ sheetId: sbSheet.sheetId, profile: SANDBOX_PROFILE, portal: false }))
+    expect(later).toMatchObject({ toCreate: plan.toCreate, alreadyCreated: created, portalChecked: false })
+    const jb = value(await b.backend.jobs.createFromSheet({ sheetId: sbSheet.sheetId, profile: SANDBOX_PROFILE, start: true, expectCreate: plan.toCreate }))
     const end = await b.terminal(jb.id)
     expect(end.progress.counts.created).toBe(0)
     expect(end.progress.counts.skipped).toBe(created)

@@ -4,9 +4,9 @@
  */
 import { COLOR_CODES, COLORS } from '../../../electron/shared/chat'
 import type { ChatParams, ColorCode } from '../../../electron/shared/chat'
-import type { AppApi, AppInfo, AvatarFolders, ComposeForm, PortalUser, PreflightReport, SandboxChatView, SandboxStatus, SheetEdited, SheetPreview } from '../../../electron/shared/ipc'
+import type { AppApi, AppInfo, AvatarFolders, ComposeForm, PortalUser, PreflightReport, SandboxChatView, SandboxStatus, SendPlan, SendPlanRow, SheetEdited, SheetPreview } from '../../../electron/shared/ipc'
 import { emptyCounts } from '../../../electron/shared/jobs'
-import type { JobEvent, JobRowLog, JobSnapshot, JobSummary } from '../../../electron/shared/jobs'
+import type { JobAction, JobEvent, JobRowLog, JobSnapshot, JobSummary } from '../../../electron/shared/jobs'
 import { parseWebhookUrl, SANDBOX_PROFILE } from '../../../electron/shared/profile'
 import type { ProfileView } from '../../../electron/shared/profile'
 import { fail, ok } from '../../../electron/shared/result'
@@ -104,6 +104,14 @@ export class FakeApi {
   listeners = new Set<(e: JobEvent) => void>()
   private seq = 0
   private nextChat = 100
+  /** Rows of open sheets created before, by row key: what `sheets.sendPlan` reports (tests set it). */
+  createdBefore = new Map<string, Pick<SendPlanRow, 'match' | 'chatId' | 'source'> & Partial<SendPlanRow>>()
+  /** The rows each sheet creates again as copies (the last plan's choice, as the backend remembers it). */
+  sheetCopies = new Map<string, Set<string>>()
+  /** The portal the plans name. */
+  planPortal = '127.0.0.1:8443'
+  /** Compose forms created so far (the title names the chat, as the core's identity does), for `alreadyCreated`. */
+  composed = new Map<string, { chatId: number; users: string; at: number }>()
 
   constructor(o: FakeOptions = {}) {
     this.profiles = o.profiles ?? [sandboxProfile()]
@@ -142,6 +150,38 @@ export class FakeApi {
     return ok(out as T)
   }
 
+  /** What a send of the sheet would do, from `createdBefore` (the backend's plan, in miniature). */
+  planOf(sheetId: string, profile: string): SendPlan {
+    const s = this.sheets.get(sheetId)
+    const copies = this.sheetCopies.get(sheetId) ?? new Set<string>()
+    const plan: SendPlan = { sheetId, profile, portal: this.planPortal, toCreate: 0, alreadyCreated: 0, createdWithOtherValues: 0, copies: 0, invalid: 0, rows: [], portalChecked: true, confirm: { en: '', ru: '' } }
+    for (const r of s?.rows ?? []) {
+      if (r.status === 'error') {
+        plan.invalid++
+        continue
+      }
+      const before = this.createdBefore.get(r.key)
+      if (!before) {
+        plan.toCreate++
+        continue
+      }
+      const canCopy = before.canCopy ?? true
+      const copy = canCopy && copies.has(r.key)
+      plan.rows.push({ link: `https://127.0.0.1:8443/online/?IM_DIALOG=chat${before.chatId}`, ...before, rowKey: r.key, line: r.line, choice: copy ? 'copy' : 'skip', canCopy })
+      if (before.match === 'already-created') plan.alreadyCreated++
+      else plan.createdWithOtherValues++
+      if (copy) {
+        plan.copies++
+        plan.toCreate++
+      }
+    }
+    const n = plan.toCreate
+    plan.confirm = n === 0
+      ? { en: `Nothing to create on ${plan.portal}: every row was created before or has errors.`, ru: `Создавать на ${plan.portal} нечего: все строки уже созданы или содержат ошибки.` }
+      : { en: `Create ${n} chat${n === 1 ? '' : 's'} on ${plan.portal}?`, ru: `Создать ${n} чатов на ${plan.portal}?` }
+    return plan
+  }
+
   foldersOf(sheetId: string): AvatarFolders {
     return this.avatarFolders.get(sheetId) ?? { ...this.avatarFoldersDefault }
   }
@@ -178,6 +218,7 @@ export class FakeApi {
     return preview
   }
 
+  /** A job as the backend would list it; its commands are the real state machine's unless given. */
   addJob(partial: Partial<JobSummary> & { id: string }, log: JobRowLog[] = [], seq = 0): JobSnapshot {
     const job: JobSnapshot = {
       profile: SANDBOX_PROFILE,
@@ -190,8 +231,29 @@ export class FakeApi {
       seq,
       log,
     }
+    if (!partial.actions) job.actions = this.actionsOf(job)
     this.jobs.set(job.id, job)
     return job
+  }
+
+  /** The commands the runner's state machine allows (core/sync/machine.ts `actionsFor`; core is not in this project). */
+  private actionsOf(j: JobSnapshot): JobSummary['actions'] {
+    const c = j.progress.counts
+    const retry: JobAction[] = j.log.some((r) => r.state === 'failed' && r.errorCode !== 'VALIDATION') ? ['retry-failed'] : []
+    const byStatus: Record<JobSummary['status'], JobAction[]> = {
+      draft: ['start', 'remove'],
+      queued: ['start', 'remove'],
+      running: ['pause', 'cancel'],
+      resolving: ['pause', 'cancel'],
+      'waiting-for-portal': ['pause', 'cancel'],
+      pausing: ['cancel'],
+      paused: ['resume', 'cancel', ...retry],
+      cancelling: [],
+      finished: [...retry, 'remove'],
+      failed: ['resume', ...retry, 'remove'],
+      cancelled: [...(c.planned + c.sending > 0 ? (['send-unsent'] as JobAction[]) : []), ...retry, 'remove'],
+    }
+    return byStatus[j.status]
   }
 
   private summaryOf(j: JobSnapshot): JobSummary {
@@ -203,6 +265,7 @@ export class FakeApi {
     const j = this.jobs.get(jobId)
     if (!j) return fail('NOT_FOUND', 'No such job.')
     j.status = status
+    j.actions = this.actionsOf(j)
     return ok(this.summaryOf(j))
   }
 
@@ -342,16 +405,22 @@ export class FakeApi {
           }),
         sendPlan: (req) =>
           this.r('sheets.sendPlan', req, () => {
-            const s = this.sheets.get(req.sheetId)
-            const n = s ? s.summary.ready + s.summary.warning : 0
-            return { sheetId: req.sheetId, profile: req.profile, portal: '127.0.0.1:8443', toCreate: n, alreadyCreated: 0, createdWithOtherValues: 0, copies: 0, invalid: s?.summary.error ?? 0, rows: [], portalChecked: true, confirm: { en: `Create ${n} chats on 127.0.0.1:8443?`, ru: `Создать ${n} чатов на 127.0.0.1:8443?` } }
+            if (req.copies) this.sheetCopies.set(req.sheetId, new Set(req.copies))
+            return this.planOf(req.sheetId, req.profile)
           }),
       },
       compose: {
         validate: (req) => this.r('compose.validate', req, () => composeRow(req.form)),
         create: (req) =>
           this.r('compose.create', req, () => {
+            const identity = (req.form.title ?? '').trim().toLowerCase()
+            const users = JSON.stringify(req.form.users ?? [])
+            const before = this.composed.get(identity)
+            if (before && !req.copy) {
+              return { chatId: before.chatId, link: `https://127.0.0.1:8443/online/?IM_DIALOG=chat${before.chatId}`, alreadyCreated: true, createdAt: before.at, ...(before.users !== users ? { differs: ['USERS' as const] } : {}) }
+            }
             const chatId = this.nextChat++
+            if (!before) this.composed.set(identity, { chatId, users, at: 1_700_000_000_000 })
             return { jobId: `c${chatId}`, chatId, link: `https://127.0.0.1:8443/online/?IM_DIALOG=chat${chatId}` }
           }),
         prepareAvatar: (req) =>
@@ -362,7 +431,10 @@ export class FakeApi {
         createFromSheet: (req) =>
           this.r('jobs.createFromSheet', req, () => {
             const s = this.sheets.get(req.sheetId)
-            const total = s ? s.summary.ready + s.summary.warning : 0
+            if (req.copies) this.sheetCopies.set(req.sheetId, new Set(req.copies))
+            const total = this.planOf(req.sheetId, req.profile).toCreate
+            if (req.expectCreate !== undefined && req.expectCreate !== total) return fail<JobSummary>('VALIDATION', `The sheet changed since it was checked: ${total} chats would be created now, not ${req.expectCreate}. Check it again.`)
+            if (total === 0) return fail<JobSummary>('VALIDATION', 'Nothing to create.')
             const job = this.addJob({ id: `j${this.jobs.size + 1}`, profile: req.profile, source: s?.meta.fileName ?? 'sheet.csv', status: req.start ? 'queued' : 'draft', progress: { counts: { ...emptyCounts(), planned: total }, total, chatsPerSec: 0, etaSec: null, pacing: { kind: 'idle' } } })
             return this.summaryOf(job)
           }),

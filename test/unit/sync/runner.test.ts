@@ -78,6 +78,35 @@ describe('job runner', () => {
     expect(new Set(seqs).size).toBe(seqs.length)
   })
 
+  it('every event that changes the status carries the commands of the new status (a window never shows stale buttons)', async () => {
+    const x = await w()
+    const job = await x.make(rows(120))
+    x.portal.holdCreates = true
+    const { r, events } = x.runner(job.id, { engine: { sizing: { maxBatch: 40 } } })
+    await r.start()
+    await x.portal.untilCreating(1)
+    await r.pause()
+    x.portal.releaseCreates()
+    for (let i = 0; i < 500 && (await r.summary()).status !== 'paused'; i++) await settle(2)
+    x.portal.holdCreates = true
+    await r.resume()
+    await x.portal.untilCreating(1)
+    await r.cancel()
+    x.portal.releaseCreates()
+    expect((await r.done())?.type).toBe('cancelled')
+    const changes = events.filter((e) => e.type !== 'progress' && e.type !== 'rows')
+    expect(changes.map((e) => [e.type === 'status' ? e.status : e.type, 'actions' in e ? e.actions : 'none'])).toEqual([
+      ['started', ['pause', 'cancel']],
+      ['pausing', ['cancel']],
+      ['paused', ['resume', 'cancel']],
+      ['resumed', ['pause', 'cancel']],
+      ['cancelling', []],
+      ['cancelled', ['send-unsent', 'remove']],
+    ])
+    // What the events said last is what the job says now.
+    expect((await r.summary()).actions).toEqual(['send-unsent', 'remove'])
+  })
+
   it('cancel is acknowledged at once; a cancelled job can send its unsent rows again later, from the job', async () => {
     const x = await w()
     const job = await x.make(rows(150))
