@@ -206,7 +206,8 @@ describe('b24chat sync — never twice', () => {
     const data = join(dir, 'data-signal')
     const cli = resolve('electron/cli/main.ts')
     const child = (): { done: Promise<{ code: number | null; out: string }>; signal: (s: NodeJS.Signals) => void; until: (re: RegExp) => Promise<void> } => {
-      const p = spawn(process.execPath, ['--import', 'tsx', cli, 'sync', ...args(file, data, [], slow)], { cwd: resolve('.'), stdio: ['ignore', 'pipe', 'pipe'] })
+      // One batch in flight at a time, so the run is still sending when the signal comes (this is about signals, not speed).
+      const p = spawn(process.execPath, ['--import', 'tsx', cli, 'sync', ...args(file, data, ['--concurrency', '1'], slow)], { cwd: resolve('.'), stdio: ['ignore', 'pipe', 'pipe'] })
       let out = ''
       const waiters: { re: RegExp; done: () => void }[] = []
       const on = (d: Buffer): void => {
