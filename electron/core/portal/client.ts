@@ -150,24 +150,24 @@ function classify(res: HttpResponse): Outcome {
   return { kind: 'ok', body: b }
 }
 
-function errorCodeFor(portalError: string, status: number): { code: ErrorCode; message: string } {
+function errorCodeFor(portalError: string, status: number): { code: ErrorCode; message: string; messageRu: string } {
   switch (portalError) {
     case 'NO_AUTH_FOUND':
-      return { code: 'AUTH_REJECTED', message: 'The portal rejected the credential (NO_AUTH_FOUND): the webhook or token is wrong, deleted or expired.' }
+      return { code: 'AUTH_REJECTED', message: 'The portal rejected the credential (NO_AUTH_FOUND): the webhook or token is wrong, deleted or expired.', messageRu: 'Портал отклонил учётные данные (NO_AUTH_FOUND): вебхук или токен неверен, удалён или истёк.' }
     case 'INVALID_CREDENTIALS':
-      return { code: 'AUTH_REJECTED', message: 'The user behind this credential lacks the permission for this call (INVALID_CREDENTIALS).' }
+      return { code: 'AUTH_REJECTED', message: 'The user behind this credential lacks the permission for this call (INVALID_CREDENTIALS).', messageRu: 'У пользователя этих учётных данных нет прав на этот вызов (INVALID_CREDENTIALS).' }
     case 'insufficient_scope':
-      return { code: 'SCOPE_MISSING', message: 'The credential lacks a scope this call needs (insufficient_scope).' }
+      return { code: 'SCOPE_MISSING', message: 'The credential lacks a scope this call needs (insufficient_scope).', messageRu: 'У учётных данных нет нужного для этого вызова права доступа (insufficient_scope).' }
     case 'ACCESS_DENIED':
-      return { code: 'FORBIDDEN', message: "The portal's plan has no REST API access (ACCESS_DENIED): REST needs a commercial plan or a trial." }
+      return { code: 'FORBIDDEN', message: "The portal's plan has no REST API access (ACCESS_DENIED): REST needs a commercial plan or a trial.", messageRu: 'Тариф портала не даёт доступа к REST API (ACCESS_DENIED): нужен коммерческий тариф или пробный период.' }
     case 'user_access_error':
-      return { code: 'FORBIDDEN', message: 'The application is not available to this user (user_access_error).' }
+      return { code: 'FORBIDDEN', message: 'The application is not available to this user (user_access_error).', messageRu: 'Приложение недоступно этому пользователю (user_access_error).' }
     case 'OVERLOAD_LIMIT':
-      return { code: 'RATE_LIMITED', message: 'REST is blocked on this portal by Bitrix24 support (OVERLOAD_LIMIT).' }
+      return { code: 'RATE_LIMITED', message: 'REST is blocked on this portal by Bitrix24 support (OVERLOAD_LIMIT).', messageRu: 'Техподдержка Битрикс24 заблокировала REST на этом портале (OVERLOAD_LIMIT).' }
     case 'INVALID_REQUEST':
-      return { code: 'PORTAL_ERROR', message: 'The portal refused the request (INVALID_REQUEST): REST must be called over https.' }
+      return { code: 'PORTAL_ERROR', message: 'The portal refused the request (INVALID_REQUEST): REST must be called over https.', messageRu: 'Портал отклонил запрос (INVALID_REQUEST): REST нужно вызывать по https.' }
     default:
-      return { code: 'PORTAL_ERROR', message: `The portal answered HTTP ${status} ${portalError}` }
+      return { code: 'PORTAL_ERROR', message: `The portal answered HTTP ${status} ${portalError}`, messageRu: `Портал ответил HTTP ${status} ${portalError}` }
   }
 }
 
@@ -233,7 +233,7 @@ class Client implements PortalClient {
     } else {
       const p = normalisePortalUrl(creds.portal)
       if (!p.ok) throw new AppFailure('VALIDATION', p.message, { messageRu: p.messageRu })
-      if (!/^https:\/\//i.test(creds.tokenUrl)) throw new AppFailure('VALIDATION', 'The OAuth token endpoint must use https://')
+      if (!/^https:\/\//i.test(creds.tokenUrl)) throw new AppFailure('VALIDATION', 'The OAuth token endpoint must use https://', { messageRu: 'Адрес получения токена OAuth должен начинаться с https://' })
       for (const s of [creds.clientSecret, creds.refreshToken, creds.accessToken]) registerSecret(s)
       this.authKind = 'oauth'
       this.portal = p.portal
@@ -304,17 +304,17 @@ class Client implements PortalClient {
         await this.clock.sleep(1000 * (attempt + 1))
       }
     }
-    if (!res) throw new AppFailure('NETWORK', 'Could not reach the OAuth server to refresh the access token.')
+    if (!res) throw new AppFailure('NETWORK', 'Could not reach the OAuth server to refresh the access token.', { messageRu: 'Не удалось связаться с сервером OAuth, чтобы обновить токен доступа.' })
     let body: Record<string, unknown>
     try {
       body = JSON.parse(res.body) as Record<string, unknown>
     } catch {
-      throw new AppFailure('AUTH_REJECTED', `The OAuth server answered HTTP ${res.status} with a body that is not JSON.`)
+      throw new AppFailure('AUTH_REJECTED', `The OAuth server answered HTTP ${res.status} with a body that is not JSON.`, { messageRu: `Сервер OAuth ответил HTTP ${res.status}, но не в формате JSON.` })
     }
     if (typeof body.error === 'string' || typeof body.access_token !== 'string' || typeof body.refresh_token !== 'string') {
       const portalError = typeof body.error === 'string' ? body.error : 'invalid_response'
       const portalDescription = typeof body.error_description === 'string' ? redact(body.error_description) : ''
-      throw new AppFailure('AUTH_REJECTED', `The OAuth server refused to refresh the access token (${portalError}). Reconnect the profile.`, { portalError, portalDescription })
+      throw new AppFailure('AUTH_REJECTED', `The OAuth server refused to refresh the access token (${portalError}). Reconnect the profile.`, { messageRu: `Сервер OAuth отказался обновить токен доступа (${portalError}). Подключите профиль заново.`, portalError, portalDescription })
     }
     const tokens: RotatedTokens = {
       accessToken: body.access_token,
@@ -417,7 +417,7 @@ class Client implements PortalClient {
         case 'qle': {
           this.stats.queryLimitHits++
           attempt++
-          if (attempt >= this.maxAttempts) throw new AppFailure('RATE_LIMITED', 'The portal kept answering QUERY_LIMIT_EXCEEDED.', { portalError: 'QUERY_LIMIT_EXCEEDED', portalDescription: 'Too many requests' })
+          if (attempt >= this.maxAttempts) throw new AppFailure('RATE_LIMITED', 'The portal kept answering QUERY_LIMIT_EXCEEDED.', { messageRu: 'Портал раз за разом отвечал QUERY_LIMIT_EXCEEDED (слишком много запросов).', portalError: 'QUERY_LIMIT_EXCEEDED', portalDescription: 'Too many requests' })
           const ms = this.pacer.onQueryLimit(attempt - 1)
           await this.clock.sleep(ms, ctx.signal)
           continue
@@ -425,16 +425,16 @@ class Client implements PortalClient {
         case 'otl': {
           this.stats.operationLimitHits++
           attempt++
-          if (attempt >= this.maxAttempts) throw new AppFailure('OPERATION_LIMITED', `The portal keeps blocking ${method} (OPERATION_TIME_LIMIT).`, { portalError: outcome.portalError, portalDescription: outcome.portalDescription })
+          if (attempt >= this.maxAttempts) throw new AppFailure('OPERATION_LIMITED', `The portal keeps blocking ${method} (OPERATION_TIME_LIMIT).`, { messageRu: `Портал продолжает блокировать ${method} (OPERATION_TIME_LIMIT).`, portalError: outcome.portalError, portalDescription: outcome.portalDescription })
           this.pacer.onOperationLimit(method)
           continue // admission waits out the block
         }
         case 'expired': {
           if (this.authKind !== 'oauth' || refreshed) {
-            const { code, message } = this.authKind === 'oauth'
-              ? { code: 'AUTH_REJECTED' as const, message: `The portal rejected the refreshed access token (${outcome.portalError}).` }
-              : { code: 'AUTH_REJECTED' as const, message: `The portal rejected the webhook (${outcome.portalError}): it may have expired.` }
-            throw new AppFailure(code, message, { portalError: outcome.portalError, portalDescription: outcome.portalDescription })
+            const { code, message, messageRu } = this.authKind === 'oauth'
+              ? { code: 'AUTH_REJECTED' as const, message: `The portal rejected the refreshed access token (${outcome.portalError}).`, messageRu: `Портал отклонил обновлённый токен доступа (${outcome.portalError}).` }
+              : { code: 'AUTH_REJECTED' as const, message: `The portal rejected the webhook (${outcome.portalError}): it may have expired.`, messageRu: `Портал отклонил вебхук (${outcome.portalError}): возможно, срок его действия истёк.` }
+            throw new AppFailure(code, message, { messageRu, portalError: outcome.portalError, portalDescription: outcome.portalDescription })
           }
           await this.refresh(token)
           refreshed = true
@@ -442,7 +442,7 @@ class Client implements PortalClient {
         }
         case 'not-sent': {
           attempt++
-          if (attempt >= this.maxAttempts) throw new AppFailure('NETWORK', `Could not reach the portal: ${outcome.message}`)
+          if (attempt >= this.maxAttempts) throw new AppFailure('NETWORK', `Could not reach the portal: ${outcome.message}`, { messageRu: `Не удалось связаться с порталом (${outcome.message}).` })
           const ms = Math.min(15_000, 250 * Math.pow(2, attempt - 1))
           this.pacer.setState({ kind: 'backoff', reason: 'NETWORK', untilMs: this.clock.now() + ms })
           await this.clock.sleep(ms, ctx.signal)
@@ -452,7 +452,7 @@ class Client implements PortalClient {
           this.stats.unknownOutcomes++
           if (ctx.readOnly) {
             attempt++
-            if (attempt >= this.maxAttempts + 4) throw new AppFailure('NETWORK', `The portal did not answer ${method} properly: ${outcome.message}`, { portalError: outcome.portalError, portalDescription: outcome.portalDescription })
+            if (attempt >= this.maxAttempts + 4) throw new AppFailure('NETWORK', `The portal did not answer ${method} properly: ${outcome.message}`, { messageRu: `Портал не ответил как следует на ${method} (${outcome.message}).`, portalError: outcome.portalError, portalDescription: outcome.portalDescription })
             const ms = Math.min(8_000, 250 * Math.pow(2, attempt - 1))
             this.pacer.setState({ kind: 'backoff', reason: 'NETWORK', untilMs: this.clock.now() + ms })
             await this.clock.sleep(ms, ctx.signal)
@@ -461,8 +461,8 @@ class Client implements PortalClient {
           throw new OutcomeUnknown(outcome.message, outcome.settled, sentAt, { portalError: outcome.portalError, portalDescription: outcome.portalDescription })
         }
         case 'error': {
-          const { code, message } = errorCodeFor(outcome.portalError, outcome.status)
-          throw new AppFailure(code, message, { portalError: outcome.portalError, portalDescription: outcome.portalDescription })
+          const { code, message, messageRu } = errorCodeFor(outcome.portalError, outcome.status)
+          throw new AppFailure(code, message, { messageRu, portalError: outcome.portalError, portalDescription: outcome.portalDescription })
         }
         default:
           return missingCase(outcome)

@@ -84,6 +84,17 @@ describe('portal client', () => {
     expect(e.appError.code).toBe('AUTH_REJECTED')
   })
 
+  it('says every failure in Russian too: a portal that cannot be reached, a rejected webhook, a portal error', async () => {
+    const { portal, client } = setup()
+    portal.faults = Array(20).fill('connect')
+    const down = await failure(client.call('profile'))
+    expect(down.appError).toMatchObject({ code: 'NETWORK', messageRu: expect.stringMatching(/^Не удалось связаться с порталом \(/) })
+    portal.faults = [{ status: 401, error: 'NO_AUTH_FOUND', description: 'Wrong authorization data' }]
+    expect((await failure(client.call('profile'))).appError.messageRu).toMatch(/^Портал отклонил учётные данные \(NO_AUTH_FOUND\)/)
+    portal.faults = [{ status: 400, error: 'SOMETHING_ODD', description: '' }]
+    expect((await failure(client.call('profile'))).appError.messageRu).toBe('Портал ответил HTTP 400 SOMETHING_ODD')
+  })
+
   it('batch: reads every section and normalises PHP empty arrays', async () => {
     const { client } = setup()
     const r = await client.batch({ a: ['im.chat.add', { TITLE: 'one' }], b: ['im.chat.add', { TITLE: 'BAD' }] })
