@@ -228,7 +228,7 @@ export class Backend implements BackendApi {
   // ---- sandbox ------------------------------------------------------------------------------------------
 
   private async ensureSandbox(): Promise<SandboxHandle> {
-    if (!this.deps.startSandbox) throw new AppFailure('NOT_FOUND', 'This build has no sandbox portal.')
+    if (!this.deps.startSandbox) throw new AppFailure('NOT_FOUND', 'This build has no sandbox portal.', { messageRu: 'В этой сборке нет песочницы.' })
     if (!this.sandboxHandle) {
       const stateFile = join(this.deps.dataDir, SANDBOX_DIR, 'state.json')
       this.sandboxHandle = this.deps.startSandbox({ stateFile })
@@ -293,7 +293,7 @@ export class Backend implements BackendApi {
         const picked = await this.deps.host.pickFolder()
         if (!picked) return null
         const dir = resolve(picked)
-        if (!isAbsolute(dir)) throw new AppFailure('VALIDATION', 'Choose a folder with a full path.')
+        if (!isAbsolute(dir)) throw new AppFailure('VALIDATION', 'Choose a folder with a full path.', { messageRu: 'Выберите папку с полным путём.' })
         // The folder must be writable now, not at the next start.
         const probe = join(dir, `.b24chat-write-test-${process.pid}`)
         try {
@@ -758,6 +758,7 @@ export class Backend implements BackendApi {
     }
     if (terminal?.type === 'failed') throw new AppFailure(terminal.error.code, terminal.error.message, terminal.error)
     throw new AppFailure(state.state === 'needs-checking' ? 'OUTCOME_UNKNOWN' : 'PORTAL_ERROR', state.errorMessage ?? 'The chat was not created.', {
+      ...(state.errorMessage ? {} : { messageRu: 'Чат не создан.' }),
       ...(state.errorCode ? { portalError: state.errorCode } : {}),
       ...(state.errorMessage ? { portalDescription: state.errorMessage } : {}),
     })

@@ -410,7 +410,7 @@ export async function applyEdits(sheet: Sheet, edits: readonly CellEdit[], opts:
   for (const e of edits) {
     const at = sheet.indexOfKey(e.rowKey)
     if (at === -1) throw new AppFailure('NOT_FOUND', 'That row is not in the sheet any more; import the file again.', { messageRu: 'Этой строки больше нет в листе; импортируйте файл снова.' })
-    if (!knownColumn(meta, e.column)) throw new AppFailure('VALIDATION', `The sheet has no column "${e.column.slice(0, 100)}".`, { field: e.column.slice(0, 100) })
+    if (!knownColumn(meta, e.column)) throw new AppFailure('VALIDATION', `The sheet has no column "${e.column.slice(0, 100)}".`, { messageRu: `В таблице нет столбца «${e.column.slice(0, 100)}».`, field: e.column.slice(0, 100) })
     const list = byRow.get(at)
     if (list) list.push(e)
     else byRow.set(at, [{ column: e.column, value: e.value }])

@@ -68,7 +68,11 @@ export class ProfileStore {
     const parsed = addProfileSchema.safeParse(input)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
-      throw new AppFailure('VALIDATION', issue?.message ?? 'The profile is not valid.', { field: issue?.path.join('.') })
+      const field = issue?.path.join('.')
+      throw new AppFailure('VALIDATION', issue?.message ?? 'The profile is not valid.', {
+        field,
+        messageRu: field ? `Профиль заполнен неверно: проверьте поле «${field}».` : 'Профиль заполнен неверно.',
+      })
     }
     const data = parsed.data
     const name = data.name
@@ -92,7 +96,7 @@ export class ProfileStore {
       if (!portal.ok) throw new AppFailure('VALIDATION', portal.message, { field: 'portal', messageRu: portal.messageRu })
       registerSecret(data.clientSecret)
       registerSecret(data.refreshToken)
-      if (data.tokenUrl && !data.tokenUrl.startsWith('https://')) throw new AppFailure('VALIDATION', 'The OAuth token URL must use https://', { field: 'tokenUrl' })
+      if (data.tokenUrl && !data.tokenUrl.startsWith('https://')) throw new AppFailure('VALIDATION', 'The OAuth token URL must use https://', { messageRu: 'Адрес получения токена OAuth должен начинаться с https://', field: 'tokenUrl' })
       profile = { name, portal: portal.portal, authKind: 'oauth', plan: data.plan, userId: null, clientId: data.clientId, ...(data.tokenUrl ? { tokenUrl: data.tokenUrl } : {}), dedupeTagging: data.dedupeTagging, createdAt: new Date(this.now()).toISOString() }
       secret = { kind: 'oauth', clientSecret: data.clientSecret, refreshToken: data.refreshToken }
     }
@@ -157,7 +161,7 @@ export class ProfileStore {
     try {
       secret = JSON.parse(raw) as ProfileSecret
     } catch {
-      throw new AppFailure('AUTH_MISSING', `The keychain entry of profile "${name}" is damaged. Remove the profile and add it again.`)
+      throw new AppFailure('AUTH_MISSING', `The keychain entry of profile "${name}" is damaged. Remove the profile and add it again.`, { messageRu: `Запись профиля «${name}» в хранилище паролей повреждена. Удалите профиль и добавьте его снова.` })
     }
     if (secret.kind === 'webhook') registerSecret(secret.secret)
     else {
@@ -200,14 +204,14 @@ export class ProfileStore {
         },
       }
     }
-    throw new AppFailure('AUTH_MISSING', `The keychain entry of profile "${name}" does not match its kind. Remove the profile and add it again.`)
+    throw new AppFailure('AUTH_MISSING', `The keychain entry of profile "${name}" does not match its kind. Remove the profile and add it again.`, { messageRu: `Запись профиля «${name}» в хранилище паролей не соответствует его типу. Удалите профиль и добавьте его снова.` })
   }
 
   /** The full webhook URL of a webhook profile (main process only; never sent to the renderer or logged). */
   async webhookUrl(name: string): Promise<string> {
     const p = await this.get(name)
     const s = await this.getSecret(name)
-    if (p.authKind !== 'webhook' || s.kind !== 'webhook' || p.userId == null) throw new AppFailure('VALIDATION', `Profile "${name}" is not a webhook profile.`)
+    if (p.authKind !== 'webhook' || s.kind !== 'webhook' || p.userId == null) throw new AppFailure('VALIDATION', `Profile "${name}" is not a webhook profile.`, { messageRu: `Профиль «${name}» подключён не через вебхук.` })
     return `${p.portal}rest/${p.userId}/${s.secret}/`
   }
 }

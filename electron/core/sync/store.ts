@@ -252,7 +252,7 @@ export class JobStore {
 
   /** The job's folder (the lock lives there). */
   dir(id: string): string {
-    if (!/^[A-Za-z0-9_-]{1,100}$/.test(id)) throw new AppFailure('VALIDATION', 'Invalid job id.')
+    if (!/^[A-Za-z0-9_-]{1,100}$/.test(id)) throw new AppFailure('VALIDATION', 'Invalid job id.', { messageRu: 'Неверный идентификатор задания.' })
     return join(this.dataDir, 'jobs', id)
   }
 
@@ -261,7 +261,7 @@ export class JobStore {
     const id = input.id ?? `j${randomUUID().replace(/-/g, '').slice(0, 15)}`
     const seen = new Set<string>()
     for (const r of input.rows) {
-      if (seen.has(r.key)) throw new AppFailure('VALIDATION', `Two rows share the key ${r.key}.`)
+      if (seen.has(r.key)) throw new AppFailure('VALIDATION', `Two rows share the key ${r.key}.`, { messageRu: `У двух строк один и тот же ключ ${r.key}.` })
       seen.add(r.key)
     }
     const ids = input.identities ?? rowIdentities(input.rows)
@@ -292,7 +292,7 @@ export class JobStore {
     try {
       return JSON.parse(new TextDecoder().decode(await this.fs.readFile(join(this.dir(id), 'job.json')))) as JobRecord
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AppFailure('NOT_FOUND', `No job ${id}.`)
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AppFailure('NOT_FOUND', `No job ${id}.`, { messageRu: `Задания ${id} нет.` })
       throw e
     }
   }

@@ -84,7 +84,7 @@ describe('OS keychain (keytar over Secret Service)', () => {
     expect(await store.get('Plain')).toBeNull()
   })
 
-  async function tryStoreIn(dbusArgs: string[]): Promise<{ code: string; message: string }> {
+  async function tryStoreIn(dbusArgs: string[]): Promise<{ code: string; message: string; messageRu?: string }> {
     const script = `
       import { KeytarSecretStore } from './electron/keychain/keytar-store.ts'
       const s = new KeytarSecretStore('${service}-isolated')
@@ -96,7 +96,7 @@ describe('OS keychain (keytar over Secret Service)', () => {
       timeout: 60_000,
     })
     expect(stdout).not.toContain('STORED')
-    return JSON.parse(stdout.trim().split('\n').pop()!) as { code: string; message: string }
+    return JSON.parse(stdout.trim().split('\n').pop()!) as { code: string; message: string; messageRu?: string }
   }
 
   it('says clearly that no Secret Service is running when none is, and stores nothing', async () => {
@@ -109,6 +109,7 @@ describe('OS keychain (keytar over Secret Service)', () => {
     expect(err.code).toBe('KEYCHAIN_UNAVAILABLE')
     expect(err.message).toMatch(/no Secret Service is running/)
     expect(err.message).toMatch(/Nothing was stored/)
+    expect(err.messageRu).toMatch(/Secret Service не запущена.*Ничего не сохранено/)
   })
 
   it('says clearly when the Secret Service has no unlocked login keyring', async () => {
@@ -116,5 +117,6 @@ describe('OS keychain (keytar over Secret Service)', () => {
     const err = await tryStoreIn([])
     expect(err.code).toBe('KEYCHAIN_UNAVAILABLE')
     expect(err.message).toMatch(/no unlocked default keyring/)
+    expect(err.messageRu).toMatch(/нет разблокированной связки ключей/)
   })
 })
