@@ -31,6 +31,8 @@ export interface Profile {
 export interface ProfileView extends Profile {
   hasSecret: boolean
   keychainError?: string
+  /** The same in Russian. */
+  keychainErrorRu?: string
 }
 
 /** The secret part, kept only in the OS keychain. */

@@ -7,6 +7,8 @@ export class MemorySecretStore implements SecretStore {
   readonly entries = new Map<string, string>()
   /** Set to a message to simulate a keychain that is not available. */
   unavailable: string | null = null
+  /** Its Russian text, when set. */
+  unavailableRu: string | null = null
   async get(account: string): Promise<string | null> {
     this.guard()
     return this.entries.get(account) ?? null
@@ -23,6 +25,6 @@ export class MemorySecretStore implements SecretStore {
     this.guard()
   }
   private guard(): void {
-    if (this.unavailable) throw new AppFailure('KEYCHAIN_UNAVAILABLE', this.unavailable)
+    if (this.unavailable) throw new AppFailure('KEYCHAIN_UNAVAILABLE', this.unavailable, this.unavailableRu ? { messageRu: this.unavailableRu } : {})
   }
 }

@@ -28,6 +28,13 @@ describe('Connections', () => {
     expect(byTestId('sandbox-card')?.dataset.running).toBe('yes')
   })
 
+  it('a keychain that cannot be read is explained in the UI language', async () => {
+    const broken = { ...webhookProfile('Broken'), hasSecret: false, keychainError: 'The OS keychain is locked.', keychainErrorRu: 'Хранилище паролей ОС заблокировано.' }
+    m = await mountView(ConnectionsView, { profiles: [broken], lang: 'ru' })
+    expect(byTestId('profile-keychain-detail')?.textContent).toContain('Хранилище паролей ОС заблокировано.')
+    expect(bodyText()).not.toContain('The OS keychain is locked.')
+  })
+
   it('validates a pasted webhook URL instantly, adds the profile, and clears the secret from the form', async () => {
     m = await mountView(ConnectionsView)
     const submit = byTestId('add-submit') as HTMLButtonElement

@@ -58,7 +58,9 @@ export class ProfileStore {
         try {
           return { ...p, hasSecret: (await this.secrets.get(p.name)) != null }
         } catch (e) {
-          return { ...p, hasSecret: false, keychainError: e instanceof AppFailure ? e.appError.message : 'The OS keychain could not be read.' }
+          return e instanceof AppFailure
+            ? { ...p, hasSecret: false, keychainError: e.appError.message, keychainErrorRu: e.appError.messageRu ?? 'Не удалось прочитать хранилище паролей ОС.' }
+            : { ...p, hasSecret: false, keychainError: 'The OS keychain could not be read.', keychainErrorRu: 'Не удалось прочитать хранилище паролей ОС.' }
         }
       }),
     )

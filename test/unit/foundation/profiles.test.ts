@@ -96,6 +96,16 @@ describe('ProfileStore', () => {
     expect(free('refusedSecret99')).toBe('value refusedSecret99 here')
   })
 
+  it('a profile whose keychain cannot be read lists with the reason in both languages', async () => {
+    await store.add({ kind: 'webhook', name: 'Main', webhookUrl: HOOK })
+    secrets.unavailable = 'The OS keychain is locked.'
+    secrets.unavailableRu = 'Хранилище паролей ОС заблокировано.'
+    expect((await store.views())[0]).toMatchObject({ name: 'Main', hasSecret: false, keychainError: 'The OS keychain is locked.', keychainErrorRu: 'Хранилище паролей ОС заблокировано.' })
+    secrets.unavailableRu = null
+    expect((await store.views())[0]).toMatchObject({ keychainErrorRu: 'Не удалось прочитать хранилище паролей ОС.' })
+    secrets.unavailable = null
+  })
+
   it('remove deletes the keychain entry too', async () => {
     await store.add({ kind: 'webhook', name: 'Main', webhookUrl: HOOK })
     await store.remove('Main')
