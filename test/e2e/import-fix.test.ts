@@ -13,19 +13,12 @@ import * as XLSX from '@e965/xlsx'
 import { afterAll, describe, expect, it } from 'vitest'
 import { closeBrowser, openApp } from './harness'
 import type { AppSession } from './harness'
-import { closePanel, dataCount, go, sendNow, shootBoth, startSandboxFromUi } from './journey'
+import { clipped, clippedPlaceholders, closePanel, dataCount, go, sendNow, shootBoth, startSandboxFromUi } from './journey'
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/sheets')
 const service = `b24-chat-admin-e2e-fix-${process.pid}`
 const J = 'e-import-fix'
 const VIEWPORT = { width: 1280, height: 800 }
-
-/** Elements under `root` whose text does not fit (cut by an ellipsis or overflow), with their text. */
-async function clipped(page: Page, selector: string): Promise<string[]> {
-  return page.locator(selector).evaluateAll((els) =>
-    els.filter((el) => (el as HTMLElement).offsetParent !== null && el.scrollWidth > el.clientWidth + 1).map((el) => (el as HTMLElement).innerText.trim()),
-  )
-}
 
 /** True when every element matched stands on one line (the same top), e.g. the facts of the file bar. */
 async function oneLine(page: Page, selector: string): Promise<boolean> {
@@ -168,6 +161,7 @@ describe('journey (e): import and fix, EN and RU, light and dark, 1280×800', ()
       expect(await page.getByTestId('file-problems').allInnerTexts()).toEqual([])
       expect(await row(page, 2).locator('img.thumb').count()).toBe(1)
       expect(await clipped(page, LABELS)).toEqual([])
+      expect(await clippedPlaceholders(page, '[data-testid="import-view"]')).toEqual([])
       expect(await wrappedHeaders(page)).toEqual([])
       // Send now stays on the same line as the other actions; the file bar is one line.
       expect(await oneLine(page, '[data-testid="file-bar"] .fact')).toBe(true)
@@ -246,6 +240,7 @@ describe('journey (e): import and fix, EN and RU, light and dark, 1280×800', ()
       await toPreview(page)
       expect(await page.getByTestId('encoding-select').innerText()).toBe('windows-1251 (detected)')
       expect(await clipped(page, LABELS)).toEqual([])
+      expect(await clippedPlaceholders(page, '[data-testid="import-view"]')).toEqual([])
       expect(await page.locator('[data-testid="preview-row"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-line'))))).toEqual([2, 3, 4, 5, 6, 7, 8, 9])
       await openRow(page, 3)
       expect(await page.getByTestId('panel-file-line').innerText()).toBe('Row 3 of the sheet · line 4 of the file')
@@ -278,6 +273,7 @@ describe('journey (e): import and fix, EN and RU, light and dark, 1280×800', ()
       await shootBoth(app, J, 'ru-sample-mapping')
       await toPreview(page)
       expect(await clipped(page, LABELS)).toEqual([])
+      expect(await clippedPlaceholders(page, '[data-testid="import-view"]')).toEqual([])
       expect(await oneLine(page, '[data-testid="file-bar"] .fact')).toBe(true)
       const ruTops = await Promise.all(['live-check', 'save-draft', 'send-now'].map(async (id) => (await page.getByTestId(id).boundingBox())?.y))
       expect(new Set(ruTops).size).toBe(1)
@@ -296,6 +292,7 @@ describe('journey (e): import and fix, EN and RU, light and dark, 1280×800', ()
       await pick(app, join(FIXTURES, 'chats.cp1251-semicolon.csv'), 'mapping')
       await toPreview(page)
       expect(await clipped(page, LABELS)).toEqual([])
+      expect(await clippedPlaceholders(page, '[data-testid="import-view"]')).toEqual([])
       expect(await oneLine(page, '[data-testid="file-bar"] .fact')).toBe(true)
       expect(await wrappedHeaders(page)).toEqual([])
       await shootBoth(app, J, 'ru-cp1251-preview')

@@ -22,6 +22,33 @@ const VIEW_TESTID: Record<Screen, string> = {
   settings: 'settings-view',
 }
 
+/** Elements matched by `selector` whose text does not fit (cut by an ellipsis or overflow), with their text. */
+export async function clipped(page: Page, selector: string): Promise<string[]> {
+  return page.locator(selector).evaluateAll((els) =>
+    els.filter((el) => (el as HTMLElement).offsetParent !== null && el.scrollWidth > el.clientWidth + 1).map((el) => (el as HTMLElement).innerText.trim()),
+  )
+}
+
+/**
+ * Placeholders under `root` that do not fit their field: an input's placeholder is not content, so scrollWidth does
+ * not see it; its text is measured in the field's own font against the field's content box.
+ */
+export async function clippedPlaceholders(page: Page, root: string): Promise<string[]> {
+  return page.locator(`${root} input[placeholder], ${root} textarea[placeholder], ${root} .n-base-selection-placeholder`).evaluateAll((els) => {
+    const ctx = document.createElement('canvas').getContext('2d')
+    if (!ctx) return ['(no canvas)']
+    return els.flatMap((el) => {
+      const e = el as HTMLElement
+      const text = e instanceof HTMLInputElement || e instanceof HTMLTextAreaElement ? e.placeholder : e.innerText.trim()
+      if (!text || e.offsetParent === null) return []
+      const st = getComputedStyle(e)
+      ctx.font = `${st.fontStyle} ${st.fontWeight} ${st.fontSize} ${st.fontFamily}`
+      const room = e.clientWidth - parseFloat(st.paddingLeft) - parseFloat(st.paddingRight)
+      return e instanceof HTMLTextAreaElement || ctx.measureText(text).width <= room + 1 ? [] : [text]
+    })
+  })
+}
+
 /** Clicks a navigation entry and waits for its screen. */
 export async function go(page: Page, screen: Screen): Promise<void> {
   await page.getByTestId(`nav-${screen}`).click()

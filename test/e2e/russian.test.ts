@@ -6,7 +6,7 @@ import { resolve } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { closeBrowser, openApp } from './harness'
-import { closePanel, shootBoth } from './journey'
+import { clipped, clippedPlaceholders, closePanel, shootBoth } from './journey'
 
 const SAMPLE = resolve(import.meta.dirname, '../../resources/sample-chats.csv')
 const service = `b24-chat-admin-e2e-russian-${process.pid}`
@@ -125,7 +125,14 @@ describe('journey (d): switch to Russian', () => {
       await expect.poll(() => text(page, 'chat-card-title')).toBe('Чат №… — цвет и название выберет портал')
       expect(compose).not.toContain('round-robin')
       expect(await page.locator('input[placeholder="Ввести"], textarea[placeholder="Ввести"]').count()).toBe(0)
+      // Nothing of the form is cut at the smallest window the app promises (1280 × 800): labels, buttons, the
+      // texts inside the pickers and the placeholders.
+      await page.setViewportSize({ width: 1280, height: 800 })
+      const form = ['.n-form-item-label', '.n-button__content', '.n-base-selection-label', '.n-base-selection-placeholder__inner', '.n-input__placeholder']
+      expect(await clipped(page, form.map((c) => `[data-testid="compose-view"] ${c}`).join(', '))).toEqual([])
+      expect(await clippedPlaceholders(page, '[data-testid="compose-view"]')).toEqual([])
       await shootBoth(app, J, 'compose')
+      await page.setViewportSize({ width: 1366, height: 860 })
 
       // ---- Outbox & jobs ---------------------------------------------------------------------------------------
       await goRu(page, 'outbox', 'Исходящие и задания')

@@ -385,7 +385,7 @@ export const ru: MessageSchema = {
     copilotRole: 'Роль Copilot',
     copilotPlaceholder: 'например, copilot_assistant',
     owner: 'Владелец',
-    ownerPlaceholder: 'По умолчанию — пользователь профиля',
+    ownerPlaceholder: 'Пользователь профиля',
     ownerHelp: 'Назначается через im.chat.setOwner сразу после создания.',
     advanced: 'Привязка и владелец',
     preview: 'Предпросмотр',
