@@ -35,22 +35,22 @@ const MAX_USER_ID = 2_147_483_647
 
 export type UserRef = { id: number } | { email: string } | { invalid: string }
 
-/** 1–10 ASCII digits (what `/^\d{1,10}$/` accepts), without a regex. */
-function isShortDigits(token: string): boolean {
+/** The value of 1–10 ASCII digits (what `/^\d{1,10}$/` accepts), read in the same pass; -1 for anything else. */
+function shortDigits(token: string): number {
   const n = token.length
-  if (n === 0 || n > 10) return false
+  if (n === 0 || n > 10) return -1
+  let value = 0
   for (let i = 0; i < n; i++) {
     const c = token.charCodeAt(i)
-    if (c < 48 || c > 57) return false
+    if (c < 48 || c > 57) return -1
+    value = value * 10 + (c - 48)
   }
-  return true
+  return value
 }
 
 export function parseUserToken(token: string): UserRef {
-  if (isShortDigits(token)) {
-    const id = Number(token)
-    return id > 0 && id <= MAX_USER_ID ? { id } : { invalid: token }
-  }
+  const id = shortDigits(token)
+  if (id !== -1) return id > 0 && id <= MAX_USER_ID ? { id } : { invalid: token }
   const email = emailOf(token)
   return email === null ? { invalid: token } : { email }
 }
@@ -90,9 +90,25 @@ const isSepSlow = (c: number): boolean =>
   c === 44 || c === 59 || c === 32 || (c >= 9 && c <= 13) || c === 160 || c === 0x1680 || (c >= 0x2000 && c <= 0x200b) ||
   c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
 
-/** isSepSlow for ASCII as a table: one load per character of the hot loop instead of a dozen comparisons. */
-const SEP_ASCII = Uint8Array.from({ length: 128 }, (_, c) => (isSepSlow(c) ? 1 : 0))
-const isSep = (c: number): boolean => (c < 128 ? SEP_ASCII[c] === 1 : isSepSlow(c))
+/**
+ * What an ASCII character is to a USERS token, as a table: one load per character of the hot loop instead of a
+ * dozen comparisons. SEP: a separator (isSepSlow); DIGIT; AT and DOT of an e-mail; PLAIN: any other character a
+ * plain e-mail may hold (EMAIL_RE allows it and it is not upper case); OTHER: the rest.
+ */
+const SEP = 1
+const DIGIT = 2
+const AT = 3
+const DOT = 4
+const PLAIN = 5
+const OTHER = 0
+const USER_CHAR = Uint8Array.from({ length: 128 }, (_, c) => {
+  const ch = String.fromCharCode(c)
+  if (isSepSlow(c)) return SEP
+  if (c >= 48 && c <= 57) return DIGIT
+  if (ch === '@') return AT
+  if (ch === '.') return DOT
+  return /[^\s@<>(),;:"[\]A-Z]/.test(ch) ? PLAIN : OTHER
+})
 
 /** The shared "none" (frozen: a stray push throws instead of corrupting every row). */
 const NONE: never[] = Object.freeze([]) as unknown as never[]
@@ -125,17 +141,41 @@ export function parseUsers(raw: string, problems: Problem[]): UsersValue {
   let i = 0
   while (i < n) {
     let c = raw.charCodeAt(i)
-    if (isSep(c)) {
+    if (c < 128 ? USER_CHAR[c] === SEP : isSepSlow(c)) {
       i++
       continue
     }
+    // One pass over the token: its value as an id while it is all digits, and whether it is a plain e-mail
+    // (lower-case ASCII that EMAIL_RE accepts, its own normalised form: no slice to hash, no cache look-up).
     const start = i
     let id = 0
     let digits = true
-    while (i < n && !isSep((c = raw.charCodeAt(i)))) {
-      if (digits && c >= 48 && c <= 57) id = id * 10 + (c - 48)
-      else digits = false
-      i++
+    let plain = true
+    let at = -1
+    // The first '.' of the domain with a character of the domain before it.
+    let dot = -1
+    for (; i < n; i++) {
+      c = raw.charCodeAt(i)
+      if (c < 128) {
+        const kind = USER_CHAR[c]
+        if (kind === DIGIT) {
+          if (digits) id = id * 10 + (c - 48)
+          continue
+        }
+        if (kind === SEP) break
+        digits = false
+        if (kind === PLAIN) continue
+        if (kind === AT) {
+          if (at === -1) at = i
+          else plain = false
+        } else if (kind === DOT) {
+          if (at !== -1 && dot === -1 && i > at + 1) dot = i
+        } else plain = false
+      } else if (isSepSlow(c)) break
+      else {
+        digits = false
+        plain = false
+      }
     }
     if (digits && i - start <= 10) {
       if (id > 0 && id <= MAX_USER_ID) {
@@ -150,15 +190,15 @@ export function parseUsers(raw: string, problems: Problem[]): UsersValue {
         continue
       }
     }
-    const token = raw.slice(start, i)
     // Not a short positive id: an e-mail, or a long / zero id that is invalid (no wrapper object per token).
-    const email = digits ? null : emailOf(token)
+    // EMAIL_RE on a plain token: a local part, '@', a domain with a '.' that is neither its first nor its last character.
+    const email = digits ? null : plain && at > start && dot !== -1 && dot < i - 1 ? raw.slice(start, i) : emailOf(raw.slice(start, i))
     if (email !== null) {
       let seen = false
       for (let k = 0; k < nEmails; k++) if (emails[k] === email) seen = true
       if (!seen) emails[nEmails++] = email
     } else {
-      ;(invalid ??= []).push(token)
+      ;(invalid ??= []).push(raw.slice(start, i))
     }
   }
   USERS_OUT.ids = ids.slice(0, nIds)
@@ -174,14 +214,12 @@ export function parseUsers(raw: string, problems: Problem[]): UsersValue {
 
 export function parseOwner(raw: string, problems: Problem[]): number | string | undefined {
   if (raw === '') return undefined
-  if (isShortDigits(raw)) {
-    const id = Number(raw)
-    if (id > 0 && id <= MAX_USER_ID) return id
-  }
+  const quick = shortDigits(raw)
+  if (quick > 0 && quick <= MAX_USER_ID) return quick
   const v = raw.trim()
   if (!v) return undefined
-  if (isShortDigits(v)) {
-    const id = Number(v)
+  const id = v === raw ? quick : shortDigits(v)
+  if (id !== -1) {
     if (id > 0 && id <= MAX_USER_ID) return id
   } else {
     const email = emailOf(v)
@@ -259,15 +297,23 @@ export function parseTitle(raw: string, problems: Problem[]): string | undefined
 
 export const MESSAGE_LIMIT = 20_000
 
-/** DESCRIPTION and MESSAGE: verbatim apart from line breaks; blank → not sent. */
-export function parseText(raw: string, field: 'DESCRIPTION' | 'MESSAGE', problems: Problem[]): string | undefined {
-  if (!raw || !raw.trim()) return undefined
-  const text = normalizeBreaks(raw)
-  if (text.length > MESSAGE_LIMIT) {
+/** DESCRIPTION and MESSAGE as sent: verbatim apart from line breaks; blank → undefined (not sent). */
+export function textValue(raw: string): string | undefined {
+  return !raw || !raw.trim() ? undefined : normalizeBreaks(raw)
+}
+
+/**
+ * The problems of a DESCRIPTION or MESSAGE cell, apart from its value (`textValue`): the import validates every
+ * row but builds none, so a text is normalised only when its row is built. A cell no longer than the limit needs
+ * no look at all (normalising only shortens a text).
+ */
+export function checkText(raw: string, field: 'DESCRIPTION' | 'MESSAGE', problems: Problem[]): void {
+  if (raw.length <= MESSAGE_LIMIT) return
+  const text = textValue(raw)
+  if (text !== undefined && text.length > MESSAGE_LIMIT) {
     const length = charLength(text)
     if (length > MESSAGE_LIMIT) problems.push(makeProblem(field, 'MESSAGE_LONG', { what: field, length, limit: MESSAGE_LIMIT }))
   }
-  return text
 }
 
 export function parseCopilotRole(raw: string, problems: Problem[]): string | undefined {

@@ -8,7 +8,7 @@ import type { ColorCode } from '../../shared/chat'
 import type { Problem, ReadingNote, RowStatus, SheetRow, TitleKind } from '../../shared/sheet'
 import { CROSS_ROW_CODES, makeProblem } from '../../shared/problems'
 import type { AvatarResult } from './avatar'
-import { parseColor, parseCopilotRole, parseEntity, parseOwner, parseText, parseTitle, parseType, parseUsers } from './fields'
+import { checkText, parseColor, parseCopilotRole, parseEntity, parseOwner, parseTitle, parseType, parseUsers, textValue } from './fields'
 
 export interface RowOptions {
   /** False when the portal has chat colours turned off: auto-titles are then "Chat with <names>". */
@@ -151,7 +151,10 @@ export function withProblem(row: SheetRow, problem: Problem): void {
   row.status = statusOf(row.problems)
 }
 
-/** What validating one record found: the values its params are built from, its problems, status and hashes. */
+/**
+ * What validating one record found: the values its params are built from (DESCRIPTION and MESSAGE are made by
+ * buildRow from their cells: their values play no part in the verdict), its problems, status and hashes.
+ */
 export interface Verdict {
   /** Members (the owner included); may be a shared frozen empty list. */
   ids: number[]
@@ -159,9 +162,7 @@ export interface Verdict {
   owner: number | string | undefined
   type: ChatParams['TYPE']
   title: string | undefined
-  desc: string | undefined
   color: ColorCode | undefined
-  msg: string | undefined
   entityType: string | undefined
   entityId: string | undefined
   role: string | undefined
@@ -175,7 +176,7 @@ export interface Verdict {
 
 /** The one verdict `validateRecord` fills (the import validates 100k records without an object per record). */
 const VERDICT: Verdict = {
-  ids: [], emails: [], owner: undefined, type: 'CHAT', title: undefined, desc: undefined, color: undefined, msg: undefined,
+  ids: [], emails: [], owner: undefined, type: 'CHAT', title: undefined, color: undefined,
   entityType: undefined, entityId: undefined, role: undefined, problems: NO_PROBLEMS, status: 'ready', dup: -1, pair: -1,
 }
 
@@ -202,9 +203,10 @@ export function validateRecord(fields: readonly string[], plan: FieldPlan, struc
   v.type = parseType(cell(fields, plan.type), problems)
   const title = parseTitle(cell(fields, plan.title), problems)
   v.title = title
-  v.desc = parseText(cell(fields, plan.description), 'DESCRIPTION', problems)
+  // DESCRIPTION and MESSAGE: only their problems here; their values are made when the row is built (buildRow).
+  checkText(cell(fields, plan.description), 'DESCRIPTION', problems)
   v.color = parseColor(cell(fields, plan.color), problems)
-  v.msg = parseText(cell(fields, plan.message), 'MESSAGE', problems)
+  checkText(cell(fields, plan.message), 'MESSAGE', problems)
   const entity = parseEntity(cell(fields, plan.entityType), cell(fields, plan.entityId), problems)
   v.entityType = entity.entityType
   v.entityId = entity.entityId
@@ -247,7 +249,9 @@ export function buildRow(
   opts: RowOptions = {},
 ): SheetRow {
   const v = validateRecord(fields, plan, structural)
-  const params = new Params(v.ids.length ? v.ids : undefined, v.type, v.title, v.desc, v.color, v.msg, v.entityType, v.entityId, v.role)
+  const desc = textValue(cell(fields, plan.description))
+  const msg = textValue(cell(fields, plan.message))
+  const params = new Params(v.ids.length ? v.ids : undefined, v.type, v.title, desc, v.color, msg, v.entityType, v.entityId, v.role)
   const tp: TitleInfo = v.title ? { titlePreview: v.title, titleGenerated: false, titleKind: 'given' } : titlePreview({ params, emails: v.emails, color: v.color }, opts)
   const row = new Row(key, line, cells, v.status, params, v.emails, tp.titlePreview, tp.titleGenerated, tp.titleKind, v.problems, v.owner, v.color)
   if (tp.titleNames) row.titleNames = tp.titleNames
