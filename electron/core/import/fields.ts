@@ -131,6 +131,24 @@ export function parseUsers(raw: string, problems: Problem[]): UsersValue {
     USERS_OUT.emails = NONE
     return USERS_OUT
   }
+  scanUsers(raw, problems)
+  const nEmails = USERS_SCAN.nEmails
+  USERS_OUT.ids = ID_SCRATCH.slice(0, USERS_SCAN.nIds)
+  USERS_OUT.emails = nEmails ? EMAIL_SCRATCH.slice(0, nEmails) : NONE
+  return USERS_OUT
+}
+
+/**
+ * What the last `scanUsers` read: the first `nIds` entries of `ids` and the first `nEmails` of `emails` (reused
+ * lists, overwritten by the next call; a caller may append one entry of its own at the end).
+ */
+export const USERS_SCAN = { ids: ID_SCRATCH, nIds: 0, emails: EMAIL_SCRATCH, nEmails: 0 }
+
+/**
+ * `parseUsers` without the copies (checking a record needs only the counts and a hash of the members): the
+ * same ids, e-mails and problems, left in `USERS_SCAN`.
+ */
+export function scanUsers(raw: string, problems: Problem[]): void {
   const ids = ID_SCRATCH
   const emails = EMAIL_SCRATCH
   let nIds = 0
@@ -201,15 +219,14 @@ export function parseUsers(raw: string, problems: Problem[]): UsersValue {
       ;(invalid ??= []).push(raw.slice(start, i))
     }
   }
-  USERS_OUT.ids = ids.slice(0, nIds)
-  USERS_OUT.emails = nEmails ? emails.slice(0, nEmails) : NONE
+  USERS_SCAN.nIds = nIds
+  USERS_SCAN.nEmails = nEmails
   // The scratch lists are not truncated: `length = 0` would free their backing store, and the next row would
   // allocate a new one. Stale entries past the counts are never read.
   if (invalid) {
     const shown = invalid.slice(0, 5).map((v) => `"${v.length > 60 ? `${v.slice(0, 57)}…` : v}"`).join(', ') + (invalid.length > 5 ? ` (+${invalid.length - 5})` : '')
     problems.push(makeProblem('USERS', 'USERS_INVALID', { values: shown }))
   }
-  return USERS_OUT
 }
 
 export function parseOwner(raw: string, problems: Problem[]): number | string | undefined {

@@ -15,7 +15,7 @@ import type { AvatarResult } from './avatar'
 import type { ImportContext } from './context'
 import { FileLines } from './lines'
 import type { FieldPlan } from './rows'
-import { applyAvatar, buildRow, compilePlan, crossProblems, dupHashOf, isCrossProblem, pairHashOf, statusOf, validateRecord } from './rows'
+import { applyAvatar, buildRow, checkRecord, compilePlan, crossProblems, dupHashOf, isCrossProblem, pairHashOf, statusOf } from './rows'
 
 const STATUSES: readonly RowStatus[] = ['ready', 'warning', 'error']
 const STATUS_CODE: Record<RowStatus, number> = { ready: 0, warning: 1, error: 2 }
@@ -124,7 +124,7 @@ export class Sheet implements SheetOverview {
     this.fileLines?.added(i, record)
     if (structural) this.structural.set(i, structural)
     // Only the verdict is kept: the row object is built when someone asks for the row.
-    const v = validateRecord(fields, this.plan, structural)
+    const v = checkRecord(fields, this.plan, structural)
     this.base[i] = STATUS_CODE[v.status]
     this.dup[i] = v.dup
     this.pair[i] = v.pair
