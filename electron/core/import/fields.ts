@@ -110,6 +110,12 @@ const USER_CHAR = Uint8Array.from({ length: 128 }, (_, c) => {
   return /[^\s@<>(),;:"[\]A-Z]/.test(ch) ? PLAIN : OTHER
 })
 
+/** FNV-1a over a string's UTF-16 units, from `h` (0x811c9dc5 to start): the cross-row hashes are made of it. */
+export const fnv = (h: number, s: string): number => {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619)
+  return h
+}
+
 /** The shared "none" (frozen: a stray push throws instead of corrupting every row). */
 const NONE: never[] = Object.freeze([]) as unknown as never[]
 
@@ -120,6 +126,8 @@ const USERS_OUT: UsersValue = { ids: NONE, emails: NONE }
  * exact-size copies (no spare capacity kept per row). */
 const ID_SCRATCH: number[] = []
 const EMAIL_SCRATCH: string[] = []
+/** `fnv` of each e-mail in EMAIL_SCRATCH (a plain e-mail's is made while it is scanned). */
+const EMAIL_HASH_SCRATCH: number[] = []
 
 /**
  * Ids and/or e-mails separated by commas, semicolons, spaces or line breaks; problems go to `problems`.
@@ -142,7 +150,7 @@ export function parseUsers(raw: string, problems: Problem[]): UsersValue {
  * What the last `scanUsers` read: the first `nIds` entries of `ids` and the first `nEmails` of `emails` (reused
  * lists, overwritten by the next call; a caller may append one entry of its own at the end).
  */
-export const USERS_SCAN = { ids: ID_SCRATCH, nIds: 0, emails: EMAIL_SCRATCH, nEmails: 0 }
+export const USERS_SCAN = { ids: ID_SCRATCH, nIds: 0, emails: EMAIL_SCRATCH, emailHashes: EMAIL_HASH_SCRATCH, nEmails: 0 }
 
 /**
  * `parseUsers` without the copies (checking a record needs only the counts and a hash of the members): the
@@ -151,6 +159,7 @@ export const USERS_SCAN = { ids: ID_SCRATCH, nIds: 0, emails: EMAIL_SCRATCH, nEm
 export function scanUsers(raw: string, problems: Problem[]): void {
   const ids = ID_SCRATCH
   const emails = EMAIL_SCRATCH
+  const hashes = EMAIL_HASH_SCRATCH
   let nIds = 0
   let nEmails = 0
   let invalid: string[] | undefined
@@ -172,15 +181,19 @@ export function scanUsers(raw: string, problems: Problem[]): void {
     let at = -1
     // The first '.' of the domain with a character of the domain before it.
     let dot = -1
+    // fnv of the token (what it is as a plain e-mail), made in the same pass.
+    let hash = 0x811c9dc5
     for (; i < n; i++) {
       c = raw.charCodeAt(i)
       if (c < 128) {
         const kind = USER_CHAR[c]
         if (kind === DIGIT) {
           if (digits) id = id * 10 + (c - 48)
+          hash = Math.imul(hash ^ c, 16777619)
           continue
         }
         if (kind === SEP) break
+        hash = Math.imul(hash ^ c, 16777619)
         digits = false
         if (kind === PLAIN) continue
         if (kind === AT) {
@@ -210,11 +223,16 @@ export function scanUsers(raw: string, problems: Problem[]): void {
     }
     // Not a short positive id: an e-mail, or a long / zero id that is invalid (no wrapper object per token).
     // EMAIL_RE on a plain token: a local part, '@', a domain with a '.' that is neither its first nor its last character.
-    const email = digits ? null : plain && at > start && dot !== -1 && dot < i - 1 ? raw.slice(start, i) : emailOf(raw.slice(start, i))
+    const isPlain = !digits && plain && at > start && dot !== -1 && dot < i - 1
+    const email = digits ? null : isPlain ? raw.slice(start, i) : emailOf(raw.slice(start, i))
     if (email !== null) {
+      if (!isPlain) hash = fnv(0x811c9dc5, email)
       let seen = false
-      for (let k = 0; k < nEmails; k++) if (emails[k] === email) seen = true
-      if (!seen) emails[nEmails++] = email
+      for (let k = 0; k < nEmails; k++) if (hashes[k] === hash && emails[k] === email) seen = true
+      if (!seen) {
+        hashes[nEmails] = hash
+        emails[nEmails++] = email
+      }
     } else {
       ;(invalid ??= []).push(raw.slice(start, i))
     }

@@ -8,7 +8,7 @@ import type { ColorCode } from '../../shared/chat'
 import type { Problem, ReadingNote, RowStatus, SheetRow, TitleKind } from '../../shared/sheet'
 import { CROSS_ROW_CODES, makeProblem } from '../../shared/problems'
 import type { AvatarResult } from './avatar'
-import { USERS_SCAN, checkText, parseColor, parseCopilotRole, parseEntity, parseOwner, parseTitle, parseType, parseUsers, scanUsers, textValue } from './fields'
+import { USERS_SCAN, checkText, fnv, parseColor, parseCopilotRole, parseEntity, parseOwner, parseTitle, parseType, parseUsers, scanUsers, textValue } from './fields'
 
 export interface RowOptions {
   /** False when the portal has chat colours turned off: auto-titles are then "Chat with <names>". */
@@ -211,6 +211,8 @@ function judge(fields: readonly string[], plan: FieldPlan, structural: Problem[]
   let nIds: number
   let nEmails: number
   let owner: number | string | undefined
+  // The e-mails' fnv, when the scan made them (else they are hashed from the strings).
+  let hashes: readonly number[] | undefined
   if (members) {
     const parsed = parseUsers(cell(fields, plan.users), problems)
     ids = parsed.ids
@@ -232,7 +234,11 @@ function judge(fields: readonly string[], plan: FieldPlan, structural: Problem[]
     nEmails = scan.nEmails
     owner = parseOwner(cell(fields, plan.owner), problems)
     if (typeof owner === 'number' && !has(ids, nIds, owner)) scan.ids[nIds++] = owner
-    if (typeof owner === 'string' && !has(emails, nEmails, owner)) scan.emails[nEmails++] = owner
+    if (typeof owner === 'string' && !has(emails, nEmails, owner)) {
+      scan.emailHashes[nEmails] = fnv(0x811c9dc5, owner)
+      scan.emails[nEmails++] = owner
+    }
+    hashes = scan.emailHashes
     v.ids = NONE_IDS
     v.emails = NONE_EMAILS
   }
@@ -262,7 +268,7 @@ function judge(fields: readonly string[], plan: FieldPlan, structural: Problem[]
   if (!anything) {
     if (!structural || !structural.some((p) => p.code === 'ROW_TOO_LONG')) problems.push(makeProblem('ROW', 'ROW_EMPTY'))
   } else if (!nIds && !nEmails) problems.push(makeProblem('USERS', 'USERS_NONE'))
-  v.dup = anything ? dupHash(title, ids, nIds, emails, nEmails) : -1
+  v.dup = anything ? dupHash(title, ids, nIds, emails, nEmails, hashes) : -1
   v.pair = anything ? pairHash(v.entityType, v.entityId) : -1
 
   if (problems.length) {
@@ -331,16 +337,13 @@ const memberKey = (row: SheetRow): string => {
 
 const CROSS = new Set<string>(CROSS_ROW_CODES)
 
-const fnv = (h: number, s: string): number => {
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619)
-  return h
-}
 
 /** Order-independent hash of a row's members (ids and e-mails). */
-function membersHash(ids: readonly number[], nIds: number, emails: readonly string[], nEmails: number): number {
+function membersHash(ids: readonly number[], nIds: number, emails: readonly string[], nEmails: number, emailHashes?: readonly number[]): number {
   let h = 0
   for (let i = 0; i < nIds; i++) h = (h + Math.imul(ids[i]! ^ 0x5bd1e995, 0x9e3779b1)) | 0
-  for (let i = 0; i < nEmails; i++) h = (h + fnv(0x811c9dc5, emails[i]!)) | 0
+  if (emailHashes) for (let i = 0; i < nEmails; i++) h = (h + emailHashes[i]!) | 0
+  else for (let i = 0; i < nEmails; i++) h = (h + fnv(0x811c9dc5, emails[i]!)) | 0
   return h
 }
 
@@ -348,8 +351,8 @@ function membersHash(ids: readonly number[], nIds: number, emails: readonly stri
  * The duplicate-row hash of a non-empty row: its title and members, the first `nIds` ids and `nEmails` e-mails
  * of the lists (-1 when it has neither).
  */
-function dupHash(title: string | undefined, ids: readonly number[], nIds: number, emails: readonly string[], nEmails: number): number {
-  return !title && !nIds && !nEmails ? -1 : (fnv(0x811c9dc5, title ?? '') ^ membersHash(ids, nIds, emails, nEmails)) >>> 1
+function dupHash(title: string | undefined, ids: readonly number[], nIds: number, emails: readonly string[], nEmails: number, emailHashes?: readonly number[]): number {
+  return !title && !nIds && !nEmails ? -1 : (fnv(0x811c9dc5, title ?? '') ^ membersHash(ids, nIds, emails, nEmails, emailHashes)) >>> 1
 }
 
 /** Whether `value` is among the first `n` entries of `list`. */
