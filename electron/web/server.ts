@@ -122,13 +122,12 @@ export async function startWebShell(opts: { backend: Backend; rendererDir: strin
       }
       if (path.startsWith(INVOKE_PREFIX) && req.method === 'POST') {
         // Trust comes from the headers alone, before any byte of the body is read; the gate reads it after.
-        const isTrusted = trusted(req)
-        const answer = await gate.call({ trusted: isTrusted }, path.slice(INVOKE_PREFIX.length), (limit) => readJsonBody(req, limit))
+        const answer = await gate.call({ trusted: trusted(req) }, path.slice(INVOKE_PREFIX.length), (limit) => readJsonBody(req, limit))
         if (answer.refusal) {
           // The body was not (fully) read: close the connection instead of draining it.
           res.setHeader('connection', 'close')
           // A caller without the key is a second tab on this address: tell it where the app is.
-          const result = isTrusted ? answer.result : { ok: false, error: NOT_THIS_TAB }
+          const result = trusted(req) ? answer.result : { ok: false, error: NOT_THIS_TAB }
           return json(res, REFUSAL_STATUS[answer.refusal], result)
         }
         return json(res, 200, answer.result)
