@@ -200,7 +200,8 @@ export function checkRecord(fields: readonly string[], plan: FieldPlan, structur
   return judge(fields, plan, structural, false)
 }
 
-function judge(fields: readonly string[], plan: FieldPlan, structural: Problem[] | null, members: boolean): Verdict {
+/** `members`: copy the members out (a row is built from them); `hashes`: work out the cross-row hashes (else -1). */
+function judge(fields: readonly string[], plan: FieldPlan, structural: Problem[] | null, members: boolean, hashes = true): Verdict {
   const problems = PROBLEM_SCRATCH
   if (problems.length) problems.length = 0
   if (structural) for (let i = 0; i < structural.length; i++) problems.push(structural[i]!)
@@ -212,7 +213,7 @@ function judge(fields: readonly string[], plan: FieldPlan, structural: Problem[]
   let nEmails: number
   let owner: number | string | undefined
   // The e-mails' fnv, when the scan made them (else they are hashed from the strings).
-  let hashes: readonly number[] | undefined
+  let emailHashes: readonly number[] | undefined
   if (members) {
     const parsed = parseUsers(cell(fields, plan.users), problems)
     ids = parsed.ids
@@ -238,7 +239,7 @@ function judge(fields: readonly string[], plan: FieldPlan, structural: Problem[]
       scan.emailHashes[nEmails] = fnv(0x811c9dc5, owner)
       scan.emails[nEmails++] = owner
     }
-    hashes = scan.emailHashes
+    emailHashes = scan.emailHashes
     v.ids = NONE_IDS
     v.emails = NONE_EMAILS
   }
@@ -268,8 +269,8 @@ function judge(fields: readonly string[], plan: FieldPlan, structural: Problem[]
   if (!anything) {
     if (!structural || !structural.some((p) => p.code === 'ROW_TOO_LONG')) problems.push(makeProblem('ROW', 'ROW_EMPTY'))
   } else if (!nIds && !nEmails) problems.push(makeProblem('USERS', 'USERS_NONE'))
-  v.dup = anything ? dupHash(title, ids, nIds, emails, nEmails, hashes) : -1
-  v.pair = anything ? pairHash(v.entityType, v.entityId) : -1
+  v.dup = anything && hashes ? dupHash(title, ids, nIds, emails, nEmails, emailHashes) : -1
+  v.pair = anything && hashes ? pairHash(v.entityType, v.entityId) : -1
 
   if (problems.length) {
     v.problems = problems.slice()
@@ -291,7 +292,8 @@ export function buildRow(
   structural: Problem[] | null,
   opts: RowOptions = {},
 ): SheetRow {
-  const v = validateRecord(fields, plan, structural)
+  // The row's cross-row hashes are not needed here (dupHashOf / pairHashOf work them out from a row).
+  const v = judge(fields, plan, structural, true, false)
   const desc = textValue(cell(fields, plan.description))
   const msg = textValue(cell(fields, plan.message))
   const params = new Params(v.ids.length ? v.ids : undefined, v.type, v.title, desc, v.color, msg, v.entityType, v.entityId, v.role)
