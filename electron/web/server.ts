@@ -126,7 +126,9 @@ export async function startWebShell(opts: { backend: Backend; rendererDir: strin
         if (answer.refusal) {
           // The body was not (fully) read: close the connection instead of draining it.
           res.setHeader('connection', 'close')
-          return json(res, REFUSAL_STATUS[answer.refusal], answer.result)
+          // A caller without the key is a second tab on this address: tell it where the app is.
+          const result = trusted(req) ? answer.result : { ok: false, error: NOT_THIS_TAB }
+          return json(res, REFUSAL_STATUS[answer.refusal], result)
         }
         return json(res, 200, answer.result)
       }

@@ -134,3 +134,22 @@ describe('errorText ends a bare message before its hint', () => {
     expect(errorText({ code: 'NETWORK', message: 'The portal did not answer.' }, 'en', en)).toBe('The portal did not answer. Check the network connection and that the portal is reachable, then try again.')
   })
 })
+
+describe('a second browser tab on the app address', () => {
+  // What the browser shell answers a tab without the run's key (electron/web/server.ts, NOT_THIS_TAB).
+  const refused = {
+    code: 'FORBIDDEN' as const,
+    message: 'This browser tab is not connected to the app: only the tab the app opened holds its one-time key. Use that tab, or restart the app to get a new address.',
+    messageRu: 'Эта вкладка браузера не подключена к приложению: одноразовый ключ есть только у вкладки, которую открыло приложение. Используйте её или перезапустите приложение, чтобы получить новый адрес.',
+  }
+  it('is told to use the tab the app opened, never only that a portal user lacks rights (issue 12 §10)', () => {
+    const shownEn = errorText(refused, 'en', en)
+    expect(shownEn).toMatch(/^This browser tab is not connected to the app/)
+    expect(shownEn).toContain('In a browser tab: use the tab the app opened, or restart the app.')
+    expect(shownEn).not.toContain('The portal user lacks the rights for this; use an administrator’s webhook.')
+    const shownRu = errorText(refused, 'ru', ru)
+    expect(shownRu).toMatch(/^Эта вкладка браузера не подключена к приложению/)
+    expect(shownRu).toContain('Во вкладке браузера: используйте вкладку, которую открыло приложение, или перезапустите его.')
+    expect(shownRu).not.toContain('У пользователя портала нет прав на это действие; используйте вебхук администратора.')
+  })
+})

@@ -55,6 +55,15 @@ export function detectUtf16(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | null {
 const isValidUtf8 = (bytes: Uint8Array): boolean => isUtf8(bytes)
 
 /**
+ * Whether `bytes` are valid UTF-8, scanned at most once however often it is asked: the import asks when it detects
+ * the encoding and again when it decodes (a second pass over a 50 MB file for the same answer).
+ */
+export function utf8Validity(bytes: Uint8Array): () => boolean {
+  let valid: boolean | undefined
+  return () => (valid ??= isValidUtf8(bytes))
+}
+
+/**
  * windows-1251 or windows-1252 for a file that is not valid UTF-8. Russian text in cp1251 puts its letters in
  * 0xC0–0xFF (plus Ё/ё at 0xA8/0xB8) in runs: whole words of high bytes. Western text in cp1252 has isolated
  * accented letters between ASCII ones. Score the share of high bytes that have a high-byte neighbour.
@@ -75,19 +84,22 @@ export function guessSingleByte(bytes: Uint8Array): 'windows-1251' | 'windows-12
   return paired / high > 0.5 ? 'windows-1251' : 'windows-1252'
 }
 
-export function detectEncoding(bytes: Uint8Array): SheetEncoding {
+export function detectEncoding(bytes: Uint8Array, isValid: () => boolean = utf8Validity(bytes)): SheetEncoding {
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return 'utf-8'
   const u16 = detectUtf16(bytes)
   if (u16) return u16
-  if (isValidUtf8(bytes)) return 'utf-8'
+  if (isValid()) return 'utf-8'
   return guessSingleByte(bytes)
 }
 
-/** Decodes with the given encoding; a leading BOM of that encoding is dropped. `lossy` when bytes were replaced. */
-export function decode(bytes: Uint8Array, encoding: SheetEncoding): { text: string; lossy: boolean } {
+/**
+ * Decodes with the given encoding; a leading BOM of that encoding is dropped. `lossy` when bytes were replaced.
+ * `isValid`: the bytes' `utf8Validity`, when the caller has asked it already.
+ */
+export function decode(bytes: Uint8Array, encoding: SheetEncoding, isValid: () => boolean = utf8Validity(bytes)): { text: string; lossy: boolean } {
   switch (encoding) {
     case 'utf-8':
-      return { text: new TextDecoder('utf-8').decode(bytes), lossy: !isValidUtf8(bytes) }
+      return { text: new TextDecoder('utf-8').decode(bytes), lossy: !isValid() }
     case 'utf-16le':
     case 'utf-16be': {
       const text = new TextDecoder(encoding).decode(bytes)

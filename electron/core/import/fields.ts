@@ -35,22 +35,22 @@ const MAX_USER_ID = 2_147_483_647
 
 export type UserRef = { id: number } | { email: string } | { invalid: string }
 
-/** 1–10 ASCII digits (what `/^\d{1,10}$/` accepts), without a regex. */
-function isShortDigits(token: string): boolean {
+/** The value of 1–10 ASCII digits (what `/^\d{1,10}$/` accepts), read in the same pass; -1 for anything else. */
+function shortDigits(token: string): number {
   const n = token.length
-  if (n === 0 || n > 10) return false
+  if (n === 0 || n > 10) return -1
+  let value = 0
   for (let i = 0; i < n; i++) {
     const c = token.charCodeAt(i)
-    if (c < 48 || c > 57) return false
+    if (c < 48 || c > 57) return -1
+    value = value * 10 + (c - 48)
   }
-  return true
+  return value
 }
 
 export function parseUserToken(token: string): UserRef {
-  if (isShortDigits(token)) {
-    const id = Number(token)
-    return id > 0 && id <= MAX_USER_ID ? { id } : { invalid: token }
-  }
+  const id = shortDigits(token)
+  if (id !== -1) return id > 0 && id <= MAX_USER_ID ? { id } : { invalid: token }
   const email = emailOf(token)
   return email === null ? { invalid: token } : { email }
 }
@@ -90,9 +90,31 @@ const isSepSlow = (c: number): boolean =>
   c === 44 || c === 59 || c === 32 || (c >= 9 && c <= 13) || c === 160 || c === 0x1680 || (c >= 0x2000 && c <= 0x200b) ||
   c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
 
-/** isSepSlow for ASCII as a table: one load per character of the hot loop instead of a dozen comparisons. */
-const SEP_ASCII = Uint8Array.from({ length: 128 }, (_, c) => (isSepSlow(c) ? 1 : 0))
-const isSep = (c: number): boolean => (c < 128 ? SEP_ASCII[c] === 1 : isSepSlow(c))
+/**
+ * What an ASCII character is to a USERS token, as a table: one load per character of the hot loop instead of a
+ * dozen comparisons. SEP: a separator (isSepSlow); DIGIT; AT and DOT of an e-mail; PLAIN: any other character a
+ * plain e-mail may hold (EMAIL_RE allows it and it is not upper case); OTHER: the rest.
+ */
+const SEP = 1
+const DIGIT = 2
+const AT = 3
+const DOT = 4
+const PLAIN = 5
+const OTHER = 0
+const USER_CHAR = Uint8Array.from({ length: 128 }, (_, c) => {
+  const ch = String.fromCharCode(c)
+  if (isSepSlow(c)) return SEP
+  if (c >= 48 && c <= 57) return DIGIT
+  if (ch === '@') return AT
+  if (ch === '.') return DOT
+  return /[^\s@<>(),;:"[\]A-Z]/.test(ch) ? PLAIN : OTHER
+})
+
+/** FNV-1a over a string's UTF-16 units, from `h` (0x811c9dc5 to start): the cross-row hashes are made of it. */
+export const fnv = (h: number, s: string): number => {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619)
+  return h
+}
 
 /** The shared "none" (frozen: a stray push throws instead of corrupting every row). */
 const NONE: never[] = Object.freeze([]) as unknown as never[]
@@ -104,6 +126,8 @@ const USERS_OUT: UsersValue = { ids: NONE, emails: NONE }
  * exact-size copies (no spare capacity kept per row). */
 const ID_SCRATCH: number[] = []
 const EMAIL_SCRATCH: string[] = []
+/** `fnv` of each e-mail in EMAIL_SCRATCH (a plain e-mail's is made while it is scanned). */
+const EMAIL_HASH_SCRATCH: number[] = []
 
 /**
  * Ids and/or e-mails separated by commas, semicolons, spaces or line breaks; problems go to `problems`.
@@ -115,8 +139,27 @@ export function parseUsers(raw: string, problems: Problem[]): UsersValue {
     USERS_OUT.emails = NONE
     return USERS_OUT
   }
+  scanUsers(raw, problems)
+  const nEmails = USERS_SCAN.nEmails
+  USERS_OUT.ids = ID_SCRATCH.slice(0, USERS_SCAN.nIds)
+  USERS_OUT.emails = nEmails ? EMAIL_SCRATCH.slice(0, nEmails) : NONE
+  return USERS_OUT
+}
+
+/**
+ * What the last `scanUsers` read: the first `nIds` entries of `ids` and the first `nEmails` of `emails` (reused
+ * lists, overwritten by the next call; a caller may append one entry of its own at the end).
+ */
+export const USERS_SCAN = { ids: ID_SCRATCH, nIds: 0, emails: EMAIL_SCRATCH, emailHashes: EMAIL_HASH_SCRATCH, nEmails: 0 }
+
+/**
+ * `parseUsers` without the copies (checking a record needs only the counts and a hash of the members): the
+ * same ids, e-mails and problems, left in `USERS_SCAN`.
+ */
+export function scanUsers(raw: string, problems: Problem[]): void {
   const ids = ID_SCRATCH
   const emails = EMAIL_SCRATCH
+  const hashes = EMAIL_HASH_SCRATCH
   let nIds = 0
   let nEmails = 0
   let invalid: string[] | undefined
@@ -125,17 +168,45 @@ export function parseUsers(raw: string, problems: Problem[]): UsersValue {
   let i = 0
   while (i < n) {
     let c = raw.charCodeAt(i)
-    if (isSep(c)) {
+    if (c < 128 ? USER_CHAR[c] === SEP : isSepSlow(c)) {
       i++
       continue
     }
+    // One pass over the token: its value as an id while it is all digits, and whether it is a plain e-mail
+    // (lower-case ASCII that EMAIL_RE accepts, its own normalised form: no slice to hash, no cache look-up).
     const start = i
     let id = 0
     let digits = true
-    while (i < n && !isSep((c = raw.charCodeAt(i)))) {
-      if (digits && c >= 48 && c <= 57) id = id * 10 + (c - 48)
-      else digits = false
-      i++
+    let plain = true
+    let at = -1
+    // The first '.' of the domain with a character of the domain before it.
+    let dot = -1
+    // fnv of the token (what it is as a plain e-mail), made in the same pass.
+    let hash = 0x811c9dc5
+    for (; i < n; i++) {
+      c = raw.charCodeAt(i)
+      if (c < 128) {
+        const kind = USER_CHAR[c]
+        if (kind === DIGIT) {
+          if (digits) id = id * 10 + (c - 48)
+          hash = Math.imul(hash ^ c, 16777619)
+          continue
+        }
+        if (kind === SEP) break
+        hash = Math.imul(hash ^ c, 16777619)
+        digits = false
+        if (kind === PLAIN) continue
+        if (kind === AT) {
+          if (at === -1) at = i
+          else plain = false
+        } else if (kind === DOT) {
+          if (at !== -1 && dot === -1 && i > at + 1) dot = i
+        } else plain = false
+      } else if (isSepSlow(c)) break
+      else {
+        digits = false
+        plain = false
+      }
     }
     if (digits && i - start <= 10) {
       if (id > 0 && id <= MAX_USER_ID) {
@@ -150,38 +221,40 @@ export function parseUsers(raw: string, problems: Problem[]): UsersValue {
         continue
       }
     }
-    const token = raw.slice(start, i)
     // Not a short positive id: an e-mail, or a long / zero id that is invalid (no wrapper object per token).
-    const email = digits ? null : emailOf(token)
+    // EMAIL_RE on a plain token: a local part, '@', a domain with a '.' that is neither its first nor its last character.
+    const isPlain = !digits && plain && at > start && dot !== -1 && dot < i - 1
+    const email = digits ? null : isPlain ? raw.slice(start, i) : emailOf(raw.slice(start, i))
     if (email !== null) {
+      if (!isPlain) hash = fnv(0x811c9dc5, email)
       let seen = false
-      for (let k = 0; k < nEmails; k++) if (emails[k] === email) seen = true
-      if (!seen) emails[nEmails++] = email
+      for (let k = 0; k < nEmails; k++) if (hashes[k] === hash && emails[k] === email) seen = true
+      if (!seen) {
+        hashes[nEmails] = hash
+        emails[nEmails++] = email
+      }
     } else {
-      ;(invalid ??= []).push(token)
+      ;(invalid ??= []).push(raw.slice(start, i))
     }
   }
-  USERS_OUT.ids = ids.slice(0, nIds)
-  USERS_OUT.emails = nEmails ? emails.slice(0, nEmails) : NONE
+  USERS_SCAN.nIds = nIds
+  USERS_SCAN.nEmails = nEmails
   // The scratch lists are not truncated: `length = 0` would free their backing store, and the next row would
   // allocate a new one. Stale entries past the counts are never read.
   if (invalid) {
     const shown = invalid.slice(0, 5).map((v) => `"${v.length > 60 ? `${v.slice(0, 57)}…` : v}"`).join(', ') + (invalid.length > 5 ? ` (+${invalid.length - 5})` : '')
     problems.push(makeProblem('USERS', 'USERS_INVALID', { values: shown }))
   }
-  return USERS_OUT
 }
 
 export function parseOwner(raw: string, problems: Problem[]): number | string | undefined {
   if (raw === '') return undefined
-  if (isShortDigits(raw)) {
-    const id = Number(raw)
-    if (id > 0 && id <= MAX_USER_ID) return id
-  }
+  const quick = shortDigits(raw)
+  if (quick > 0 && quick <= MAX_USER_ID) return quick
   const v = raw.trim()
   if (!v) return undefined
-  if (isShortDigits(v)) {
-    const id = Number(v)
+  const id = v === raw ? quick : shortDigits(v)
+  if (id !== -1) {
     if (id > 0 && id <= MAX_USER_ID) return id
   } else {
     const email = emailOf(v)
@@ -259,15 +332,23 @@ export function parseTitle(raw: string, problems: Problem[]): string | undefined
 
 export const MESSAGE_LIMIT = 20_000
 
-/** DESCRIPTION and MESSAGE: verbatim apart from line breaks; blank → not sent. */
-export function parseText(raw: string, field: 'DESCRIPTION' | 'MESSAGE', problems: Problem[]): string | undefined {
-  if (!raw || !raw.trim()) return undefined
-  const text = normalizeBreaks(raw)
-  if (text.length > MESSAGE_LIMIT) {
+/** DESCRIPTION and MESSAGE as sent: verbatim apart from line breaks; blank → undefined (not sent). */
+export function textValue(raw: string): string | undefined {
+  return !raw || !raw.trim() ? undefined : normalizeBreaks(raw)
+}
+
+/**
+ * The problems of a DESCRIPTION or MESSAGE cell, apart from its value (`textValue`): the import validates every
+ * row but builds none, so a text is normalised only when its row is built. A cell no longer than the limit needs
+ * no look at all (normalising only shortens a text).
+ */
+export function checkText(raw: string, field: 'DESCRIPTION' | 'MESSAGE', problems: Problem[]): void {
+  if (raw.length <= MESSAGE_LIMIT) return
+  const text = textValue(raw)
+  if (text !== undefined && text.length > MESSAGE_LIMIT) {
     const length = charLength(text)
     if (length > MESSAGE_LIMIT) problems.push(makeProblem(field, 'MESSAGE_LONG', { what: field, length, limit: MESSAGE_LIMIT }))
   }
-  return text
 }
 
 export function parseCopilotRole(raw: string, problems: Problem[]): string | undefined {

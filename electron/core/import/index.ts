@@ -14,11 +14,12 @@ import { AppFailure } from '../../shared/result'
 import type { AvatarResult } from './avatar'
 import { DEFAULT_AVATAR_EDGE, formatSize, prepareAvatar, resolveAvatarCell } from './avatar'
 import type { ImportContext } from './context'
-import { decode, detectEncoding, firstInvalidUtf8, sniffBinary } from './decode'
+import { decode, detectEncoding, firstInvalidUtf8, sniffBinary, utf8Validity } from './decode'
 import { applyLive, liveCacheOf } from './live'
 import type { MappingLookup, MappingMemory } from './mapping'
 import { resolveMapping } from './mapping'
-import { detectDelimiter, detectNewline, parseRecords, yieldToLoop } from './parse'
+import { detectDelimiter, detectNewline, lineBreakOf, parseRecords, recordBreaks, yieldToLoop } from './parse'
+import type { Newline } from './parse'
 import type { FieldIndex } from './rows'
 import { applyAvatar, avatarCellOf, buildRow, compilePlan, statusOf } from './rows'
 import { Sheet } from './sheet'
@@ -147,6 +148,7 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
     if (sniffed && 'problem' in sniffed) return fatal(sniffed.problem)
     let book: WorkbookRead | undefined
     let text = ''
+    let newline: Newline = '\n'
     if (sniffed) {
       const read = await readWorkbook(bytes, sniffed.format, {
         ...(opts.sheet !== undefined ? { sheet: opts.sheet } : {}),
@@ -164,9 +166,10 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
     } else {
       const binary = sniffBinary(bytes)
       if (binary) return fatal(makeProblem('FILE', 'FILE_BINARY', { kind: binary.en, kindRu: binary.ru }))
-      meta.encodingDetected = detectEncoding(bytes)
+      const utf8 = utf8Validity(bytes)
+      meta.encodingDetected = detectEncoding(bytes, utf8)
       meta.encoding = opts.encoding ?? meta.encodingDetected
-      const decoded = decode(bytes, meta.encoding)
+      const decoded = decode(bytes, meta.encoding, utf8)
       text = decoded.text
       if (decoded.lossy) sheet.fileProblems.push(makeProblem('FILE', 'FILE_DECODE', { encoding: meta.encoding }))
       // Not UTF-8, so read with a guessed single-byte encoding: say so, and where the first byte that is not UTF-8 is.
@@ -175,7 +178,8 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
         if (bad) sheet.fileProblems.push(makeProblem('FILE', 'FILE_NOT_UTF8', { byte: bad.byte.toString(16).toUpperCase().padStart(2, '0'), line: bad.line, offset: bad.offset, encoding: meta.encoding }))
       }
       if (text.trim() === '') return fatal(makeProblem('FILE', 'FILE_EMPTY'))
-      meta.delimiterDetected = detectDelimiter(text, detectNewline(text))
+      newline = detectNewline(text)
+      meta.delimiterDetected = detectDelimiter(text, newline)
       meta.delimiter = opts.delimiter ?? meta.delimiterDetected
     }
 
@@ -219,16 +223,19 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
       return u.headers
     }
 
-    /** One record: `row` is its number as a spreadsheet shows it, `line` its first physical line (CSV; else 0). */
-    const record = (all: string[], row: number, line: number, endLine: number, quoteError: 'unterminated' | 'malformed' | undefined): void => {
+    /** One record: `row` is its number as a spreadsheet shows it (a CSV's physical lines: sheet.countFileLines). */
+    const record = (all: string[], row: number, quoteError: 'unterminated' | 'malformed' | undefined): void => {
       let fields = all
-      if (quoteError === 'unterminated') unterminatedLine = line
+      // Where an unterminated quote starts (it runs to the end of the file, so this is the last record).
+      if (quoteError === 'unterminated') unterminatedLine = sheet.nextFileLine()
       if (headers === null) {
         if (!isBlank(fields)) headers = setupHeaders(fields)
+        sheet.skipRecord(all)
         return
       }
       if (isBlank(fields)) {
         skippedBlank++
+        sheet.skipRecord(all)
         return
       }
       if (sheet.length >= maxRows) throw new StopReading(makeProblem('FILE', 'FILE_TOO_MANY_ROWS', { limit: maxRows }))
@@ -237,7 +244,7 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
       const length = recordLength(fields)
       if (length > maxChars) {
         // Not kept, not validated: only its problem (its cells could be tens of megabytes of member lists).
-        sheet.add(h.map(() => ''), row, [makeProblem('ROW', 'ROW_TOO_LONG', { length, limit: maxChars })], line)
+        sheet.add(h.map(() => ''), row, [makeProblem('ROW', 'ROW_TOO_LONG', { length, limit: maxChars })], all)
         return
       }
       // Cells beyond the column limit are dropped (the row is an error for having too many anyway).
@@ -251,9 +258,9 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
           ;(structural ??= []).push(makeProblem('ROW', 'ROW_TOO_FEW_FIELDS', { count: fields.length, headers: h.length }))
         }
       }
-      if (quoteError === 'unterminated') (structural ??= []).push(makeProblem('ROW', 'ROW_UNTERMINATED_QUOTE', { end: endLine }))
+      if (quoteError === 'unterminated') (structural ??= []).push(makeProblem('ROW', 'ROW_UNTERMINATED_QUOTE', { end: unterminatedLine + recordBreaks(all, lineBreakOf(newline)) }))
       else if (quoteError === 'malformed') (structural ??= []).push(makeProblem('ROW', 'ROW_MALFORMED_QUOTES'))
-      const index = sheet.add(fields, row, structural, line)
+      const index = sheet.add(fields, row, structural, fields === all ? undefined : all)
       if (plan.avatar >= 0) {
         const cell = avatarCellOf(fields, plan)
         if (cell) pending.push({ index, cell })
@@ -270,7 +277,7 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
     if (book) {
       const records = book.records
       for (let i = 0; i < records.length; i++) {
-        record(records[i]!.fields, records[i]!.row, 0, 0, undefined)
+        record(records[i]!.fields, records[i]!.row, undefined)
         if (i % 20_000 === 19_999) {
           opts.signal?.throwIfAborted()
           await chunkDone()
@@ -282,10 +289,11 @@ async function readInto(sheet: Sheet, bytes: Uint8Array, opts: ImportSheetOption
       // Rows are numbered as a spreadsheet program shows the file: one row per record (blank ones too), whatever
       // line breaks quoted cells hold. The physical line stays with the row as `fileLine`.
       let ordinal = 0
+      sheet.countFileLines(lineBreakOf(newline))
       await parseRecords(text, meta.delimiter, {
-        record: (fields, line, endLine, quoteError) => record(fields, ++ordinal, line, endLine, quoteError),
+        record: (fields, quoteError) => record(fields, ++ordinal, quoteError),
         chunkDone,
-      }, { signal: opts.signal, chunkChars: opts.chunkChars })
+      }, { signal: opts.signal, chunkChars: opts.chunkChars, newline })
     }
     meta.samples = sheet.samples(3)
 

@@ -1,7 +1,7 @@
 /**
  * Text → records with papaparse's core parser, fed in chunks with a yield to the event loop between them, so a
- * 100k-row sheet never blocks the process for long. Each record carries its first physical line in the file and
- * the quote errors papaparse saw in it. Also: newline and delimiter detection.
+ * 100k-row sheet never blocks the process for long. Each record carries the quote errors papaparse saw in it; its
+ * physical lines are counted by whoever needs them (`recordBreaks`). Also: newline and delimiter detection.
  */
 import Papa from 'papaparse'
 import type { Delimiter } from '../../shared/sheet'
@@ -61,10 +61,17 @@ export function detectDelimiter(text: string, newline: Newline = detectNewline(t
   return best
 }
 
-const countBreaks = (s: string, nl: '\n' | '\r'): number => {
-  let n = 0
-  for (let i = s.indexOf(nl); i !== -1; i = s.indexOf(nl, i + 1)) n++
-  return n
+/** The character physical lines are counted by in a text read with `newline`: LF, or CR in an old-Mac file. */
+export const lineBreakOf = (newline: Newline): '\n' | '\r' => (newline === '\r' ? '\r' : '\n')
+
+/** Line breaks inside a record's cells (quoted ones): the record spans this many physical lines more than one. */
+export function recordBreaks(fields: readonly string[], brk: '\n' | '\r'): number {
+  let breaks = 0
+  for (let k = 0; k < fields.length; k++) {
+    const f = fields[k]!
+    for (let i = f.indexOf(brk); i !== -1; i = f.indexOf(brk, i + 1)) breaks++
+  }
+  return breaks
 }
 
 export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
@@ -73,11 +80,16 @@ export interface ParseOptions {
   /** Characters per chunk (default 512 Ki: a few tens of ms of work between two turns of the event loop). */
   chunkChars?: number
   signal?: AbortSignal
+  /** The text's line break, when the caller has detected it already (default: `detectNewline(text)`). */
+  newline?: Newline
 }
 
 export interface RecordSink {
-  /** One record, in file order (synchronous: called in a tight loop). */
-  record(fields: string[], line: number, endLine: number, quoteError: 'unterminated' | 'malformed' | undefined): void
+  /**
+   * One record, in file order (synchronous: called in a tight loop). Its physical lines are not counted here: a
+   * record spans 1 + `recordBreaks(fields, lineBreakOf(newline))` lines, which the caller counts when it needs them.
+   */
+  record(fields: string[], quoteError: 'unterminated' | 'malformed' | undefined): void
   /** After each chunk's records; the event loop gets a turn after it resolves. */
   chunkDone?(): void | Promise<void>
 }
@@ -87,15 +99,13 @@ export interface RecordSink {
  * turn. Never throws for any text; quote errors are reported on the record concerned.
  */
 export async function parseRecords(text: string, delimiter: Delimiter, sink: RecordSink, opts: ParseOptions = {}): Promise<void> {
-  const newline = detectNewline(text)
+  const newline = opts.newline ?? detectNewline(text)
   const stripCr = newline === '\n'
-  const brk = newline === '\r' ? '\r' : '\n'
   const base = opts.chunkChars ?? 524_288
   let chunk = base
   let pos = 0
   // Start of the unparsed text (the incomplete record carried over from the previous chunk begins here).
   let start = 0
-  let line = 1
   for (;;) {
     opts.signal?.throwIfAborted()
     const end = Math.min(text.length, pos + chunk)
@@ -122,13 +132,7 @@ export async function parseRecords(text: string, delimiter: Delimiter, sink: Rec
         const f = fields[lastIdx]!
         if (f.charCodeAt(f.length - 1) === 13) fields[lastIdx] = f.slice(0, -1)
       }
-      let breaks = 0
-      for (let k = 0; k <= lastIdx; k++) {
-        const f = fields[k]!
-        if (f.length > 0 && f.indexOf(brk) !== -1) breaks += countBreaks(f, brk)
-      }
-      sink.record(fields, line, line + breaks, bad?.get(i))
-      line += breaks + 1
+      sink.record(fields, bad?.get(i))
     }
     if (!last) {
       start += res.meta.cursor

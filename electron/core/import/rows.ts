@@ -8,7 +8,7 @@ import type { ColorCode } from '../../shared/chat'
 import type { Problem, ReadingNote, RowStatus, SheetRow, TitleKind } from '../../shared/sheet'
 import { CROSS_ROW_CODES, makeProblem } from '../../shared/problems'
 import type { AvatarResult } from './avatar'
-import { parseColor, parseCopilotRole, parseEntity, parseOwner, parseText, parseTitle, parseType, parseUsers } from './fields'
+import { USERS_SCAN, checkText, fnv, parseColor, parseCopilotRole, parseEntity, parseOwner, parseTitle, parseType, parseUsers, scanUsers, textValue } from './fields'
 
 export interface RowOptions {
   /** False when the portal has chat colours turned off: auto-titles are then "Chat with <names>". */
@@ -141,6 +141,9 @@ const Row = function (
  * does not keep 100k empty arrays. Code that adds a problem to a row assigns a new list (`withProblem`).
  */
 export const NO_PROBLEMS: Problem[] = Object.freeze([]) as unknown as Problem[]
+/** The members of a verdict from `checkRecord` (not copied out): shared frozen empty lists. */
+const NONE_IDS: number[] = Object.freeze([]) as unknown as number[]
+const NONE_EMAILS: string[] = Object.freeze([]) as unknown as string[]
 
 /** The validators' scratch list (buildRow is synchronous): each row keeps an exact-size copy, or NO_PROBLEMS. */
 const PROBLEM_SCRATCH: Problem[] = []
@@ -151,7 +154,10 @@ export function withProblem(row: SheetRow, problem: Problem): void {
   row.status = statusOf(row.problems)
 }
 
-/** What validating one record found: the values its params are built from, its problems, status and hashes. */
+/**
+ * What validating one record found: the values its params are built from (DESCRIPTION and MESSAGE are made by
+ * buildRow from their cells: their values play no part in the verdict), its problems, status and hashes.
+ */
 export interface Verdict {
   /** Members (the owner included); may be a shared frozen empty list. */
   ids: number[]
@@ -159,9 +165,7 @@ export interface Verdict {
   owner: number | string | undefined
   type: ChatParams['TYPE']
   title: string | undefined
-  desc: string | undefined
   color: ColorCode | undefined
-  msg: string | undefined
   entityType: string | undefined
   entityId: string | undefined
   role: string | undefined
@@ -175,7 +179,7 @@ export interface Verdict {
 
 /** The one verdict `validateRecord` fills (the import validates 100k records without an object per record). */
 const VERDICT: Verdict = {
-  ids: [], emails: [], owner: undefined, type: 'CHAT', title: undefined, desc: undefined, color: undefined, msg: undefined,
+  ids: [], emails: [], owner: undefined, type: 'CHAT', title: undefined, color: undefined,
   entityType: undefined, entityId: undefined, role: undefined, problems: NO_PROBLEMS, status: 'ready', dup: -1, pair: -1,
 }
 
@@ -185,26 +189,68 @@ const VERDICT: Verdict = {
  * Returns a verdict that the next call reuses: read it first.
  */
 export function validateRecord(fields: readonly string[], plan: FieldPlan, structural: Problem[] | null): Verdict {
+  return judge(fields, plan, structural, true)
+}
+
+/**
+ * `validateRecord` for the import, which keeps only the status and the hashes: the members are not copied out
+ * of the scratch lists (`ids` and `emails` of the verdict are left empty). Status, problems and hashes are the same.
+ */
+export function checkRecord(fields: readonly string[], plan: FieldPlan, structural: Problem[] | null): Verdict {
+  return judge(fields, plan, structural, false)
+}
+
+/** `members`: copy the members out (a row is built from them); `hashes`: work out the cross-row hashes (else -1). */
+function judge(fields: readonly string[], plan: FieldPlan, structural: Problem[] | null, members: boolean, hashes = true): Verdict {
   const problems = PROBLEM_SCRATCH
   if (problems.length) problems.length = 0
   if (structural) for (let i = 0; i < structural.length; i++) problems.push(structural[i]!)
 
   const v = VERDICT
-  const parsed = parseUsers(cell(fields, plan.users), problems)
-  let ids = parsed.ids
-  let emails = parsed.emails
-  const owner = parseOwner(cell(fields, plan.owner), problems)
-  if (typeof owner === 'number' && !ids.includes(owner)) ids = [...ids, owner]
-  if (typeof owner === 'string' && !emails.includes(owner)) emails = [...emails, owner]
-  v.ids = ids
-  v.emails = emails
+  let ids: readonly number[]
+  let emails: readonly string[]
+  let nIds: number
+  let nEmails: number
+  let owner: number | string | undefined
+  // The e-mails' fnv, when the scan made them (else they are hashed from the strings).
+  let emailHashes: readonly number[] | undefined
+  if (members) {
+    const parsed = parseUsers(cell(fields, plan.users), problems)
+    ids = parsed.ids
+    emails = parsed.emails
+    owner = parseOwner(cell(fields, plan.owner), problems)
+    if (typeof owner === 'number' && !ids.includes(owner)) ids = [...ids, owner]
+    if (typeof owner === 'string' && !emails.includes(owner)) emails = [...emails, owner]
+    v.ids = ids as number[]
+    v.emails = emails as string[]
+    nIds = ids.length
+    nEmails = emails.length
+  } else {
+    // The same members in the scratch lists: the owner appended there when it is not among them.
+    scanUsers(cell(fields, plan.users), problems)
+    const scan = USERS_SCAN
+    ids = scan.ids
+    emails = scan.emails
+    nIds = scan.nIds
+    nEmails = scan.nEmails
+    owner = parseOwner(cell(fields, plan.owner), problems)
+    if (typeof owner === 'number' && !has(ids, nIds, owner)) scan.ids[nIds++] = owner
+    if (typeof owner === 'string' && !has(emails, nEmails, owner)) {
+      scan.emailHashes[nEmails] = fnv(0x811c9dc5, owner)
+      scan.emails[nEmails++] = owner
+    }
+    emailHashes = scan.emailHashes
+    v.ids = NONE_IDS
+    v.emails = NONE_EMAILS
+  }
   v.owner = owner
   v.type = parseType(cell(fields, plan.type), problems)
   const title = parseTitle(cell(fields, plan.title), problems)
   v.title = title
-  v.desc = parseText(cell(fields, plan.description), 'DESCRIPTION', problems)
+  // DESCRIPTION and MESSAGE: only their problems here; their values are made when the row is built (buildRow).
+  checkText(cell(fields, plan.description), 'DESCRIPTION', problems)
   v.color = parseColor(cell(fields, plan.color), problems)
-  v.msg = parseText(cell(fields, plan.message), 'MESSAGE', problems)
+  checkText(cell(fields, plan.message), 'MESSAGE', problems)
   const entity = parseEntity(cell(fields, plan.entityType), cell(fields, plan.entityId), problems)
   v.entityType = entity.entityType
   v.entityId = entity.entityId
@@ -222,9 +268,9 @@ export function validateRecord(fields: readonly string[], plan: FieldPlan, struc
   // A row too long to read has its own problem, not "nothing to send".
   if (!anything) {
     if (!structural || !structural.some((p) => p.code === 'ROW_TOO_LONG')) problems.push(makeProblem('ROW', 'ROW_EMPTY'))
-  } else if (!ids.length && !emails.length) problems.push(makeProblem('USERS', 'USERS_NONE'))
-  v.dup = anything ? dupHash(title, ids, emails) : -1
-  v.pair = anything ? pairHash(v.entityType, v.entityId) : -1
+  } else if (!nIds && !nEmails) problems.push(makeProblem('USERS', 'USERS_NONE'))
+  v.dup = anything && hashes ? dupHash(title, ids, nIds, emails, nEmails, emailHashes) : -1
+  v.pair = anything && hashes ? pairHash(v.entityType, v.entityId) : -1
 
   if (problems.length) {
     v.problems = problems.slice()
@@ -246,8 +292,11 @@ export function buildRow(
   structural: Problem[] | null,
   opts: RowOptions = {},
 ): SheetRow {
-  const v = validateRecord(fields, plan, structural)
-  const params = new Params(v.ids.length ? v.ids : undefined, v.type, v.title, v.desc, v.color, v.msg, v.entityType, v.entityId, v.role)
+  // The row's cross-row hashes are not needed here (dupHashOf / pairHashOf work them out from a row).
+  const v = judge(fields, plan, structural, true, false)
+  const desc = textValue(cell(fields, plan.description))
+  const msg = textValue(cell(fields, plan.message))
+  const params = new Params(v.ids.length ? v.ids : undefined, v.type, v.title, desc, v.color, msg, v.entityType, v.entityId, v.role)
   const tp: TitleInfo = v.title ? { titlePreview: v.title, titleGenerated: false, titleKind: 'given' } : titlePreview({ params, emails: v.emails, color: v.color }, opts)
   const row = new Row(key, line, cells, v.status, params, v.emails, tp.titlePreview, tp.titleGenerated, tp.titleKind, v.problems, v.owner, v.color)
   if (tp.titleNames) row.titleNames = tp.titleNames
@@ -290,22 +339,28 @@ const memberKey = (row: SheetRow): string => {
 
 const CROSS = new Set<string>(CROSS_ROW_CODES)
 
-const fnv = (h: number, s: string): number => {
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619)
-  return h
-}
 
 /** Order-independent hash of a row's members (ids and e-mails). */
-function membersHash(ids: readonly number[] | undefined, emails: readonly string[]): number {
+function membersHash(ids: readonly number[], nIds: number, emails: readonly string[], nEmails: number, emailHashes?: readonly number[]): number {
   let h = 0
-  if (ids) for (let i = 0; i < ids.length; i++) h = (h + Math.imul(ids[i]! ^ 0x5bd1e995, 0x9e3779b1)) | 0
-  for (let i = 0; i < emails.length; i++) h = (h + fnv(0x811c9dc5, emails[i]!)) | 0
+  for (let i = 0; i < nIds; i++) h = (h + Math.imul(ids[i]! ^ 0x5bd1e995, 0x9e3779b1)) | 0
+  if (emailHashes) for (let i = 0; i < nEmails; i++) h = (h + emailHashes[i]!) | 0
+  else for (let i = 0; i < nEmails; i++) h = (h + fnv(0x811c9dc5, emails[i]!)) | 0
   return h
 }
 
-/** The duplicate-row hash of a non-empty row: its title and members (-1 when it has neither). */
-function dupHash(title: string | undefined, ids: readonly number[] | undefined, emails: readonly string[]): number {
-  return !title && !(ids && ids.length) && !emails.length ? -1 : (fnv(0x811c9dc5, title ?? '') ^ membersHash(ids, emails)) >>> 1
+/**
+ * The duplicate-row hash of a non-empty row: its title and members, the first `nIds` ids and `nEmails` e-mails
+ * of the lists (-1 when it has neither).
+ */
+function dupHash(title: string | undefined, ids: readonly number[], nIds: number, emails: readonly string[], nEmails: number, emailHashes?: readonly number[]): number {
+  return !title && !nIds && !nEmails ? -1 : (fnv(0x811c9dc5, title ?? '') ^ membersHash(ids, nIds, emails, nEmails, emailHashes)) >>> 1
+}
+
+/** Whether `value` is among the first `n` entries of `list`. */
+function has<T>(list: readonly T[], n: number, value: T): boolean {
+  for (let i = 0; i < n; i++) if (list[i] === value) return true
+  return false
 }
 
 /** The duplicate-pair hash of a non-empty row (-1 without a complete pair). */
@@ -375,7 +430,8 @@ const isEmpty = (row: SheetRow): boolean => {
 
 /** Hash of a row's title and members for the duplicate-row check; -1 when the row takes no part in it. */
 export function dupHashOf(row: SheetRow): number {
-  return isEmpty(row) ? -1 : dupHash(row.params.TITLE, row.params.USERS, row.emails)
+  const ids = row.params.USERS ?? NONE_IDS
+  return isEmpty(row) ? -1 : dupHash(row.params.TITLE, ids, ids.length, row.emails, row.emails.length)
 }
 
 /** Hash of a row's entity pair for the duplicate-pair check; -1 when the row has no complete pair. */

@@ -13,8 +13,9 @@
 import type { ImportedSheet, Problem, RowStatus, SheetMeta, SheetOverview, SheetRow, SheetRowsPage, SheetSummary } from '../../shared/sheet'
 import type { AvatarResult } from './avatar'
 import type { ImportContext } from './context'
+import { FileLines } from './lines'
 import type { FieldPlan } from './rows'
-import { applyAvatar, buildRow, compilePlan, crossProblems, dupHashOf, isCrossProblem, pairHashOf, statusOf, validateRecord } from './rows'
+import { applyAvatar, buildRow, checkRecord, compilePlan, crossProblems, dupHashOf, isCrossProblem, pairHashOf, statusOf } from './rows'
 
 const STATUSES: readonly RowStatus[] = ['ready', 'warning', 'error']
 const STATUS_CODE: Record<RowStatus, number> = { ready: 0, warning: 1, error: 2 }
@@ -61,8 +62,8 @@ export class Sheet implements SheetOverview {
 
   private records: string[][] = []
   private lines = new Int32Array(256)
-  /** CSV: each record's first physical line (0 for a spreadsheet). */
-  private fileLines = new Int32Array(256)
+  /** CSV: each row's first physical line, worked out when asked (null for a spreadsheet: no file lines). */
+  private fileLines: FileLines | null = null
   /** Each row's status without its cross-row problems: 0 ready, 1 warning, 2 error. */
   private base = new Uint8Array(256)
   private dup = new Int32Array(256)
@@ -94,21 +95,36 @@ export class Sheet implements SheetOverview {
     this.cellsTemplate = JSON.parse(JSON.stringify(template)) as Record<string, string>
   }
 
+  /** The rows come from a CSV whose physical lines are counted by `brk` (rows then have a `fileLine`). */
+  countFileLines(brk: '\n' | '\r'): void {
+    this.fileLines = new FileLines(brk, (i) => this.records[i]!)
+  }
+
+  /** A CSV record that is not a row (the header, a blank record): it takes lines before the next row. */
+  skipRecord(record: readonly string[]): void {
+    this.fileLines?.skip(record)
+  }
+
+  /** The first physical line of the next CSV record (0 when the sheet has no file lines). */
+  nextFileLine(): number {
+    return this.fileLines ? this.fileLines.next() : 0
+  }
+
   /**
    * Validates one record and keeps it (the array is kept as it is: do not change it afterwards). `line`: its row
-   * number as a spreadsheet shows it; `fileLine`: its first physical line in a CSV (0: none). `structural`: the
-   * problems found while reading it. Returns the row's index.
+   * number as a spreadsheet shows it. `structural`: the problems found while reading it. `record`: the CSV record
+   * as read, when the kept `fields` are not it (cut, or not kept). Returns the row's index.
    */
-  add(fields: string[], line: number, structural: Problem[] | null, fileLine = 0): number {
+  add(fields: string[], line: number, structural: Problem[] | null, record?: readonly string[]): number {
     const i = this.length
     if (i === this.lines.length) this.grow()
     this.records.push(fields)
     this.lines[i] = line
-    this.fileLines[i] = fileLine
     this.length = i + 1
+    this.fileLines?.added(i, record)
     if (structural) this.structural.set(i, structural)
     // Only the verdict is kept: the row object is built when someone asks for the row.
-    const v = validateRecord(fields, this.plan, structural)
+    const v = checkRecord(fields, this.plan, structural)
     this.base[i] = STATUS_CODE[v.status]
     this.dup[i] = v.dup
     this.pair[i] = v.pair
@@ -134,14 +150,21 @@ export class Sheet implements SheetOverview {
   applyCross(): number[] {
     const n = this.length
     const before = this.cross
-    this.cross = crossProblems(this.dup.subarray(0, n), this.pair.subarray(0, n), (i) => this.ownRow(i))
+    this.cross = crossProblems(this.dup.subarray(0, n), this.pair.subarray(0, n), (i) => this.ownRow(i, false))
     const changed: number[] = []
     const same = (a: Problem[] | undefined, b: Problem[] | undefined): boolean =>
       a === b || (!!a && !!b && a.length === b.length && a.every((p, k) => p.code === b[k]!.code && p.message === b[k]!.message))
     for (const i of new Set([...before.keys(), ...this.cross.keys()])) if (!same(before.get(i), this.cross.get(i))) changed.push(i)
-    const s: SheetSummary = { rows: n, ready: 0, warning: 0, error: 0 }
-    for (let i = 0; i < n; i++) s[this.statusAt(i)]++
-    this.summary = s
+    // Counted from the typed array; only the few rows with cross-row problems are looked up (statusAt per row
+    // would be a map look-up for each of 100,000 rows).
+    const count = [0, 0, 0]
+    const base = this.base
+    for (let i = 0; i < n; i++) count[base[i]!]!++
+    for (const i of this.cross.keys()) {
+      count[base[i]!]!--
+      count[STATUS_CODE[this.statusAt(i)]]!++
+    }
+    this.summary = { rows: n, ready: count[0]!, warning: count[1]!, error: count[2]! }
     return changed
   }
 
@@ -225,6 +248,7 @@ export class Sheet implements SheetOverview {
   clear(): void {
     this.records = []
     this.length = 0
+    this.fileLines = null
     this.structural.clear()
     this.avatars.clear()
     this.replaced.clear()
@@ -232,14 +256,17 @@ export class Sheet implements SheetOverview {
     this.summary = { rows: 0, ready: 0, warning: 0, error: 0 }
   }
 
-  /** Row `index` without its cross-row problems: the stored row when it was replaced, else built from its cells. */
-  ownRow(index: number): SheetRow {
+  /**
+   * Row `index` without its cross-row problems: the stored row when it was replaced, else built from its cells.
+   * `fileLine: false` for a look at its values only (the cross-row checks): the file lines of the rows before it
+   * are then not worked out.
+   */
+  ownRow(index: number, fileLine = true): SheetRow {
     const replaced = this.replaced.get(index)
     if (replaced) return replaced
     const fields = this.records[index]!
     const row = buildRow(keyOf(index), this.lines[index]!, this.cellsOf(fields), fields, this.plan, this.structural.get(index) ?? null, this.ctx)
-    const fileLine = this.fileLines[index]!
-    if (fileLine) row.fileLine = fileLine
+    if (fileLine && this.fileLines) row.fileLine = this.fileLines.at(index)
     const avatar = this.avatars.get(index)
     if (avatar) applyAvatar(row, avatar)
     return row
@@ -264,7 +291,6 @@ export class Sheet implements SheetOverview {
   private grow(): void {
     const cap = this.lines.length * 2
     this.lines = grown(this.lines, new Int32Array(cap))
-    this.fileLines = grown(this.fileLines, new Int32Array(cap))
     this.base = grown(this.base, new Uint8Array(cap))
     this.dup = grown(this.dup, new Int32Array(cap))
     this.pair = grown(this.pair, new Int32Array(cap))

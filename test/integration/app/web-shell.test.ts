@@ -110,6 +110,21 @@ describe('browser shell (npm start without Electron)', () => {
     expect((await http(`${shell.url}api/events`)).status).toBe(403)
   })
 
+  it('tells a second tab on the app address (no key) where the app is, never that a portal user lacks rights', async () => {
+    const host = { host: new URL(shell.url).host }
+    const answers = [await invoke('app:info', null, host), await http(`${shell.url}api/events`, { headers: host })]
+    for (const r of answers) {
+      expect(r.status).toBe(403)
+      const { error } = JSON.parse(r.text) as { error: { code: string; message: string; messageRu: string } }
+      expect(error.code).toBe('FORBIDDEN')
+      expect(error.message).toContain('only the tab the app opened holds its one-time key')
+      expect(error.messageRu).toContain('одноразовый ключ есть только у вкладки, которую открыло приложение')
+      // The sentence issue 12 §10 found on a second tab: about portal user rights, which do not apply here.
+      expect(error.message).not.toMatch(/rights|webhook|portal/i)
+      expect(error.messageRu).not.toMatch(/прав|вебхук|портал/i)
+    }
+  })
+
   it('answers an unknown channel with 403 FORBIDDEN, not 404', async () => {
     for (const channel of ['nope:nothing', '__proto__', 'constructor', '']) {
       const r = await invoke(channel, null, ok)

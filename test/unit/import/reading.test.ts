@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { decode, detectEncoding, guessSingleByte, sniffBinary } from '../../../electron/core/import/decode'
-import { detectDelimiter, detectNewline, parseRecords } from '../../../electron/core/import/parse'
+import { detectDelimiter, detectNewline, parseRecords, recordBreaks } from '../../../electron/core/import/parse'
 import { importSheet } from '../../../electron/core/import'
 import { cp, importText, utf16le, utf8 } from './helpers'
 
@@ -55,24 +55,33 @@ describe('delimiter and line breaks', () => {
     expect(detectNewline('a\nb')).toBe('\n')
   })
 
-  it('gives every record its first physical line, across quoted line breaks and chunk boundaries', async () => {
+  it('gives every record across quoted line breaks and chunk boundaries; a row keeps its first physical line', async () => {
     const text = 'h1,h2\r\n"a\r\nb\r\nc",1\r\n\r\nplain,2\r\n"x ""q"", y",3\r\n'
     for (const chunkChars of [3, 7, 64, 1 << 20]) {
-      const got: [string[], number, number][] = []
-      await parseRecords(text, ',', { record: (f, line, end) => got.push([f, line, end]) }, { chunkChars })
+      const got: [string[], number][] = []
+      await parseRecords(text, ',', { record: (f) => void got.push([f, recordBreaks(f, '\n')]) }, { chunkChars })
       expect(got.filter(([f]) => f.some((c) => c !== ''))).toEqual([
-        [['h1', 'h2'], 1, 1],
-        [['a\r\nb\r\nc', '1'], 2, 4],
-        [['plain', '2'], 6, 6],
-        [['x "q", y', '3'], 7, 7],
+        [['h1', 'h2'], 0],
+        [['a\r\nb\r\nc', '1'], 2],
+        [['plain', '2'], 0],
+        [['x "q", y', '3'], 0],
       ])
+      // Rows are numbered by record (the blank one counts); the file line counts the breaks in the quoted cell.
+      const sheet = await importText(text, { chunkChars })
+      expect(sheet.allRows().map((r) => [r.line, r.fileLine])).toEqual([[2, 2], [4, 6], [5, 7]])
     }
   })
 
-  it('reports an unterminated quote on the record that runs to the end', async () => {
-    const got: [number, number, string | undefined][] = []
-    await parseRecords('a,b\n1,"open\n2,3\n4,5', ',', { record: (_f, line, end, q) => got.push([line, end, q]) }, { chunkChars: 4 })
-    expect(got).toEqual([[1, 1, undefined], [2, 4, 'unterminated']])
+  it('reports an unterminated quote on the record that runs to the end, with the lines it spans', async () => {
+    const text = 'a,b\n1,"open\n2,3\n4,5'
+    const got: [string[], string | undefined][] = []
+    await parseRecords(text, ',', { record: (f, q) => void got.push([f, q]) }, { chunkChars: 4 })
+    expect(got).toEqual([[['a', 'b'], undefined], [['1', 'open\n2,3\n4,5'], 'unterminated']])
+    const sheet = await importText(text, { chunkChars: 4 })
+    expect(sheet.fileProblems.find((p) => p.code === 'QUOTE_UNTERMINATED')?.message).toContain('line 2 ')
+    const [row] = sheet.allRows()
+    expect(row!.problems.find((p) => p.code === 'ROW_UNTERMINATED_QUOTE')?.message).toContain('(line 4)')
+    expect(row!.fileLine).toBe(2)
   })
 })
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -56,6 +57,27 @@ describe('field rules', () => {
     expect(run('BULK', 'y'.repeat(256))).toEqual(['ENTITY_ID:ENTITY_ID_TOO_LONG:error'])
     expect(run('BULK', '')).toEqual(['ENTITY_ID:ENTITY_PAIR_INCOMPLETE:warning'])
     expect(run('constructor', 'x')).toEqual([])
+  })
+  it('MESSAGE and DESCRIPTION: at most 20,000 characters as sent (CR LF counts as one break, an emoji as one character)', async () => {
+    const q = (v: string): string => `"${v}"`
+    const cases: [string, boolean][] = [
+      ['x'.repeat(20_000), false],
+      ['x'.repeat(20_001), true],
+      // 20,001 UTF-16 units, but CR LF is sent as one line break: 20,000 characters.
+      [`${'x'.repeat(19_998)}\r\ny`, false],
+      [`${'x'.repeat(19_999)}\r\ny`, true],
+      // Two UTF-16 units for one character: 20,000 characters.
+      [`${'x'.repeat(19_999)}😀`, false],
+      [`${'x'.repeat(20_000)}😀`, true],
+    ]
+    const rows = cases.map(([v], i) => `Chat ${i},1,${q(v)},${q(v)}`).join('\n')
+    const sheet = await importText(`TITLE,USERS,MESSAGE,DESCRIPTION\n${rows}\n`)
+    sheet.allRows().forEach((r, i) => {
+      const [v, long] = cases[i]!
+      expect(codes(r), `case ${i}`).toEqual(long ? ['MESSAGE_LONG', 'MESSAGE_LONG'] : [])
+      expect(r.params.MESSAGE).toBe(v.replace(/\r\n/g, '\n'))
+      expect(r.params.DESCRIPTION).toBe(v.replace(/\r\n/g, '\n'))
+    })
   })
 })
 
@@ -125,7 +147,7 @@ describe('rows and params', () => {
     const b = await importText(text)
     expect(a.allRows().map((r) => r.key)).toEqual(b.allRows().map((r) => r.key))
     expect(new Set(a.allRows().map((r) => r.key)).size).toBe(3)
-    expect(a.meta.contentHash).toMatch(/^[0-9a-f]{64}$/)
+    expect(a.meta.contentHash).toBe(createHash('sha256').update(text).digest('hex'))
   })
 })
 
