@@ -97,7 +97,9 @@ export function errorText(e: AppError, lang: Lang, t: Translate): string {
   // first, the English details after it.
   const base = lang === 'ru' && !e.messageRu ? `${t(`errors.fallback.${e.code}`)} (${e.message})` : lang === 'ru' && e.messageRu ? e.messageRu : e.message
   const portal = e.portalError ? ` (${e.portalError}${e.portalDescription ? `: ${e.portalDescription}` : ''})` : ''
-  const hint = SELF_EXPLAINED.includes(e.code) ? '' : t(`errors.hint.${e.code}`)
+  // FORBIDDEN from the portal (it names its error) is about the portal user's rights; FORBIDDEN from the app itself
+  // (a second browser tab, a caller that is not the app window) says in its message what to do.
+  const hint = SELF_EXPLAINED.includes(e.code) || (e.code === 'FORBIDDEN' && !e.portalError) ? '' : t(`errors.hint.${e.code}`)
   const said = `${base}${portal}`
   // A message without an end of its own ("connect ECONNREFUSED") gets one before the hint.
   return hint ? `${said}${/[.!?…)]$/.test(said) ? '' : '.'} ${hint}` : said

@@ -145,11 +145,17 @@ describe('a second browser tab on the app address', () => {
   it('is told to use the tab the app opened, never only that a portal user lacks rights (issue 12 §10)', () => {
     const shownEn = errorText(refused, 'en', en)
     expect(shownEn).toMatch(/^This browser tab is not connected to the app/)
-    expect(shownEn).toContain('In a browser tab: use the tab the app opened, or restart the app.')
-    expect(shownEn).not.toContain('The portal user lacks the rights for this; use an administrator’s webhook.')
+    expect(shownEn).toBe(refused.message)
+    expect(shownEn).not.toMatch(/rights|webhook|administrator/)
     const shownRu = errorText(refused, 'ru', ru)
     expect(shownRu).toMatch(/^Эта вкладка браузера не подключена к приложению/)
-    expect(shownRu).toContain('Во вкладке браузера: используйте вкладку, которую открыло приложение, или перезапустите его.')
-    expect(shownRu).not.toContain('У пользователя портала нет прав на это действие; используйте вебхук администратора.')
+    expect(shownRu).toBe(refused.messageRu)
+    expect(shownRu).not.toMatch(/прав|вебхук|администратор/)
+  })
+
+  it('a portal that refuses for lack of rights still gets the hint about an administrator’s webhook', () => {
+    const portal = { code: 'FORBIDDEN' as const, message: 'The application is not available to this user (user_access_error).', portalError: 'user_access_error' }
+    expect(errorText(portal, 'en', en)).toContain('use an administrator’s webhook')
+    expect(errorText({ ...portal, messageRu: 'Приложение недоступно этому пользователю (user_access_error).' }, 'ru', ru)).toContain('используйте вебхук администратора')
   })
 })

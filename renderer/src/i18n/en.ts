@@ -69,7 +69,7 @@ export const en = {
       CANCELLED: 'Nothing more was sent.',
       KEYCHAIN_UNAVAILABLE: 'Start or unlock the system keychain (on Linux: a Secret Service such as GNOME Keyring), then try again.',
       NOT_FOUND: 'It may have been removed; refresh the list.',
-      FORBIDDEN: 'For a portal: its user lacks the rights, so use an administrator’s webhook. In a browser tab: use the tab the app opened, or restart the app.',
+      FORBIDDEN: 'The portal user lacks the rights for this: use an administrator’s webhook.',
       INTERNAL: 'Restart the app; if it keeps happening, report it.',
       STORAGE: 'The data folder cannot be written (full disk?): free space, then press Resume. Nothing was sent twice.',
       LOCKED: 'Another window or b24chat command is sending this job; wait for it, or stop it first.',
