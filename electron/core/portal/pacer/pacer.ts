@@ -161,15 +161,12 @@ export class Pacer {
 
   /**
    * How many calls to put in the next batch when `pending` are left: spread over the requests allowed in flight
-   * (⌈pending / allowance⌉, so the last round ends together), at most `max`; and while the allowance is still growing
-   * from its start, a share of `max` in proportion (max × allowance / setting), so each round trip of the ramp is
-   * short and the full concurrency is reached after little work. At concurrency 1 it is simply min(pending, max).
+   * (⌈pending / allowance⌉, so the last round ends together), at most `max`. At concurrency 1 it is simply
+   * min(pending, max).
    */
   batchCalls(pending: number, max = 50): number {
     if (pending <= 0) return 0
-    const allowance = this.inFlightLimit()
-    const cap = this.portal.limiter.ramping() ? Math.ceil((max * allowance) / this.ceiling) : max
-    return Math.max(1, Math.min(max, cap, Math.ceil(pending / allowance)))
+    return Math.max(1, Math.min(max, Math.ceil(pending / this.inFlightLimit())))
   }
 
   /** Waits until a request may go (blocks, budget incl. reservations, concurrency, bucket) and takes its share. */
