@@ -87,6 +87,24 @@ describe('adaptive concurrency limiter', () => {
     expect(l.allowance()).toBe(5)
   })
 
+  it('a light request that queued behind heavy ones is judged against the heavy server time (Little, on the mix)', () => {
+    const l = new AdaptiveLimiter(16)
+    // batches of 750 ms ran without queueing (network floor 0)
+    for (const t of [l.start(), l.start()]) l.finish(t, ok(750, 750))
+    // a lookup of 20 ms sent with 12 in flight waited 1.5 s behind them: the portal runs ~12 × 750 / 2250 = 4 at once
+    const wave = Array.from({ length: 12 }, () => l.start())
+    l.finish(wave[11] as never, ok(1520, 20))
+    expect(l.allowance()).toBe(5) // 4 + 1 — not 12 × 20 / 1520 + 1 = 1
+    for (const t of wave.slice(0, 11)) l.finish(t, { kind: 'neutral' })
+    // lookups that waited 50 ms (under a tenth of the batches' 750 ms) are no sign of congestion: it grows again
+    for (let i = 0; i < 6; i++) {
+      const pipe = Array.from({ length: l.allowance() }, () => l.start())
+      l.finish(pipe[0] as never, ok(70, 20))
+      for (const t of pipe.slice(1)) l.finish(t, { kind: 'neutral' })
+    }
+    expect(l.allowance()).toBe(6)
+  })
+
   it('halves on 5xx, HTML or a timeout, never below 1; neutral answers change nothing', () => {
     const l = new AdaptiveLimiter(3)
     expect(l.allowance()).toBe(3)
@@ -132,6 +150,25 @@ describe('budget reservations', () => {
     p.complete(t2, { spent: 'booked', sample: { kind: 'overload' } })
     expect(p.reservedSec('im.chat.add')).toBe(0)
     expect(p.usedSec('im.chat.add')).toBeCloseTo(50 + 40 * p.costPerCall('im.chat.add', 'im.chat.add') * 1.2, 5)
+  })
+
+  it('a budget wait ends when a request in flight gives its reservation back, not when the booked entries expire', async () => {
+    const clock = new ManualClock(T0)
+    const p = new Pacer({ clock, limits, margin: 0.9, priorServerSec: { 'im.chat.add': 1 }, concurrency: 4 })
+    p.observe({ serverSec: { 'im.chat.add': 1 }, calls: { 'im.chat.add': 1 }, reports: [{ key: 'batch', operating: 0, serverNow: T0 / 1000 }], wallMs: 1000 })
+    // 20 s booked (expires in 600 s) and 60 calls in flight holding 72 s: 20 more calls (24 s) do not fit in 97.5
+    p.observe({ serverSec: { 'im.chat.add': 20 }, calls: { 'im.chat.add': 20 }, reports: [{ key: 'im.chat.add', operating: 20, resetAt: (T0 + 600_000) / 1000, serverNow: T0 / 1000 }], wallMs: 1000 })
+    const first = await p.admit({ calls: { 'im.chat.add': 60 }, batch: true })
+    let got: number | null = null
+    const wait = p.waitForBudget('im.chat.add', 20, 20).then((n) => (got = n))
+    await clock.advance(1000)
+    expect(got).toBe(null)
+    // the answer: the batch was refused before it ran (nothing billed): the 72 s it held are free again
+    p.observe({ serverSec: {}, calls: {}, reports: [{ key: 'im.chat.add', operating: 20, resetAt: (T0 + 600_000) / 1000, serverNow: (T0 + 1000) / 1000 }], wallMs: 1000 })
+    p.complete(first, { spent: 'released', sample: { kind: 'neutral' } })
+    await wait // at once: not 600 s later, when the 20 s booked expire
+    expect(clock.now() - T0).toBe(1000)
+    expect(got).toBe(20)
   })
 
   it('ignores a report older than the last one (a concurrent answer that finished earlier): it must not trim', () => {

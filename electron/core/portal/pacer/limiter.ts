@@ -13,7 +13,9 @@
  *    T_min at 16 in flight). An overfull start is taken back by the first answers that queued (below);
  *  - congested (queueing over half the server time): down to × 0.7, or to what the portal evidently runs at once if
  *    that is less — by Little's law, the requests in flight when it was sent × server time / (server time + queueing),
- *    plus one (a start above the portal's capacity is taken back in one step); 5xx, HTML, timeout, 503: halved;
+ *    plus one (a start above the portal's capacity is taken back in one step); 5xx, HTML, timeout, 503: halved. The
+ *    server time here is the longest seen lately (the heavy requests of the mix): a light lookup queues behind them;
+ *    judged by its own 20 ms it would read as a portal that runs a tenth of a request at once;
  *  - after a decrease it grows again by +1/limit per answer that came back while the allowance was in use (+1 per
  *    round trip), and only while answers show no queueing (over a tenth of the server time holds it);
  *  - answers to requests sent before a decrease do not count (they saw the old load).
@@ -43,6 +45,8 @@ export class AdaptiveLimiter {
   private seq = 0
   private ignoreUpTo = 0
   private readonly overheads: number[] = []
+  /** Server times of the recent requests that said something about queueing, ms. */
+  private readonly serverTimes: number[] = []
   private load = 1
   inFlight = 0
 
@@ -96,13 +100,19 @@ export class AdaptiveLimiter {
     if (s.serverMs < 4 * Math.max(floor, 1)) return
     const queued = Math.max(0, overhead - floor)
     this.load += 0.3 * ((s.serverMs + queued) / s.serverMs - this.load)
+    // What a request queues behind is the requests of the mix, not itself: a lookup of 20 ms that waited 1.5 s
+    // behind batches of 750 ms says the portal runs ~3 of them at once, not 0.1. So queueing is judged against the
+    // longest server time seen lately (this request's own when it is the longest).
+    this.serverTimes.push(s.serverMs)
+    if (this.serverTimes.length > FLOOR_SAMPLES) this.serverTimes.shift()
+    const service = Math.max(...this.serverTimes)
     if (t.seq <= this.ignoreUpTo) return
-    if (queued > CONGESTED_SHARE * s.serverMs) {
-      const running = (t.inFlight * s.serverMs) / (s.serverMs + queued)
+    if (queued > CONGESTED_SHARE * service) {
+      const running = (t.inFlight * service) / (service + queued)
       this.decrease(Math.min(this.limit * CONGESTED_FACTOR, running + 1), t)
       return
     }
-    if (queued > QUEUEING_SHARE * s.serverMs) return
+    if (queued > QUEUEING_SHARE * service) return
     if (!saturated) return
     this.limit = Math.min(this.ceiling, this.limit + 1 / this.limit)
   }

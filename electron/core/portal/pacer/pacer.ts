@@ -305,8 +305,11 @@ export class Pacer {
       if (until <= now || this.ledger.used(binding, now) + this.ledger.reserved(binding) <= 1e-9) return Math.min(Math.max(n, 1), want)
       if (await this.probe(binding, until, signal)) continue
       this.setState({ kind: 'operating', method: binding, untilMs: Number.isFinite(until) ? until : now, usedSec: this.usedSec(binding), limitSec: this.limits.operatingLimitSec })
-      // Only answers of requests in flight can free reserved budget: wait for the next change.
-      await (Number.isFinite(until) ? this.clock.sleep(until - now, signal) : this.nextChange(signal))
+      // Booked entries free room as they expire (`until`); answers of requests in flight free what they hold, often
+      // much sooner: while any is held, the next change wakes the wait too.
+      if (!Number.isFinite(until)) await this.nextChange(signal)
+      else if (this.ledger.reserved(binding) > 0) await this.sleepOrChange(until - now, signal)
+      else await this.clock.sleep(until - now, signal)
     }
     throw new PacerStuck('budget', MAX_WAIT_LOOPS)
   }
@@ -330,6 +333,22 @@ export class Pacer {
     this.counters.probes++
     await this.prober(key, signal)
     return true
+  }
+
+  /** Resolves after `ms` or at the next change of the portal's pacing, whichever is first; rejects when aborted. */
+  private async sleepOrChange(ms: number, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted()
+    const ctl = new AbortController()
+    const onAbort = (): void => ctl.abort(signal?.reason)
+    signal?.addEventListener('abort', onAbort, { once: true })
+    const both = [this.clock.sleep(ms, ctl.signal), this.nextChange(ctl.signal)]
+    for (const p of both) p.catch(() => undefined) // the one that loses is aborted below
+    try {
+      await Promise.race(both)
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+      ctl.abort()
+    }
   }
 
   /** Resolves at the next change of the portal's pacing (an answer, a report), or rejects when aborted. */
