@@ -734,9 +734,9 @@ export class SyncEngine {
   /**
    * Launches the next creating batch from `ready` (checked planned rows, in order): `want` calls (the pacer's
    * `batchCalls`), fewer when the body, the request cap (at the latency calls meet now) or the operating budget say
-   * so. When the budget cannot afford `want` calls now, it waits until it can (or, for a batch larger than the whole
-   * budget, until it is alone) — one wait: admission then finds the room it saw. Journals the rows `sending`, then
-   * sends.
+   * so. When the budget affords less than half of it now, it waits until it affords all of it (or, for a batch larger
+   * than the whole budget, until it is alone) — one wait: admission then finds the room it saw. Journals the rows
+   * `sending`, then sends.
    */
   private async launch(ready: JobRow[], want: number): Promise<void> {
     const rows = ready.slice(0, Math.max(1, want))
@@ -745,7 +745,11 @@ export class SyncEngine {
     const bytes = params.map((p) => batchCommand('im.chat.add', p).length)
     const pacer = this.client.pacer
     const fits = batchSize(bytes, pacer.latencySecPerCall('im.chat.add'), rows.length, this.sizing)
-    const affordable = pacer.affordable('im.chat.add') >= fits ? fits : await pacer.waitForBudget('im.chat.add', fits, fits, this.signal)
+    // What the budget affords now goes, when it is at least half the batch (the first round at the prior's cautious
+    // cost per call, or room coming back as answers release what they held); a smaller remnant waits for room for
+    // the whole batch, so a budget-bound run does not crumble into small requests.
+    const now = pacer.affordable('im.chat.add')
+    const affordable = now >= Math.ceil(fits / 2) ? Math.min(now, fits) : await pacer.waitForBudget('im.chat.add', fits, fits, this.signal)
     if (this.stopMode) return
     const n = batchSize(bytes, pacer.latencySecPerCall('im.chat.add'), affordable, this.sizing)
     const sentAt = this.clock.now()
