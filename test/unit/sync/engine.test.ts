@@ -196,6 +196,23 @@ describe('sync engine', () => {
     expect(events.filter(isTerminal)).toHaveLength(1)
   })
 
+  it('a batch goes with what the budget affords now when that is at least half of it, beside the batch in flight', async () => {
+    // budget 40 s (the client allows itself 39); before any answer a call is reserved at the prior 0.5 s + 20 %
+    const x = await w({ concurrency: 2, limitSec: 40 })
+    const job = await x.make(rows(100))
+    x.portal.holdCreates = true
+    const { r } = x.runner(job.id)
+    await r.start()
+    await x.portal.untilCreating(2) // the second left while the first held 24 s: it did not wait for its answer
+    const sizes = creatingBatches(x.portal.log).map((l) => Object.keys(l.body.cmd as object).length)
+    expect(sizes).toEqual([40, 25]) // 40 (the engine's batch at the prior's latency); then ⌊(39 − 24) / 0.6⌋ = 25 ≥ 20
+    x.portal.releaseCreates()
+    const end = await r.done()
+    expect(end?.type).toBe('finished')
+    expect(x.portal.chats).toHaveLength(100)
+    expect(x.portal.status429).toBe(0)
+  })
+
   it('keeps several creating batches in flight when the pacer allows it, and each chat is still made once', async () => {
     const x = await w()
     x.client.pacer.inFlightLimit = () => 3
