@@ -7,6 +7,7 @@ import type { Clock } from '../../../electron/core/clock'
 import { createPortalClient } from '../../../electron/core/portal/client'
 import { etaSec, limitsForPlan, Pacer, PacerRegistry, PacerStuck } from '../../../electron/core/portal/pacer'
 import { AdaptiveLimiter } from '../../../electron/core/portal/pacer/limiter'
+import { BillingModel } from '../../../electron/core/portal/pacer/billing'
 import type { HttpRequest, HttpResponse, Transport } from '../../../electron/core/portal/transport'
 import { batchSize } from '../../../electron/core/sync/batching'
 import { runJob } from '../../../electron/core/sync/runner'
@@ -169,6 +170,19 @@ describe('budget reservations', () => {
     await wait // at once: not 600 s later, when the 20 s booked expire
     expect(clock.now() - T0).toBe(1000)
     expect(got).toBe(20)
+  })
+
+  it('learns a lower billing ratio only from a request that ran alone; with others in flight it may only rise', () => {
+    const m = new BillingModel({ 'im.chat.add': 1 })
+    m.learnRatio('im.chat.add', { 'im.chat.add': 10 }, 10) // alone: 1
+    expect(m.costPerCall('im.chat.add', 'im.chat.add')).toBeCloseTo(1, 5)
+    // with others in flight most of its calls were in the previous report: a difference of 2 s says nothing
+    m.learnRatio('im.chat.add', { 'im.chat.add': 10 }, 2, false)
+    expect(m.costPerCall('im.chat.add', 'im.chat.add')).toBeCloseTo(1, 5)
+    m.learnRatio('im.chat.add', { 'im.chat.add': 10 }, 14, false) // a rise is believed (the cautious side)
+    expect(m.costPerCall('im.chat.add', 'im.chat.add')).toBeCloseTo(1.2, 5)
+    m.learnRatio('im.chat.add', { 'im.chat.add': 10 }, 2) // alone, it may fall
+    expect(m.costPerCall('im.chat.add', 'im.chat.add')).toBeCloseTo(0.7, 5)
   })
 
   it('ignores a report older than the last one (a concurrent answer that finished earlier): it must not trim', () => {

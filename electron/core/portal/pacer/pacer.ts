@@ -393,7 +393,9 @@ export class Pacer {
   observe(o: PacingObservation): void {
     const now = this.clock.now()
     for (const [m, sec] of Object.entries(o.serverSec)) this.portal.billing.learnServerTime(m, sec, o.calls[m] ?? 0)
-    for (const r of o.reports) this.ledger.sync(r, o.serverSec, now, this.portal.billing)
+    // The request being observed still counts in flight (observe comes before complete): alone means 1.
+    const alone = this.portal.limiter.inFlight <= 1
+    for (const r of o.reports) this.ledger.sync(r, o.serverSec, now, this.portal.billing, alone)
     this.portal.changed()
   }
 
