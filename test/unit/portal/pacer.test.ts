@@ -185,6 +185,23 @@ describe('budget reservations', () => {
     expect(m.costPerCall('im.chat.add', 'im.chat.add')).toBeCloseTo(0.7, 5)
   })
 
+  it('a request is alone only if no other was in flight at any moment of its life (then its report pairs exactly)', async () => {
+    const p = new Pacer({ clock: new ManualClock(T0), limits, concurrency: 4 })
+    const lone = await p.admit({ calls: { 'im.chat.get': 1 }, batch: false })
+    expect(lone.overlapped).toBe(false)
+    p.complete(lone, { spent: 'released', sample: { kind: 'neutral' } })
+    const a = await p.admit({ calls: { 'im.chat.get': 1 }, batch: false })
+    expect(a.overlapped).toBe(false)
+    const b = await p.admit({ calls: { 'im.chat.get': 1 }, batch: false }) // sent while a was in flight
+    expect(b.overlapped).toBe(true)
+    expect(a.overlapped).toBe(true) // b ran during a's life
+    p.complete(a, { spent: 'released', sample: { kind: 'neutral' } })
+    p.complete(b, { spent: 'released', sample: { kind: 'neutral' } })
+    const c = await p.admit({ calls: { 'im.chat.get': 1 }, batch: false })
+    expect(c.overlapped).toBe(false)
+    p.complete(c, { spent: 'released', sample: { kind: 'neutral' } })
+  })
+
   it('ignores a report older than the last one (a concurrent answer that finished earlier): it must not trim', () => {
     const clock = new ManualClock(T0)
     const p = new Pacer({ clock, limits })

@@ -29,6 +29,8 @@ export interface PacingObservation {
   wallMs: number
   /** The request's top-level duration (server seconds), when known. */
   durationSec?: number
+  /** No other request of the portal was in flight at any moment of this one's (its report pairs exactly). */
+  alone?: boolean
 }
 
 /** What a request asks of the pacer. */
@@ -393,8 +395,8 @@ export class Pacer {
   observe(o: PacingObservation): void {
     const now = this.clock.now()
     for (const [m, sec] of Object.entries(o.serverSec)) this.portal.billing.learnServerTime(m, sec, o.calls[m] ?? 0)
-    // The request being observed still counts in flight (observe comes before complete): alone means 1.
-    const alone = this.portal.limiter.inFlight <= 1
+    // Unknown: the request being observed still counts in flight (observe comes before complete), so alone is 1.
+    const alone = o.alone ?? this.portal.limiter.inFlight <= 1
     for (const r of o.reports) this.ledger.sync(r, o.serverSec, now, this.portal.billing, alone)
     this.portal.changed()
   }
