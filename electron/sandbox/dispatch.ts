@@ -153,7 +153,11 @@ export class Dispatcher {
     return this.call(auth, method, params, scope, true, scope.startedAt)
   }
 
-  /** Spends `ms` of simulated time unless that crosses the request deadline (then the request is killed). */
+  /**
+   * Spends `ms` of simulated time unless that crosses the request deadline (then the request is killed). A call
+   * whose scheduled end has already passed (an earlier timer woke late, or calls shorter than a timer tick) does
+   * not wait at all: even a timer of 0 ms takes a tick, which made 50 lookups of 0.45 ms take 65 ms, not 22.
+   */
   private async spend(ms: number, scope: RequestScope): Promise<void> {
     if (ms <= 0) return
     const now = this.clock.now()
@@ -163,7 +167,11 @@ export class Dispatcher {
       await this.clock.sleep(Math.max(0, scope.deadline - now), scope.signal)
       throw new RequestCapExceeded()
     }
-    await this.clock.sleep(Math.max(0, until - now), scope.signal)
+    if (until <= now) {
+      scope.signal.throwIfAborted()
+      return
+    }
+    await this.clock.sleep(until - now, scope.signal)
   }
 
   async call(auth: AuthContext, method: string, params: Params, scope: RequestScope, bill: boolean, startedAt?: number): Promise<CallOutcome> {

@@ -3,24 +3,30 @@
  * server time (median 300 ms → 15 ms), the operating budget and its window (480 s per 600 s → 24 s per 30 s), the
  * bucket's drain (2 per s → 40 per s; the burst of 50 is a count and stays), the ban (300 s → 15 s), the 0.1 s
  * "not counted" threshold (→ 5 ms), the 60 s request cap (→ 3 s), and the client's own times (request timeout, the
- * engine's settle time). One factor keeps the real proportions between the budget and server time, so the budget binds
- * exactly as hard as on a real portal: one window's budget covers ~1,460 chats at full weight (docs billing) or
+ * engine's settle time, the pacer's prior server time per call). One factor keeps the real proportions between the
+ * budget and server time, so the budget binds exactly as hard as on a real portal: one window's budget covers ~1,460 chats at full weight (docs billing) or
  * ~2,900 at half weight (batch-half), and 1,000 chats fit one window. (The earlier bench scaled server time 1/5 but the
  * budget far less, so the budget bound 6× harder than in reality and hid what concurrency gives — issue 11 §2.)
  * Why 1/20: the slowest case (5,000 rows one batch at a time, docs billing) takes ~100 s instead of ~31 minutes, and a
  * call still takes 15 ms of simulated time — far above timer granularity (1 ms); the sandbox runs a batch's calls on a
- * schedule, so timer lateness does not add up.
+ * schedule, so timer lateness does not add up (and a lookup of 0.45 ms behind schedule does not wait a tick).
  */
 import type { SandboxOptions } from '../../electron/sandbox/index'
 import { DEFAULT_WORKERS } from '../../electron/sandbox/index'
 import { CONCURRENCY } from '../../electron/shared/settings'
+import { DEFAULT_SERVER_SEC } from '../../electron/core/portal/pacer'
 
 export const SCALE = 1 / 20
 
 /** The real portal's times and counts (notes §3): what SCALE multiplies. */
 export const REAL_PORTAL = { latencyMs: 300, burst: 50, rps: 2, operatingLimitSec: 480, operatingWindowSec: 600, banSec: 300, operatingMinCountedSec: 0.1, requestCapSec: 60 }
-/** The client's times on a real portal: request timeout (75 s, above the 60 s cap) and the engine's settle time. */
-export const REAL_CLIENT = { timeoutMs: 75_000, settleMs: 65_000 }
+/**
+ * The client's times on a real portal: request timeout (75 s, above the 60 s cap), the engine's settle time, and the
+ * server time per call the pacer assumes before it has measured any (its prior). Unscaled, a prior of 0.5 s per call
+ * would reserve 50 × 0.5 × 1.2 = 30 s for the first batch — more than the scaled budget of 24 s, when on a real portal
+ * it is 6 % of 480 s.
+ */
+export const REAL_CLIENT = { timeoutMs: 75_000, settleMs: 65_000, priorServerSec: DEFAULT_SERVER_SEC }
 
 export type Billing = 'docs' | 'batch-half'
 
@@ -110,6 +116,8 @@ export interface ContenderConfig {
   scale: number
   timeoutMs: number
   settleMs: number
+  /** The pacer's prior server seconds per im.chat.add (REAL_CLIENT × scale). */
+  priorServerSec: number
   banMode: boolean
   limits: { burst: number; rps: number; operatingLimitSec: number; operatingWindowSec: number; banSec: number }
 }

@@ -18,7 +18,7 @@ const cfg = JSON.parse(process.env.BENCH_CONTENDER ?? '{}') as ContenderConfig
 const out: Record<string, unknown> = { kind: cfg.kind }
 
 function portalClient() {
-  return createPortalClient({ kind: 'webhook', url: cfg.webhookUrl }, { ca, margin: cfg.margin, concurrency: cfg.concurrency, timeoutMs: cfg.timeoutMs, limits: { ...cfg.limits, banMode: cfg.banMode ? 'ban' : 'sliding' } })
+  return createPortalClient({ kind: 'webhook', url: cfg.webhookUrl }, { ca, margin: cfg.margin, concurrency: cfg.concurrency, timeoutMs: cfg.timeoutMs, priorServerSec: { 'im.chat.add': cfg.priorServerSec }, limits: { ...cfg.limits, banMode: cfg.banMode ? 'ban' : 'sliding' } })
 }
 const ca = await readFile(cfg.ca, 'utf8')
 
@@ -50,7 +50,7 @@ if (cfg.kind === 'engine') {
   await new Promise<void>((done) => {
     const launch = (): void => {
       while (pending.length && running.size < client.pacer.inFlightLimit()) {
-        // The pacer's batch size (spread over the allowance, small while it ramps up), ≤ what the budget allows now.
+        // The pacer's batch size (spread over the allowance), ≤ what the budget allows now.
         const size = Math.max(1, Math.min(client.pacer.batchCalls(pending.length), client.pacer.affordable('im.chat.add')))
         const rows = pending.splice(0, size)
         const cmd = Object.fromEntries(rows.map((i) => [`r${i}`, ['im.chat.add', benchParams(i, cfg.entityType)] as [string, Record<string, unknown>]]))

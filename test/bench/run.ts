@@ -132,6 +132,7 @@ async function runOne(c: BenchCase, billing: Billing, entry: Entry, sb: Sandbox,
       scale,
       timeoutMs: REAL_CLIENT.timeoutMs * scale,
       settleMs: REAL_CLIENT.settleMs * scale,
+      priorServerSec: REAL_CLIENT.priorServerSec * scale,
       banMode: true,
       limits: { burst: opts.burst as number, rps: opts.rps as number, operatingLimitSec: opts.operatingLimitSec as number, operatingWindowSec: opts.operatingWindowSec as number, banSec: opts.banSec as number },
     }

@@ -489,7 +489,7 @@ class Client implements PortalClient {
     const m = method.toLowerCase()
     const { body, wallMs, ticket } = await this.execute(m, params, { readOnly: READ_ONLY_METHODS.has(m), calls: { [m]: 1 }, batch: false, signal: opts.signal, timeoutMs: opts.timeoutMs, expectedServerSec: opts.expectedServerSec })
     const time = readTime(body.time)
-    this.settle(ticket, wallMs, time, () => this.pacer.observe({ serverSec: { [m]: time?.duration ?? 0 }, calls: { [m]: 1 }, reports: this.reportsFrom(m, time), wallMs, durationSec: time?.duration }))
+    this.settle(ticket, wallMs, time, () => this.pacer.observe({ serverSec: { [m]: time?.duration ?? 0 }, calls: { [m]: 1 }, reports: this.reportsFrom(m, time), wallMs, durationSec: time?.duration, alone: !ticket.overlapped }))
     const out: RestSuccess<T> = { result: body.result as T }
     if (typeof body.total === 'number') out.total = body.total
     if (typeof body.next === 'number') out.next = body.next
@@ -519,14 +519,14 @@ class Client implements PortalClient {
     const { body, wallMs, ticket } = await this.execute('batch', { halt: opts.halt ? 1 : 0, cmd: encoded }, { readOnly, calls, batch: true, probe, signal: opts.signal, timeoutMs: opts.timeoutMs, expectedServerSec: opts.expectedServerSec })
     const result = normaliseBatch(body.result)
     const time = readTime(body.time)
-    this.settle(ticket, wallMs, time, () => this.observeBatch(result, methodOf, time, wallMs))
+    this.settle(ticket, wallMs, time, () => this.observeBatch(result, methodOf, time, wallMs, !ticket.overlapped))
     const out: RestSuccess<BatchResult> = { result }
     if (time) out.time = time
     return out
   }
 
   /** A batch's server time per method and its operating reports, fed to the pacer; sub-call 429s block. */
-  private observeBatch(result: BatchResult, methodOf: Record<string, string>, time: RestTime | undefined, wallMs: number): void {
+  private observeBatch(result: BatchResult, methodOf: Record<string, string>, time: RestTime | undefined, wallMs: number, alone: boolean): void {
     const serverSec: Record<string, number> = {}
     const latest = new Map<string, RestTime>()
     for (const [k, t] of Object.entries(result.result_time)) {
@@ -548,7 +548,7 @@ class Client implements PortalClient {
       const m = methodOf[k]
       if (m) ran[m] = (ran[m] ?? 0) + 1
     }
-    this.pacer.observe({ serverSec, calls: ran, reports, wallMs, durationSec: time?.duration })
+    this.pacer.observe({ serverSec, calls: ran, reports, wallMs, durationSec: time?.duration, alone })
     for (const [k, e] of Object.entries(result.result_error)) {
       const m = methodOf[k]
       if (m && e?.error === 'OPERATION_TIME_LIMIT') {

@@ -92,6 +92,8 @@ export const isInterrupt = (e: unknown): boolean => e instanceof Interrupted || 
 interface Batch {
   rows: JobRow[]
   onWire: boolean
+  /** When it left (the engine's clock, ms). */
+  sentAt: number
 }
 
 export class SyncEngine {
@@ -117,6 +119,9 @@ export class SyncEngine {
   private readonly owned = new Set<string>()
   private readonly batches = new Set<Batch>()
   private readonly tasks = new Set<Promise<void>>()
+  /** Planned rows being looked up (e-mails, the lookup before the first send) by a task of this run. */
+  private readonly preparing = new Set<string>()
+  private lookups = 0
   private creatorId: number | null
   private failure: unknown = null
   private stopMode: StopMode | null = null
@@ -173,7 +178,7 @@ export class SyncEngine {
     let etaSec: number | null = null
     if (left === 0) etaSec = 0
     else if (this.running) {
-      const per = Math.max(1, batchSize(new Array(Math.min(left, 50)).fill(0), this.client.pacer.serverSecPerCall('im.chat.add'), 50, this.sizing))
+      const per = Math.max(1, batchSize(new Array(Math.min(left, 50)).fill(0), this.client.pacer.latencySecPerCall('im.chat.add'), this.client.pacer.batchCalls(left, this.sizing.maxBatch), this.sizing))
       etaSec = Math.ceil(this.client.pacer.etaSec('im.chat.add', left, Math.ceil(left / per)))
     }
     return { counts, total, chatsPerSec: this.rate.rate(), etaSec, pacing: this.pacing }
@@ -371,23 +376,71 @@ export class SyncEngine {
           await this.nextEvent()
           continue
         }
-        const full = this.onWire() >= this.inFlightLimit()
-        // Rows not looked up yet are looked up now: ahead (two batches' worth) while batches are on the wire,
-        // behind them; only the next batch's worth when nothing is in flight (the first send waits for it).
-        const window = planned.slice(0, this.sizing.maxBatch * (this.batches.size ? 2 : 1))
-        if (window.some((r) => !this.checked.has(r.key))) {
-          if ((await this.prepare(window)) || full) continue
+        const ready: JobRow[] = []
+        const unchecked: JobRow[] = []
+        for (const r of planned) {
+          if (this.preparing.has(r.key)) continue
+          if (this.checked.has(r.key)) ready.push(r)
+          else unchecked.push(r)
         }
-        if (full) {
-          await this.nextEvent()
+        const limit = this.inFlightLimit()
+        // The next batch's size: the work left spread over what is allowed in flight (so the last round ends together).
+        const want = this.client.pacer.batchCalls(this.workLeft(planned.length), this.sizing.maxBatch)
+        const more = unchecked.length > 0 || this.preparing.size > 0
+        if (this.onWire() < limit && ready.length > 0 && (ready.length >= want || !more)) {
+          await this.launch(ready, want)
           continue
         }
-        await this.launch(window)
+        // Rows are looked up ahead of their send, while batches are on the wire: a round's worth (at least one
+        // lookup request), by requests of ≤ 50 that run beside the creating batches.
+        const ahead = Math.max(this.sizing.maxBatch, want * limit)
+        if (unchecked.length > 0 && this.lookups < lookupsInFlight(limit) && ready.length + this.preparing.size < ahead) {
+          this.prepareAhead(unchecked.slice(0, this.sizing.maxBatch))
+          continue
+        }
+        if (!this.tasks.size) {
+          throw new AppFailure('INTERNAL', 'The sync stopped: rows are left to send but nothing is under way. Start the job again; if it happens again, report it.', {
+            messageRu: 'Отправка остановилась: строки ещё не отправлены, но ничего не выполняется. Запустите задание снова; если это повторится, сообщите о проблеме.',
+          })
+        }
+        await this.nextEvent()
       } catch (e) {
         if (isInterrupt(e) && this.stopMode) return
         throw e
       }
     }
+  }
+
+  /**
+   * The calls left to run, for sizing the next batch: the planned rows, and what the batches on the wire have still
+   * to run by their expected time. So the batches that start together share the rows equally (60 rows, 4 in flight:
+   * 15 each, not 15, 12, 9, 6), while a batch that leaves as the others end counts only the rows left.
+   */
+  private workLeft(planned: number): number {
+    const perCallMs = Math.max(1e-6, this.client.pacer.latencySecPerCall('im.chat.add') * 1000)
+    const now = this.clock.now()
+    let left = planned
+    for (const b of this.batches) if (b.onWire) left += Math.max(0, b.rows.length - (now - b.sentAt) / perCallMs)
+    return Math.ceil(left)
+  }
+
+  /** Looks rows up (e-mails, then history and portal) in a task of its own; the loop goes on meanwhile. */
+  private prepareAhead(rows: JobRow[]): void {
+    for (const r of rows) this.preparing.add(r.key)
+    this.lookups++
+    const task = this.prepare(rows)
+      .then(() => undefined)
+      .catch((e: unknown) => {
+        if (this.stopMode === 'abandon') return
+        if (!(isInterrupt(e) && this.stopMode)) this.fail(e)
+      })
+      .finally(() => {
+        this.lookups--
+        for (const r of rows) this.preparing.delete(r.key)
+        this.tasks.delete(task)
+        this.wake()
+      })
+    this.tasks.add(task)
   }
 
   // ---- resolving unknown outcomes -----------------------------------------------------------------------
@@ -678,20 +731,29 @@ export class SyncEngine {
     return p as Record<string, unknown>
   }
 
-  /** Sizes the next batch from the checked planned rows, waits for the budget, journals it `sending`, launches it. */
-  private async launch(window: JobRow[]): Promise<void> {
-    const rows = window.filter((r) => this.job.row(r.key).state === 'planned' && this.checked.has(r.key) && !this.owned.has(r.key))
-    if (!rows.length) return
+  /**
+   * Launches the next creating batch from `ready` (checked planned rows, in order): `want` calls (the pacer's
+   * `batchCalls`), fewer when the body, the request cap (at the latency calls meet now) or the operating budget say
+   * so. When the budget affords less than half of it now, it waits until it affords all of it (or, for a batch larger
+   * than the whole budget, until it is alone) — one wait: admission then finds the room it saw. Journals the rows
+   * `sending`, then sends.
+   */
+  private async launch(ready: JobRow[], want: number): Promise<void> {
+    const rows = ready.slice(0, Math.max(1, want))
     if (rows.some((r) => this.needsOwner(r))) await this.ensureCreator()
     const params = rows.map((r) => this.paramsFor(r))
     const bytes = params.map((p) => batchCommand('im.chat.add', p).length)
     const pacer = this.client.pacer
-    const want = batchSize(bytes, pacer.serverSecPerCall('im.chat.add'), this.sizing.maxBatch, this.sizing)
-    const affordable = await pacer.waitForBudget('im.chat.add', want, 1, this.signal)
+    const fits = batchSize(bytes, pacer.latencySecPerCall('im.chat.add'), rows.length, this.sizing)
+    // What the budget affords now goes, when it is at least half the batch (the first round at the prior's cautious
+    // cost per call, or room coming back as answers release what they held); a smaller remnant waits for room for
+    // the whole batch, so a budget-bound run does not crumble into small requests.
+    const now = pacer.affordable('im.chat.add')
+    const affordable = now >= Math.ceil(fits / 2) ? Math.min(now, fits) : await pacer.waitForBudget('im.chat.add', fits, fits, this.signal)
     if (this.stopMode) return
-    const n = batchSize(bytes, pacer.serverSecPerCall('im.chat.add'), affordable, this.sizing)
-    const batch: Batch = { rows: rows.slice(0, n), onWire: true }
+    const n = batchSize(bytes, pacer.latencySecPerCall('im.chat.add'), affordable, this.sizing)
     const sentAt = this.clock.now()
+    const batch: Batch = { rows: rows.slice(0, n), onWire: true, sentAt }
     for (const r of batch.rows) this.owned.add(r.key)
     try {
       // Before the request leaves: each row's key is on disk.
@@ -720,7 +782,7 @@ export class SyncEngine {
 
   /** One creating batch: send, journal the answers; a lost answer is resolved by the batch after its settle time. */
   private async send(batch: Batch, params: Record<string, unknown>[]): Promise<void> {
-    const serverSec = this.client.pacer.serverSecPerCall('im.chat.add')
+    const serverSec = this.client.pacer.latencySecPerCall('im.chat.add')
     let res: Map<JobRow, KeyedOutcome>
     try {
       res = await keyedBatch(this.client, batch.rows.map((row, i) => [row, ['im.chat.add', params[i] as Record<string, unknown>]] as const), {
@@ -776,6 +838,14 @@ interface OwnerCheck {
   target: number
   reason: string
   lost: boolean
+}
+
+/**
+ * Lookup requests kept in flight beside the creating batches: one, and one more per four requests allowed (a lookup
+ * of 50 rows takes a tenth of the server time of a batch of 50 chats, but the next batches cannot leave without it).
+ */
+export function lookupsInFlight(limit: number): number {
+  return 1 + Math.floor(limit / 4)
 }
 
 function stripAt(r: RowRecord): Omit<RowRecord, 'at'> {

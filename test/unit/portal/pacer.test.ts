@@ -7,6 +7,7 @@ import type { Clock } from '../../../electron/core/clock'
 import { createPortalClient } from '../../../electron/core/portal/client'
 import { etaSec, limitsForPlan, Pacer, PacerRegistry, PacerStuck } from '../../../electron/core/portal/pacer'
 import { AdaptiveLimiter } from '../../../electron/core/portal/pacer/limiter'
+import { BillingModel } from '../../../electron/core/portal/pacer/billing'
 import type { HttpRequest, HttpResponse, Transport } from '../../../electron/core/portal/transport'
 import { batchSize } from '../../../electron/core/sync/batching'
 import { runJob } from '../../../electron/core/sync/runner'
@@ -22,23 +23,38 @@ const flush = (): Promise<void> => new Promise((r) => setImmediate(r))
 const ok = (wallMs: number, serverMs: number) => ({ kind: 'ok' as const, wallMs, serverMs })
 
 describe('adaptive concurrency limiter', () => {
-  it('starts at 2 and grows by one per answer while the allowance is in use and latency holds (slow start)', () => {
+  it('starts at the setting (no slow start); after a decrease it regrows by one per round trip while latency holds', () => {
     const l = new AdaptiveLimiter(4)
+    expect(l.allowance()).toBe(4)
+    const wave = [l.start(), l.start(), l.start(), l.start()]
+    expect(l.canStart()).toBe(false)
+    l.finish(wave[0] as never, { kind: 'overload' }) // a 5xx: halved
+    expect(l.allowance()).toBe(2)
+    for (const t of wave.slice(1)) l.finish(t, ok(1010, 1000)) // sent before the decrease: no growth
     expect(l.allowance()).toBe(2)
     const a = l.start()
     const b = l.start()
-    expect(l.canStart()).toBe(false)
-    l.finish(a, ok(1010, 1000)) // saturated (2 of 2 in flight): +1
+    l.finish(a, ok(1010, 1000)) // saturated (2 of 2 in flight): +1/2
+    l.finish(b, ok(1010, 1000)) // 1 of 2 in flight: not saturated, no growth
+    expect(l.allowance()).toBe(2)
+    const c = [l.start(), l.start()]
+    l.finish(c[0] as never, ok(1010, 1000)) // saturated again: 2.5 + 1/2.5 = 2.9
+    expect(l.allowance()).toBe(2)
+    l.finish(c[1] as never, ok(1010, 1000))
+    const d = [l.start(), l.start()]
+    l.finish(d[0] as never, ok(1010, 1000)) // 3.24: one more per round trip
     expect(l.allowance()).toBe(3)
-    l.finish(b, ok(1010, 1000)) // 1 of 3 in flight: not saturated, no growth
-    expect(l.allowance()).toBe(3)
-    const c = [l.start(), l.start(), l.start()]
-    for (const t of c) l.finish(t, ok(1010, 1000))
+    for (let i = 0; i < 20; i++) {
+      const pipe = Array.from({ length: l.allowance() - l.inFlight }, () => l.start())
+      for (const t of pipe) l.finish(t, ok(1010, 1000))
+    }
     expect(l.allowance()).toBe(4) // capped at the ceiling
+    l.finish(d[1] as never, ok(1010, 1000))
+    expect(l.inFlight).toBe(0)
   })
 
   it('backs off ×0.7 when a request queued longer than half its server time, and ignores answers sent before', () => {
-    const l = new AdaptiveLimiter(16)
+    const l = new AdaptiveLimiter(3)
     const first = [l.start(), l.start()]
     l.finish(first[0] as never, ok(1005, 1000)) // overhead floor: 5 ms
     l.finish(first[1] as never, ok(1005, 1000))
@@ -49,25 +65,18 @@ describe('adaptive concurrency limiter', () => {
     l.finish(wave[1] as never, ok(2505, 1000)) // sent before the decrease: does not count again
     l.finish(wave[0] as never, ok(1005, 1000)) // nor does it grow
     expect(l.allowance()).toBe(2)
-    // After the first congestion: +1/limit per saturated answer (one per round trip).
+    // After a decrease: +1/limit per saturated answer (one per round trip).
     const next = [l.start(), l.start()]
     for (const t of next) l.finish(t, ok(1005, 1000))
     expect(l.allowance()).toBe(2)
     expect(l.loadFactor()).toBeGreaterThan(1)
   })
 
-  it('after a slow-start overshoot, one congested answer takes it back to what the portal runs at once (Little)', () => {
+  it('a start above what the portal runs at once is taken back by one congested answer (Little)', () => {
     const l = new AdaptiveLimiter(16)
-    // slow start with the pipe kept full (the engine refills after every answer): every answer grows it by one
-    const pipe: ReturnType<AdaptiveLimiter['start']>[] = []
-    let answers = 0
-    for (; answers < 100 && l.allowance() < 16; answers++) {
-      while (l.canStart()) pipe.push(l.start())
-      l.finish(pipe.shift() as never, ok(1000, 1000))
-    }
     expect(l.allowance()).toBe(16)
-    expect(answers).toBe(14) // 2 → 16: it doubles every round trip (2, 4, 8, 16 in flight)
-    for (const t of pipe.splice(0)) l.finish(t, { kind: 'neutral' })
+    // the overhead floor: 0 ms (two answers that did not queue)
+    for (const t of [l.start(), l.start()]) l.finish(t, ok(1000, 1000))
     // a request sent with 8 in flight waited as long as it ran: the portal runs about 8 / 2 = 4 at once
     const wave = Array.from({ length: 8 }, () => l.start())
     l.finish(wave[7] as never, ok(2000, 1000))
@@ -79,11 +88,26 @@ describe('adaptive concurrency limiter', () => {
     expect(l.allowance()).toBe(5)
   })
 
+  it('a light request that queued behind heavy ones is judged against the heavy server time (Little, on the mix)', () => {
+    const l = new AdaptiveLimiter(16)
+    // batches of 750 ms ran without queueing (network floor 0)
+    for (const t of [l.start(), l.start()]) l.finish(t, ok(750, 750))
+    // a lookup of 20 ms sent with 12 in flight waited 1.5 s behind them: the portal runs ~12 × 750 / 2250 = 4 at once
+    const wave = Array.from({ length: 12 }, () => l.start())
+    l.finish(wave[11] as never, ok(1520, 20))
+    expect(l.allowance()).toBe(5) // 4 + 1 — not 12 × 20 / 1520 + 1 = 1
+    for (const t of wave.slice(0, 11)) l.finish(t, { kind: 'neutral' })
+    // lookups that waited 50 ms (under a tenth of the batches' 750 ms) are no sign of congestion: it grows again
+    for (let i = 0; i < 6; i++) {
+      const pipe = Array.from({ length: l.allowance() }, () => l.start())
+      l.finish(pipe[0] as never, ok(70, 20))
+      for (const t of pipe.slice(1)) l.finish(t, { kind: 'neutral' })
+    }
+    expect(l.allowance()).toBe(6)
+  })
+
   it('halves on 5xx, HTML or a timeout, never below 1; neutral answers change nothing', () => {
-    const l = new AdaptiveLimiter(8)
-    const t = [l.start(), l.start()]
-    l.finish(t[0] as never, ok(10, 1000))
-    l.finish(t[1] as never, ok(10, 1000))
+    const l = new AdaptiveLimiter(3)
     expect(l.allowance()).toBe(3)
     const o = l.start()
     l.finish(o, { kind: 'overload' })
@@ -127,6 +151,55 @@ describe('budget reservations', () => {
     p.complete(t2, { spent: 'booked', sample: { kind: 'overload' } })
     expect(p.reservedSec('im.chat.add')).toBe(0)
     expect(p.usedSec('im.chat.add')).toBeCloseTo(50 + 40 * p.costPerCall('im.chat.add', 'im.chat.add') * 1.2, 5)
+  })
+
+  it('a budget wait ends when a request in flight gives its reservation back, not when the booked entries expire', async () => {
+    const clock = new ManualClock(T0)
+    const p = new Pacer({ clock, limits, margin: 0.9, priorServerSec: { 'im.chat.add': 1 }, concurrency: 4 })
+    p.observe({ serverSec: { 'im.chat.add': 1 }, calls: { 'im.chat.add': 1 }, reports: [{ key: 'batch', operating: 0, serverNow: T0 / 1000 }], wallMs: 1000 })
+    // 20 s booked (expires in 600 s) and 60 calls in flight holding 72 s: 20 more calls (24 s) do not fit in 97.5
+    p.observe({ serverSec: { 'im.chat.add': 20 }, calls: { 'im.chat.add': 20 }, reports: [{ key: 'im.chat.add', operating: 20, resetAt: (T0 + 600_000) / 1000, serverNow: T0 / 1000 }], wallMs: 1000 })
+    const first = await p.admit({ calls: { 'im.chat.add': 60 }, batch: true })
+    let got: number | null = null
+    const wait = p.waitForBudget('im.chat.add', 20, 20).then((n) => (got = n))
+    await clock.advance(1000)
+    expect(got).toBe(null)
+    // the answer: the batch was refused before it ran (nothing billed): the 72 s it held are free again
+    p.observe({ serverSec: {}, calls: {}, reports: [{ key: 'im.chat.add', operating: 20, resetAt: (T0 + 600_000) / 1000, serverNow: (T0 + 1000) / 1000 }], wallMs: 1000 })
+    p.complete(first, { spent: 'released', sample: { kind: 'neutral' } })
+    await wait // at once: not 600 s later, when the 20 s booked expire
+    expect(clock.now() - T0).toBe(1000)
+    expect(got).toBe(20)
+  })
+
+  it('learns a lower billing ratio only from a request that ran alone; with others in flight it may only rise', () => {
+    const m = new BillingModel({ 'im.chat.add': 1 })
+    m.learnRatio('im.chat.add', { 'im.chat.add': 10 }, 10) // alone: 1
+    expect(m.costPerCall('im.chat.add', 'im.chat.add')).toBeCloseTo(1, 5)
+    // with others in flight most of its calls were in the previous report: a difference of 2 s says nothing
+    m.learnRatio('im.chat.add', { 'im.chat.add': 10 }, 2, false)
+    expect(m.costPerCall('im.chat.add', 'im.chat.add')).toBeCloseTo(1, 5)
+    m.learnRatio('im.chat.add', { 'im.chat.add': 10 }, 14, false) // a rise is believed (the cautious side)
+    expect(m.costPerCall('im.chat.add', 'im.chat.add')).toBeCloseTo(1.2, 5)
+    m.learnRatio('im.chat.add', { 'im.chat.add': 10 }, 2) // alone, it may fall
+    expect(m.costPerCall('im.chat.add', 'im.chat.add')).toBeCloseTo(0.7, 5)
+  })
+
+  it('a request is alone only if no other was in flight at any moment of its life (then its report pairs exactly)', async () => {
+    const p = new Pacer({ clock: new ManualClock(T0), limits, concurrency: 4 })
+    const lone = await p.admit({ calls: { 'im.chat.get': 1 }, batch: false })
+    expect(lone.overlapped).toBe(false)
+    p.complete(lone, { spent: 'released', sample: { kind: 'neutral' } })
+    const a = await p.admit({ calls: { 'im.chat.get': 1 }, batch: false })
+    expect(a.overlapped).toBe(false)
+    const b = await p.admit({ calls: { 'im.chat.get': 1 }, batch: false }) // sent while a was in flight
+    expect(b.overlapped).toBe(true)
+    expect(a.overlapped).toBe(true) // b ran during a's life
+    p.complete(a, { spent: 'released', sample: { kind: 'neutral' } })
+    p.complete(b, { spent: 'released', sample: { kind: 'neutral' } })
+    const c = await p.admit({ calls: { 'im.chat.get': 1 }, batch: false })
+    expect(c.overlapped).toBe(false)
+    p.complete(c, { spent: 'released', sample: { kind: 'neutral' } })
   })
 
   it('ignores a report older than the last one (a concurrent answer that finished earlier): it must not trim', () => {
@@ -276,7 +349,7 @@ describe('one pacer per portal', () => {
 })
 
 describe('concurrent batches through one client', () => {
-  it('keeps up to inFlightLimit() batches in flight (the engine contract), growing to the setting and never past it', async () => {
+  it('keeps up to inFlightLimit() batches in flight (the engine contract), at the setting from the start and never past it', async () => {
     const clock = new ManualClock(T0)
     let inFlight = 0
     let most = 0
@@ -315,10 +388,10 @@ describe('concurrent batches through one client', () => {
     expect(running.size).toBe(0)
     expect(id).toBe(240)
     expect(most).toBe(4)
-    expect(allowed[0]).toBe(2)
-    expect(Math.max(...allowed)).toBe(4)
-    // 24 batches of 3 s, 4 at a time after the ramp: about a quarter of the 72 s one at a time would take.
-    expect(clock.now() - T0).toBeLessThan(72_000 / 3)
+    expect(allowed).toEqual(new Array(24).fill(4))
+    // 24 batches of 3 s, 4 at a time from the start: 6 rounds, a quarter of the 72 s one at a time would take (each
+    // round may end up to one 0.5 s step of the clock late).
+    expect(clock.now() - T0).toBeLessThanOrEqual(6 * (3_000 + 500))
     expect(client.pacer.pacing).toMatchObject({ kind: 'idle', flow: { inFlight: 0, limit: 4, ceiling: 4 } })
   })
 })
@@ -363,23 +436,20 @@ describe('batch sizes follow the latency observed under concurrency', () => {
 })
 
 describe('batch sizes for concurrency', () => {
-  it('small batches while the allowance ramps up, then the rows spread over what is allowed in flight', () => {
+  it('the rows spread over what is allowed in flight, at most a full batch', () => {
     const p = new Pacer({ clock: new ManualClock(T0), limits: limitsForPlan('standard'), concurrency: 16 })
     const l = p.portal.limiter
-    expect(p.inFlightLimit()).toBe(2)
-    expect(p.batchCalls(1000)).toBe(7) // ramping: 50 × 2 / 16
-    const pipe = [l.start(), l.start()]
-    for (const t of pipe) l.finish(t, { kind: 'ok', wallMs: 1000, serverMs: 1000 })
-    expect(p.inFlightLimit()).toBe(3)
-    expect(p.batchCalls(1000)).toBe(10) // 50 × 3 / 16
-    // the ramp ends at the first sign of queueing: full batches, spread so the last round ends together
-    const q = [l.start(), l.start(), l.start()]
-    l.finish(q[0] as never, { kind: 'ok', wallMs: 1300, serverMs: 1000 })
-    for (const t of q.slice(1)) l.finish(t, { kind: 'neutral' })
+    expect(p.inFlightLimit()).toBe(16) // the setting from the start
     expect(p.batchCalls(1000)).toBe(50)
-    expect(p.batchCalls(100)).toBe(34) // ⌈100 / 3⌉
+    expect(p.batchCalls(400)).toBe(25) // ⌈400 / 16⌉: the last round ends together
+    // a 5xx halves the allowance: the rows spread over 8
+    l.finish(l.start(), { kind: 'overload' })
+    expect(p.inFlightLimit()).toBe(8)
+    expect(p.batchCalls(400)).toBe(50)
+    expect(p.batchCalls(100)).toBe(13) // ⌈100 / 8⌉
+    expect(p.batchCalls(3)).toBe(1)
     expect(p.batchCalls(0)).toBe(0)
-    // one at a time: the whole batch, never a ramp
+    // one at a time: the whole batch
     const one = new Pacer({ clock: new ManualClock(T0), limits: limitsForPlan('standard'), concurrency: 1 })
     expect(one.batchCalls(1000)).toBe(50)
     expect(one.batchCalls(20)).toBe(20)

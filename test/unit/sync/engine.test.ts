@@ -11,7 +11,7 @@ const creatingBatches = (log: { method: string; body: Record<string, unknown> }[
 
 describe('sync engine', () => {
   it('creates every chat once, in batches, tagged with the row identity, and finishes with one terminal event', async () => {
-    const x = await w()
+    const x = await w({ concurrency: 1 })
     const job = await x.make()
     const { end, events } = await x.sync(job.id)
     expect(end?.type).toBe('finished')
@@ -52,7 +52,7 @@ describe('sync engine', () => {
   })
 
   it('with tagging off, a lost answer ends as needs-checking and is never resent', async () => {
-    const x = await w({ dedupe: false })
+    const x = await w({ dedupe: false, concurrency: 1 })
     const job = await x.make(rows(10))
     x.portal.faults = ['reset-after-commit']
     await x.sync(job.id)
@@ -161,6 +161,56 @@ describe('sync engine', () => {
     expect(x.portal.status429).toBe(0)
     expect(events.filter((e) => e.type === 'progress' && e.progress.pacing.kind === 'operating').length).toBeGreaterThan(0)
     expect(events.find((e) => e.type === 'progress' && e.progress.etaSec !== null && e.progress.etaSec > 600)).toBeDefined()
+  })
+
+  it('under the real pacer, several batches in flight lose their answers and each resolves its own rows: nothing resent', async () => {
+    const x = await w({ concurrency: 4 })
+    const job = await x.make(rows(60))
+    // The first three creating batches lose their answers after the portal made the chats; the fourth answers.
+    x.portal.createFaults = ['reset-after-commit', 'html-after-commit', 'timeout-after-commit']
+    x.portal.holdCreates = true
+    const { r, events } = x.runner(job.id, { engine: { sizing: { maxBatch: 20 } } })
+    await r.start()
+    await x.portal.untilCreating(4)
+    expect(x.client.pacer.inFlightLimit()).toBe(4) // the pacer's own allowance, not a stub
+    const sent = creatingBatches(x.portal.log).map((l) => new Set(Object.values(l.body.cmd as Record<string, string>).map((c) => new URLSearchParams(c.slice(c.indexOf('?') + 1)).get('ENTITY_ID'))))
+    expect(sent.map((b) => b.size)).toEqual([15, 15, 15, 15]) // 60 rows spread over the 4 allowed in flight
+    expect(sent.some((b) => b.has(null))).toBe(false)
+    const lost = sent.slice(0, 3)
+    const before = x.portal.log.length
+    x.portal.releaseCreates()
+    const end = await r.done()
+    expect(end?.type).toBe('finished')
+    expect(x.portal.maxCreatingAtOnce).toBe(4)
+    expect(x.portal.chats).toHaveLength(60)
+    expect(x.portal.duplicates()).toEqual([])
+    const after = await x.store.load(job.id)
+    expect(after.counts()).toMatchObject({ created: 60, sending: 0, planned: 0 })
+    expect(after.record.rows.every((row) => after.row(row.key).sends === 1)).toBe(true) // no row was sent twice
+    // Every lookup of a lost row after the answers came back belongs to one lost batch: each resolved its own.
+    const ids = (l: { body: Record<string, unknown> }) => Object.values((l.body.cmd ?? {}) as Record<string, string>).filter((c) => c.startsWith('im.chat.get')).map((c) => new URLSearchParams(c.slice(c.indexOf('?') + 1)).get('ENTITY_ID'))
+    const resolving = x.portal.log.slice(before).map(ids).filter((list) => list.some((id) => lost.some((b) => b.has(id))))
+    expect(resolving.length).toBeGreaterThanOrEqual(3)
+    for (const list of resolving) expect(lost.filter((b) => list.every((id) => b.has(id)))).toHaveLength(1)
+    for (const b of lost) expect(resolving.some((list) => list.some((id) => b.has(id)))).toBe(true)
+    expect(events.filter(isTerminal)).toHaveLength(1)
+  })
+
+  it('a batch goes with what the budget affords now when that is at least half of it, beside the batch in flight', async () => {
+    // budget 40 s (the client allows itself 39); before any answer a call is reserved at the prior 0.5 s + 20 %
+    const x = await w({ concurrency: 2, limitSec: 40 })
+    const job = await x.make(rows(100))
+    x.portal.holdCreates = true
+    const { r } = x.runner(job.id)
+    await r.start()
+    await x.portal.untilCreating(2) // the second left while the first held 24 s: it did not wait for its answer
+    const sizes = creatingBatches(x.portal.log).map((l) => Object.keys(l.body.cmd as object).length)
+    expect(sizes).toEqual([40, 25]) // 40 (the engine's batch at the prior's latency); then ⌊(39 − 24) / 0.6⌋ = 25 ≥ 20
+    x.portal.releaseCreates()
+    const end = await r.done()
+    expect(end?.type).toBe('finished')
+    expect(x.portal.chats).toHaveLength(100)
+    expect(x.portal.status429).toBe(0)
   })
 
   it('keeps several creating batches in flight when the pacer allows it, and each chat is still made once', async () => {

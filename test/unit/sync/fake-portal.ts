@@ -58,6 +58,8 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : v && typeof v ===
 export class FakePortal {
   chats: FakeChat[] = []
   faults: FakeFault[] = []
+  /** Faults for creating batches only (im.chat.add inside), in the order they arrive; others take `faults`. */
+  createFaults: FakeFault[] = []
   /** A fault applied to the n-th request (1-based), whatever the queue says. */
   requests = 0
   log: { method: string; body: Record<string, unknown> }[] = []
@@ -184,7 +186,8 @@ export class FakePortal {
     const body = JSON.parse(req.body ?? '{}') as Record<string, unknown>
     if (this.isDown()) throw new TransportError('connect', 'ECONNREFUSED: connection failed')
     this.log.push({ method, body })
-    const fault = this.faults.shift()
+    const creating = method === 'batch' && Object.values((body.cmd ?? {}) as Record<string, string>).some((c) => c.toLowerCase().startsWith('im.chat.add'))
+    const fault = creating && this.createFaults.length ? this.createFaults.shift() : this.faults.shift()
     if (fault === 'connect') throw new TransportError('connect', 'ECONNREFUSED')
     if (fault === 'qle') {
       this.status503++

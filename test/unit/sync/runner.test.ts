@@ -49,22 +49,23 @@ describe('job state machine', () => {
 
 describe('job runner', () => {
   it('pause is acknowledged at once with the chats in flight, takes effect when they return; resume finishes; seq never goes back', async () => {
-    const x = await w()
+    const x = await w({ concurrency: 1 })
     const job = await x.make(rows(200))
     x.portal.holdCreates = true
-    const { r, events } = x.runner(job.id, { engine: { sizing: { maxBatch: 40 } } })
+    const { r, events, next } = x.runner(job.id, { engine: { sizing: { maxBatch: 40 } } })
     await r.start()
     await x.portal.untilCreating(1)
+    const paused = next('paused')
     const s = await r.pause()
     expect(s.status).toBe('pausing')
     expect(s.detail).toEqual({ kind: 'in-flight', chats: 40 })
     expect(events.find((e) => e.type === 'status')).toMatchObject({ type: 'status', status: 'pausing', detail: { kind: 'in-flight', chats: 40 } })
     expect(x.portal.chats).toHaveLength(0) // acknowledged before the batch returned
     x.portal.releaseCreates()
-    for (let i = 0; i < 500 && (await r.summary()).status !== 'paused'; i++) await settle(2)
-    const paused = await r.summary()
-    expect(paused).toMatchObject({ status: 'paused', actions: ['resume', 'cancel'] })
-    expect(paused.progress.counts.created).toBe(40) // the batch in flight was journaled, nothing more was sent
+    await paused
+    const summary = await r.summary()
+    expect(summary).toMatchObject({ status: 'paused', actions: ['resume', 'cancel'] })
+    expect(summary.progress.counts.created).toBe(40) // the batch in flight was journaled, nothing more was sent
     await x.clock.advance(3_600_000)
     await settle()
     expect(x.portal.chats).toHaveLength(40)
@@ -82,12 +83,13 @@ describe('job runner', () => {
     const x = await w()
     const job = await x.make(rows(120))
     x.portal.holdCreates = true
-    const { r, events } = x.runner(job.id, { engine: { sizing: { maxBatch: 40 } } })
+    const { r, events, next } = x.runner(job.id, { engine: { sizing: { maxBatch: 40 } } })
     await r.start()
     await x.portal.untilCreating(1)
+    const paused = next('paused')
     await r.pause()
     x.portal.releaseCreates()
-    for (let i = 0; i < 500 && (await r.summary()).status !== 'paused'; i++) await settle(2)
+    await paused
     x.portal.holdCreates = true
     await r.resume()
     await x.portal.untilCreating(1)
@@ -108,7 +110,7 @@ describe('job runner', () => {
   })
 
   it('cancel is acknowledged at once; a cancelled job can send its unsent rows again later, from the job', async () => {
-    const x = await w()
+    const x = await w({ concurrency: 1 })
     const job = await x.make(rows(150))
     x.portal.holdCreates = true
     const { r, events } = x.runner(job.id, { engine: { sizing: { maxBatch: 40 } } })
@@ -181,12 +183,13 @@ describe('job runner', () => {
     const x = await w()
     const job = await x.make(rows(120))
     x.portal.holdCreates = true
-    const { r } = x.runner(job.id, { engine: { sizing: { maxBatch: 40 } } })
+    const { r, next } = x.runner(job.id, { engine: { sizing: { maxBatch: 40 } } })
     await r.start()
     await x.portal.untilCreating(1)
+    const paused = next('paused')
     await r.pause()
     x.portal.releaseCreates()
-    for (let i = 0; i < 500 && (await r.summary()).status !== 'paused'; i++) await settle(2)
+    await paused
     await expect(r.retryFailed()).rejects.toMatchObject({ appError: { code: 'VALIDATION' } })
     expect((await r.summary()).status).toBe('paused')
     await r.resume()
@@ -256,7 +259,7 @@ describe('job runner', () => {
   })
 
   it('stop now (quit, Ctrl+C): rows in flight stay sending, the job rests paused, the lock is free; the next run resolves them', async () => {
-    const x = await w()
+    const x = await w({ concurrency: 1 })
     const job = await x.make(rows(100))
     x.portal.holdCreates = true
     const { r, events } = x.runner(job.id, { engine: { sizing: { maxBatch: 40 } } })

@@ -37,6 +37,8 @@ export interface WorldOptions {
   pid?: number
   /** Processes the lock probe sees as dead (a crashed earlier run). */
   deadPids?: number[]
+  /** The client's concurrency setting (default: the app's default). */
+  concurrency?: number
 }
 
 export async function world(opts: WorldOptions = {}) {
@@ -45,7 +47,7 @@ export async function world(opts: WorldOptions = {}) {
   if (opts.limitSec) portal.limitSec = opts.limitSec
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'b24-sync-')))
   const newClient = (): PortalClient =>
-    createPortalClient({ kind: 'webhook', url: 'https://portal.test/rest/1/secretsecret/' }, { clock, transport: portal.transport, limits: opts.limitSec ? { operatingLimitSec: opts.limitSec } : {} })
+    createPortalClient({ kind: 'webhook', url: 'https://portal.test/rest/1/secretsecret/' }, { clock, transport: portal.transport, limits: opts.limitSec ? { operatingLimitSec: opts.limitSec } : {}, ...(opts.concurrency ? { concurrency: opts.concurrency } : {}) })
   let client = newClient()
   const store = new JobStore(dir, { clock, ...(opts.fs ? { fs: opts.fs } : {}) })
   const history = opts.history === false ? undefined : new CreatedHistory(dir, opts.fs)
@@ -63,8 +65,17 @@ export async function world(opts: WorldOptions = {}) {
       lock: lockOpts,
     })
     const events: JobEvent[] = []
-    r.onEvent((e) => events.push(e))
-    return { r, events }
+    const waiters: { pred: (e: JobEvent) => boolean; resolve: () => void }[] = []
+    r.onEvent((e) => {
+      events.push(e)
+      for (const w of waiters.filter((x) => x.pred(e))) {
+        waiters.splice(waiters.indexOf(w), 1)
+        w.resolve()
+      }
+    })
+    /** Resolves at the next event of this type (an event, not a number of turns: file I/O takes what it takes). */
+    const next = (type: JobEvent['type']): Promise<void> => new Promise((resolve) => waiters.push({ pred: (e) => e.type === type, resolve }))
+    return { r, events, next }
   }
   /** Runs a job to its end; returns the terminal event and the events. */
   const sync = async (jobId: string, extra: Parameters<typeof runner>[1] = {}) => {

@@ -7,7 +7,8 @@
  *    report on `batch` (0 under docs billing, 0.5 under LL-new): the conservative choice while it is unknown.
  */
 export const BATCH_KEY = 'batch'
-const DEFAULT_SERVER_SEC = 0.5
+/** Expected server seconds of a call before anything is measured (a real portal's im.chat.add: ~0.3 s). */
+export const DEFAULT_SERVER_SEC = 0.5
 /** EWMA weight of a new observation when the server got faster, and when it got slower. */
 const EWMA_DOWN = 0.2
 const EWMA_UP = 0.5
@@ -58,14 +59,21 @@ export class BillingModel {
     this.perCall.set(m, prev + w * (per - prev))
   }
 
-  /** An exact difference: `delta` billed on K while `serverSec[m]` seconds ran in each m. */
-  learnRatio(k: string, serverSec: Record<string, number>, delta: number): void {
+  /**
+   * An exact difference: `delta` billed on K while `serverSec[m]` seconds ran in each m. Exact only when the request
+   * ran alone: with others in flight, their calls fall on either side of the two reports, so the difference can be
+   * far below this request's share (most of its calls were in the previous report already) and a ratio learned
+   * from it would make reservations too small — the budget overspent (5,000 rows at 16 in flight: 43 × 429). Then
+   * (`alone` false) it may only raise the ratio.
+   */
+  learnRatio(k: string, serverSec: Record<string, number>, delta: number, alone = true): void {
     const server = Object.values(serverSec).reduce((a, b) => a + b, 0)
     if (!(delta >= 0) || server <= 0) return
     const ratios = this.keyRatios(k)
     for (const m of Object.keys(serverSec)) {
       const ratio = delta / server
       const prev = ratios.get(m)
+      if (!alone && prev !== undefined && ratio <= prev) continue
       ratios.set(m, prev === undefined ? ratio : prev + 0.5 * (ratio - prev))
     }
   }

@@ -143,13 +143,13 @@ export class BudgetLedger {
   }
 
   /** Re-synchronises K with the server's figure; learns billing ratios from exact pairs. */
-  sync(r: OperatingReport, serverSec: Record<string, number>, now: number, model: BillingModel): void {
+  sync(r: OperatingReport, serverSec: Record<string, number>, now: number, model: BillingModel, alone = true): void {
     const s = this.key(r.key)
     const serverNowMs = r.serverNow !== undefined ? r.serverNow * 1000 : now
     const resetAtMs = r.resetAt !== undefined ? r.resetAt * 1000 : undefined
     if (s.last && serverNowMs < s.last.serverNowMs) return
     // Learn r[K][m] from an exact difference: nothing expired on the server since the previous report.
-    if (s.last && s.last.resetAtMs !== undefined && serverNowMs < s.last.resetAtMs) model.learnRatio(r.key, serverSec, r.operating - s.last.operating)
+    if (s.last && s.last.resetAtMs !== undefined && serverNowMs < s.last.resetAtMs) model.learnRatio(r.key, serverSec, r.operating - s.last.operating, alone)
     else model.firstSight(r.key, serverSec, r.operating)
     s.last = { operating: r.operating, resetAtMs, serverNowMs, localAtMs: now }
     this.prune(s, now)

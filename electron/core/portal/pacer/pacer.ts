@@ -29,6 +29,8 @@ export interface PacingObservation {
   wallMs: number
   /** The request's top-level duration (server seconds), when known. */
   durationSec?: number
+  /** No other request of the portal was in flight at any moment of this one's (its report pairs exactly). */
+  alone?: boolean
 }
 
 /** What a request asks of the pacer. */
@@ -161,15 +163,12 @@ export class Pacer {
 
   /**
    * How many calls to put in the next batch when `pending` are left: spread over the requests allowed in flight
-   * (⌈pending / allowance⌉, so the last round ends together), at most `max`; and while the allowance is still growing
-   * from its start, a share of `max` in proportion (max × allowance / setting), so each round trip of the ramp is
-   * short and the full concurrency is reached after little work. At concurrency 1 it is simply min(pending, max).
+   * (⌈pending / allowance⌉, so the last round ends together), at most `max`. At concurrency 1 it is simply
+   * min(pending, max).
    */
   batchCalls(pending: number, max = 50): number {
     if (pending <= 0) return 0
-    const allowance = this.inFlightLimit()
-    const cap = this.portal.limiter.ramping() ? Math.ceil((max * allowance) / this.ceiling) : max
-    return Math.max(1, Math.min(max, cap, Math.ceil(pending / allowance)))
+    return Math.max(1, Math.min(max, Math.ceil(pending / this.inFlightLimit())))
   }
 
   /** Waits until a request may go (blocks, budget incl. reservations, concurrency, bucket) and takes its share. */
@@ -308,8 +307,11 @@ export class Pacer {
       if (until <= now || this.ledger.used(binding, now) + this.ledger.reserved(binding) <= 1e-9) return Math.min(Math.max(n, 1), want)
       if (await this.probe(binding, until, signal)) continue
       this.setState({ kind: 'operating', method: binding, untilMs: Number.isFinite(until) ? until : now, usedSec: this.usedSec(binding), limitSec: this.limits.operatingLimitSec })
-      // Only answers of requests in flight can free reserved budget: wait for the next change.
-      await (Number.isFinite(until) ? this.clock.sleep(until - now, signal) : this.nextChange(signal))
+      // Booked entries free room as they expire (`until`); answers of requests in flight free what they hold, often
+      // much sooner: while any is held, the next change wakes the wait too.
+      if (!Number.isFinite(until)) await this.nextChange(signal)
+      else if (this.ledger.reserved(binding) > 0) await this.sleepOrChange(until - now, signal)
+      else await this.clock.sleep(until - now, signal)
     }
     throw new PacerStuck('budget', MAX_WAIT_LOOPS)
   }
@@ -333,6 +335,22 @@ export class Pacer {
     this.counters.probes++
     await this.prober(key, signal)
     return true
+  }
+
+  /** Resolves after `ms` or at the next change of the portal's pacing, whichever is first; rejects when aborted. */
+  private async sleepOrChange(ms: number, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted()
+    const ctl = new AbortController()
+    const onAbort = (): void => ctl.abort(signal?.reason)
+    signal?.addEventListener('abort', onAbort, { once: true })
+    const both = [this.clock.sleep(ms, ctl.signal), this.nextChange(ctl.signal)]
+    for (const p of both) p.catch(() => undefined) // the one that loses is aborted below
+    try {
+      await Promise.race(both)
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+      ctl.abort()
+    }
   }
 
   /** Resolves at the next change of the portal's pacing (an answer, a report), or rejects when aborted. */
@@ -377,7 +395,9 @@ export class Pacer {
   observe(o: PacingObservation): void {
     const now = this.clock.now()
     for (const [m, sec] of Object.entries(o.serverSec)) this.portal.billing.learnServerTime(m, sec, o.calls[m] ?? 0)
-    for (const r of o.reports) this.ledger.sync(r, o.serverSec, now, this.portal.billing)
+    // Unknown: the request being observed still counts in flight (observe comes before complete), so alone is 1.
+    const alone = o.alone ?? this.portal.limiter.inFlight <= 1
+    for (const r of o.reports) this.ledger.sync(r, o.serverSec, now, this.portal.billing, alone)
     this.portal.changed()
   }
 

@@ -67,6 +67,8 @@ export interface Ticket {
   readonly token: LimiterToken
   readonly admittedAt: number
   done: boolean
+  /** Another request of the portal was in flight at some moment of this one's life (its report is no exact pair). */
+  overlapped: boolean
 }
 
 /** How a request ended, for the budget (`released`: it was not billed or its report is in; `booked`: it may have run). */
@@ -90,6 +92,8 @@ export class PortalPacer {
   readonly limiter: AdaptiveLimiter
   private readonly ledgers = new Map<string, BudgetLedger>()
   private waiters: Waiter[] = []
+  /** Requests admitted and not finished. */
+  private readonly live = new Set<Ticket>()
   private timer: AbortController | null = null
   private timerAt = Number.POSITIVE_INFINITY
   private pumping = false
@@ -181,6 +185,7 @@ export class PortalPacer {
   finish(t: Ticket, f: Finish): void {
     if (t.done) return
     t.done = true
+    this.live.delete(t)
     if (f.spent === 'booked') t.ledger.book(t.reservation, this.clock.now())
     else t.ledger.release(t.reservation)
     this.limiter.finish(t.token, f.sample)
@@ -257,7 +262,9 @@ export class PortalPacer {
       w.detach()
       this.bucket.take(now)
       const reserved = new Map(req.probe ? [] : costs)
-      const ticket: Ticket = { ledger: req.ledger, reservation: req.ledger.reserve(reserved), token: this.limiter.start(), admittedAt: now, done: false }
+      for (const x of this.live) x.overlapped = true
+      const ticket: Ticket = { ledger: req.ledger, reservation: req.ledger.reserve(reserved), token: this.limiter.start(), admittedAt: now, done: false, overlapped: this.live.size > 0 }
+      this.live.add(ticket)
       this.stillWakes = 0
       this.idleWakes = 0
       req.onWait(null)
