@@ -89,9 +89,10 @@ describe('sync engine against the sandbox portal', () => {
     expect(chats[0]?.users.sort()).toEqual([1, 2, 3])
     const st = sb.stats()
     expect(st.status503 + st.status429).toBe(0)
-    // 4 lookups before the first sends, and 4 or 5 creating batches (180 rows over 4 in flight; a batch that leaves
-    // while the others are half done is sized so they all end together)
-    expect(st.requests.batch).toBeLessThanOrEqual(10)
+    // Batched, not one request per row (180): 4 lookups, then 4 creating batches of 45 and, as they end, the tail.
+    // How a batch that leaves while others are half done is sized depends on how far they have run (their expected
+    // time), so the tail takes a few more requests on a loaded machine (12 seen once under load; 8 alone).
+    expect(st.requests.batch).toBeLessThanOrEqual(16)
     const csv = exportResultsCsv(done)
     expect(csv).toContain(`${sb.origin}/online/?IM_DIALOG=chat${chats[0]?.id}`)
     expect(events.filter((e) => e.type === 'finished')).toHaveLength(1)

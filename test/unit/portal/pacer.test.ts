@@ -440,12 +440,15 @@ describe('batch sizes for concurrency', () => {
     const p = new Pacer({ clock: new ManualClock(T0), limits: limitsForPlan('standard'), concurrency: 16 })
     const l = p.portal.limiter
     expect(p.inFlightLimit()).toBe(16) // the setting from the start
-    expect(p.batchCalls(1000)).toBe(50)
+    expect(p.batchCalls(1000)).toBe(32) // two even rounds of 16 batches (1,000 / 32), not 50s leaving a short round
+    expect(p.batchCalls(800)).toBe(50) // exactly one round of full batches
+    expect(p.batchCalls(801)).toBe(26) // ⌈801 / 32⌉: two rounds
     expect(p.batchCalls(400)).toBe(25) // ⌈400 / 16⌉: the last round ends together
     // a 5xx halves the allowance: the rows spread over 8
     l.finish(l.start(), { kind: 'overload' })
     expect(p.inFlightLimit()).toBe(8)
     expect(p.batchCalls(400)).toBe(50)
+    expect(p.batchCalls(1000)).toBe(42) // three rounds of 8: ⌈1,000 / 24⌉
     expect(p.batchCalls(100)).toBe(13) // ⌈100 / 8⌉
     expect(p.batchCalls(3)).toBe(1)
     expect(p.batchCalls(0)).toBe(0)

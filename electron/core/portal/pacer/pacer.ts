@@ -162,13 +162,18 @@ export class Pacer {
   }
 
   /**
-   * How many calls to put in the next batch when `pending` are left: spread over the requests allowed in flight
-   * (⌈pending / allowance⌉, so the last round ends together), at most `max`. At concurrency 1 it is simply
-   * min(pending, max).
+   * How many calls to put in the next batch when `pending` are left: spread evenly over whole rounds of the requests
+   * allowed in flight, at most `max`. A batch runs its calls one after another on one server worker, so the rounds
+   * (⌈pending / (allowance × max)⌉ of them) are the critical path: 1,000 calls at 16 in flight are two rounds of 32
+   * (0.96 s of a 15 ms call), not a round of 50 and a second of four batches of 50 that leaves twelve lanes idle
+   * (1.5 s). Every round ends together. At concurrency 1 it is simply min(pending, max).
    */
   batchCalls(pending: number, max = 50): number {
     if (pending <= 0) return 0
-    return Math.max(1, Math.min(max, Math.ceil(pending / this.inFlightLimit())))
+    const lanes = this.inFlightLimit()
+    if (lanes === 1) return Math.min(pending, max)
+    const rounds = Math.ceil(pending / (lanes * max))
+    return Math.max(1, Math.min(max, Math.ceil(pending / (rounds * lanes))))
   }
 
   /** Waits until a request may go (blocks, budget incl. reservations, concurrency, bucket) and takes its share. */
