@@ -9,7 +9,8 @@ import { createServer as createHttpsServer } from 'node:https'
 import type { Server as HttpsServer } from 'node:https'
 import { createServer as createTcpServer } from 'node:net'
 import type { Server as TcpServer, Socket } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import nodeTls from 'node:tls'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createHttpsTransport, TransportError } from '../../../electron/core/portal/transport'
 import type { HttpsTransportOptions } from '../../../electron/core/portal/transport'
 import { sandboxCertificate } from '../../../electron/sandbox/tls'
@@ -165,5 +166,19 @@ describe('bounded HTTPS transport', () => {
     const t = createHttpsTransport({ ca: tls.cert, ...BOUNDS, maxSockets: 1 })
     for (let i = 0; i < 3; i++) expect((await t({ method: 'GET', url: `https://127.0.0.1:${ports.ok}/k${i}`, headers: {}, timeoutMs: 300 })).status).toBe(200)
     t.close()
+  })
+
+  it('concurrent connections share one TLS context (the trusted CAs are not parsed again per connection)', async () => {
+    const t = createHttpsTransport({ ca: tls.cert, ...BOUNDS, maxSockets: 6 })
+    // Node's TLS sockets build a context of their own through the module's createSecureContext when given none.
+    const made = vi.spyOn(nodeTls, 'createSecureContext')
+    try {
+      const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => t({ method: 'GET', url: `https://127.0.0.1:${ports.ok}/c${i}`, headers: {}, timeoutMs: 1000 })))
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200])
+      expect(made).not.toHaveBeenCalled()
+    } finally {
+      made.mockRestore()
+      t.close()
+    }
   })
 })

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { JobStore } from '../../../electron/core/sync/store'
+import { lookupChunk, MIN_LOOKUP_CHUNK } from '../../../electron/core/sync/engine'
 import { entityIdFor } from '../../../electron/core/sync/identity'
 import { TOOL_ENTITY_TYPE } from '../../../electron/core/sync/keys'
 import { isTerminal } from '../../../electron/shared/jobs'
@@ -194,6 +197,55 @@ describe('sync engine', () => {
     for (const list of resolving) expect(lost.filter((b) => list.every((id) => b.has(id)))).toHaveLength(1)
     for (const b of lost) expect(resolving.some((list) => list.some((id) => b.has(id)))).toBe(true)
     expect(events.filter(isTerminal)).toHaveLength(1)
+  })
+
+  it('the first round: rows looked up on every lane at once, before any create', async () => {
+    const x = await w({ concurrency: 4 })
+    const job = await x.make(rows(150))
+    let logAtFirstCreate = -1
+    void x.portal.untilCreating(1).then(() => (logAtFirstCreate = x.portal.log.length))
+    x.portal.holdCreates = true
+    const { r } = x.runner(job.id)
+    await r.start()
+    await x.portal.untilCreating(4)
+    // 150 rows over 4 lanes: four lookups of 38, 38, 37, 37 (not 50, 50, 50 on three lanes while the fourth waits)
+    const sizes = (list: typeof x.portal.log) => list.map((l) => Object.keys(l.body.cmd as object).length)
+    const lookups = x.portal.log.slice(0, logAtFirstCreate).filter((l) => l.method === 'batch' && !JSON.stringify(l.body).includes('im.chat.add'))
+    expect(sizes(lookups)).toHaveLength(4)
+    expect(sizes(lookups).every((n) => n === 37 || n === 38)).toBe(true)
+    // and the round's four batches share the rows equally
+    const creating = sizes(creatingBatches(x.portal.log))
+    expect(creating).toHaveLength(4)
+    expect(creating.every((n) => n === 37 || n === 38)).toBe(true)
+    x.portal.releaseCreates()
+    expect((await r.done())?.type).toBe('finished')
+    expect(x.portal.chats).toHaveLength(150)
+    expect(x.portal.duplicates()).toEqual([])
+  })
+
+  it('batches ready together are journaled in one durable write before the first of them runs', async () => {
+    // 60 rows on 16 lanes: batches of 4; a lookup of 10 rows makes two batches ready at once
+    const x = await w({ concurrency: 16 })
+    const job = await x.make(rows(60))
+    let onDiskAtFirstCreate = -1
+    void x.portal.untilCreating(1).then(() => {
+      const text = readFileSync(join(x.dir, 'jobs', job.id, 'journal.jsonl'), 'utf8')
+      onDiskAtFirstCreate = text.split('\n').filter((l) => l.includes('"state":"sending"')).length
+    })
+    const { end } = await x.sync(job.id)
+    expect(end?.type).toBe('finished')
+    expect(creatingBatches(x.portal.log).every((l) => Object.keys(l.body.cmd as object).length <= 4)).toBe(true)
+    expect(onDiskAtFirstCreate).toBeGreaterThanOrEqual(8)
+    expect(x.portal.chats).toHaveLength(60)
+    expect(x.portal.duplicates()).toEqual([])
+  })
+
+  it('a lookup request is split over the lanes, but not below ten rows', () => {
+    expect(lookupChunk(150, 4, 50)).toBe(38)
+    expect(lookupChunk(1000, 16, 50)).toBe(50)
+    expect(lookupChunk(40, 16, 50)).toBe(MIN_LOOKUP_CHUNK)
+    expect(lookupChunk(3, 16, 50)).toBe(3)
+    expect(lookupChunk(0, 4, 50)).toBe(1)
   })
 
   it('a batch goes with what the budget affords now when that is at least half of it, beside the batch in flight', async () => {
