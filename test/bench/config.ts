@@ -15,6 +15,8 @@ import type { SandboxOptions } from '../../electron/sandbox/index'
 import { DEFAULT_WORKERS } from '../../electron/sandbox/index'
 import { CONCURRENCY } from '../../electron/shared/settings'
 import { DEFAULT_SERVER_SEC } from '../../electron/core/portal/pacer'
+import { EVERY_METHOD } from '../../electron/core/portal/pacer/billing'
+import type { PortalClientOptions } from '../../electron/core/portal/client'
 
 export const SCALE = 1 / 20
 
@@ -22,9 +24,11 @@ export const SCALE = 1 / 20
 export const REAL_PORTAL = { latencyMs: 300, burst: 50, rps: 2, operatingLimitSec: 480, operatingWindowSec: 600, banSec: 300, operatingMinCountedSec: 0.1, requestCapSec: 60 }
 /**
  * The client's times on a real portal: request timeout (75 s, above the 60 s cap), the engine's settle time, and the
- * server time per call the pacer assumes before it has measured any (its prior). Unscaled, a prior of 0.5 s per call
- * would reserve 50 × 0.5 × 1.2 = 30 s for the first batch — more than the scaled budget of 24 s, when on a real portal
- * it is 6 % of 480 s.
+ * server time per call the pacer assumes before it has measured any (its prior, for every method). Unscaled, a prior
+ * of 0.5 s per call would reserve 50 × 0.5 × 1.2 = 30 s for the first batch — more than the scaled budget of 24 s,
+ * when on a real portal it is 6 % of 480 s. That holds for the lookups too (im.chat.get): with only im.chat.add's
+ * prior scaled, the engine's first lookup of 50 rows went alone ("larger than the whole budget") and every other
+ * request waited for its answer, which a real portal's budget never forces.
  */
 export const REAL_CLIENT = { timeoutMs: 75_000, settleMs: 65_000, priorServerSec: DEFAULT_SERVER_SEC }
 
@@ -116,8 +120,23 @@ export interface ContenderConfig {
   scale: number
   timeoutMs: number
   settleMs: number
-  /** The pacer's prior server seconds per im.chat.add (REAL_CLIENT × scale). */
+  /** The pacer's prior server seconds per call, of every method (REAL_CLIENT × scale). */
   priorServerSec: number
   banMode: boolean
   limits: { burst: number; rps: number; operatingLimitSec: number; operatingWindowSec: number; banSec: number }
+}
+
+/**
+ * The portal client of an engine or pool contender: its case's limits, and the client's times scaled by the one
+ * factor — the request timeout and the prior server time per call of every method (not only im.chat.add).
+ */
+export function benchClientOptions(cfg: ContenderConfig, ca: string): PortalClientOptions {
+  return {
+    ca,
+    margin: cfg.margin,
+    concurrency: cfg.concurrency,
+    timeoutMs: cfg.timeoutMs,
+    priorServerSec: { [EVERY_METHOD]: cfg.priorServerSec },
+    limits: { ...cfg.limits, banMode: cfg.banMode ? 'ban' : 'sliding' },
+  }
 }

@@ -10,7 +10,7 @@ import { createPortalClient, OutcomeUnknown } from '../../electron/core/portal/c
 import { JobStore } from '../../electron/core/sync/store'
 import { runJob } from '../../electron/core/sync/runner'
 import type { SheetRow } from '../../electron/shared/sheet'
-import { benchParams } from './config'
+import { benchClientOptions, benchParams } from './config'
 import type { ContenderConfig } from './config'
 import { fb24Call, ServerRequestHandler } from './fb24'
 
@@ -18,7 +18,7 @@ const cfg = JSON.parse(process.env.BENCH_CONTENDER ?? '{}') as ContenderConfig
 const out: Record<string, unknown> = { kind: cfg.kind }
 
 function portalClient() {
-  return createPortalClient({ kind: 'webhook', url: cfg.webhookUrl }, { ca, margin: cfg.margin, concurrency: cfg.concurrency, timeoutMs: cfg.timeoutMs, priorServerSec: { 'im.chat.add': cfg.priorServerSec }, limits: { ...cfg.limits, banMode: cfg.banMode ? 'ban' : 'sliding' } })
+  return createPortalClient({ kind: 'webhook', url: cfg.webhookUrl }, benchClientOptions(cfg, ca))
 }
 const ca = await readFile(cfg.ca, 'utf8')
 

@@ -68,7 +68,10 @@ export interface PortalClientOptions {
    * (the budget stays per credential). Without one, the client paces alone.
    */
   pacers?: PacerRegistry
-  /** Expected server seconds per call before anything is measured (default im.chat.add 0.5 s). */
+  /**
+   * Expected server seconds per call before anything is measured, by method; `'*'` for every method not named
+   * (default 0.5 s for every method).
+   */
   priorServerSec?: Record<string, number>
 }
 

@@ -7,7 +7,7 @@ import type { Clock } from '../../../electron/core/clock'
 import { createPortalClient } from '../../../electron/core/portal/client'
 import { etaSec, limitsForPlan, Pacer, PacerRegistry, PacerStuck } from '../../../electron/core/portal/pacer'
 import { AdaptiveLimiter } from '../../../electron/core/portal/pacer/limiter'
-import { BillingModel } from '../../../electron/core/portal/pacer/billing'
+import { BillingModel, DEFAULT_SERVER_SEC, EVERY_METHOD } from '../../../electron/core/portal/pacer/billing'
 import type { HttpRequest, HttpResponse, Transport } from '../../../electron/core/portal/transport'
 import { batchSize } from '../../../electron/core/sync/batching'
 import { runJob } from '../../../electron/core/sync/runner'
@@ -170,6 +170,17 @@ describe('budget reservations', () => {
     await wait // at once: not 600 s later, when the 20 s booked expire
     expect(clock.now() - T0).toBe(1000)
     expect(got).toBe(20)
+  })
+
+  it('a prior names methods, and "*" stands for every method it does not name (else 0.5 s per call)', () => {
+    const m = new BillingModel({ [EVERY_METHOD]: 0.025, 'im.chat.add': 0.3 })
+    expect(m.serverSecPerCall('im.chat.add')).toBe(0.3)
+    expect(m.serverSecPerCall('im.chat.get')).toBe(0.025)
+    expect(m.costPerCall('batch', 'user.get')).toBe(0.025) // inside a batch, until `batch` reports: billed × 1
+    expect(new BillingModel({ 'im.chat.add': 0.3 }).serverSecPerCall('im.chat.get')).toBe(DEFAULT_SERVER_SEC)
+    m.learnServerTime('im.chat.get', 0.5, 50) // measured: the prior no longer speaks for it
+    expect(m.serverSecPerCall('im.chat.get')).toBe(0.01)
+    expect(m.serverSecPerCall('user.get')).toBe(0.025)
   })
 
   it('learns a lower billing ratio only from a request that ran alone; with others in flight it may only rise', () => {

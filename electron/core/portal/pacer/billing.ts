@@ -13,17 +13,24 @@ export const DEFAULT_SERVER_SEC = 0.5
 const EWMA_DOWN = 0.2
 const EWMA_UP = 0.5
 
+/** The key of a prior that stands for every method the prior does not name. */
+export const EVERY_METHOD = '*'
+
 export class BillingModel {
   private readonly ratios = new Map<string, Map<string, number>>()
   private readonly perCall = new Map<string, number>()
+  /** Expected server seconds of a call of a method not yet measured and not named in the prior. */
+  private readonly fallback: number
 
+  /** `prior`: server seconds per call by method; `'*'` (EVERY_METHOD) for every method it does not name. */
   constructor(prior: Record<string, number> = { 'im.chat.add': DEFAULT_SERVER_SEC }) {
-    for (const [m, s] of Object.entries(prior)) this.perCall.set(m, s)
+    this.fallback = prior[EVERY_METHOD] ?? DEFAULT_SERVER_SEC
+    for (const [m, s] of Object.entries(prior)) if (m !== EVERY_METHOD) this.perCall.set(m, s)
   }
 
   /** Expected server seconds of one call of m. */
   serverSecPerCall(m: string): number {
-    return this.perCall.get(m) ?? DEFAULT_SERVER_SEC
+    return this.perCall.get(m) ?? this.fallback
   }
 
   /** Learned ratio, or undefined while K has never reported on m. */
