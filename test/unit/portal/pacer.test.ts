@@ -183,17 +183,38 @@ describe('budget reservations', () => {
     expect(m.serverSecPerCall('user.get')).toBe(0.025)
   })
 
-  it('learns a lower billing ratio only from a request that ran alone; with others in flight it may only rise', () => {
+  it('learns a lower billing ratio only from a request that ran alone; with others in flight it may only rise, to 1', () => {
     const m = new BillingModel({ 'im.chat.add': 1 })
-    m.learnRatio('im.chat.add', { 'im.chat.add': 10 }, 10) // alone: 1
-    expect(m.costPerCall('im.chat.add', 'im.chat.add')).toBeCloseTo(1, 5)
+    m.learnRatio('im.chat.add', { 'im.chat.add': 10 }, 5) // alone: 0.5
+    expect(m.costPerCall('im.chat.add', 'im.chat.add')).toBeCloseTo(0.5, 5)
     // with others in flight most of its calls were in the previous report: a difference of 2 s says nothing
     m.learnRatio('im.chat.add', { 'im.chat.add': 10 }, 2, false)
-    expect(m.costPerCall('im.chat.add', 'im.chat.add')).toBeCloseTo(1, 5)
-    m.learnRatio('im.chat.add', { 'im.chat.add': 10 }, 14, false) // a rise is believed (the cautious side)
-    expect(m.costPerCall('im.chat.add', 'im.chat.add')).toBeCloseTo(1.2, 5)
+    expect(m.costPerCall('im.chat.add', 'im.chat.add')).toBeCloseTo(0.5, 5)
+    m.learnRatio('im.chat.add', { 'im.chat.add': 10 }, 14, false) // a rise is believed (the cautious side), up to 1
+    expect(m.costPerCall('im.chat.add', 'im.chat.add')).toBeCloseTo(0.75, 5)
+    m.learnRatio('im.chat.add', { 'im.chat.add': 10 }, 30, false)
+    expect(m.costPerCall('im.chat.add', 'im.chat.add')).toBeCloseTo(0.875, 5)
     m.learnRatio('im.chat.add', { 'im.chat.add': 10 }, 2) // alone, it may fall
-    expect(m.costPerCall('im.chat.add', 'im.chat.add')).toBeCloseTo(0.7, 5)
+    expect(m.costPerCall('im.chat.add', 'im.chat.add')).toBeCloseTo(0.5375, 5)
+    m.learnRatio('im.chat.add', { 'im.chat.add': 10 }, 30) // and only alone may it go past 1 (a batch's overhead)
+    expect(m.costPerCall('im.chat.add', 'im.chat.add')).toBeCloseTo(1.76875, 5)
+    m.learnRatio('im.chat.add', { 'im.chat.add': 10 }, 40, false) // past 1 already: overlapped, it stays
+    expect(m.costPerCall('im.chat.add', 'im.chat.add')).toBeCloseTo(1.76875, 5)
+  })
+
+  it('with others always in flight, the differences between reports do not ratchet the ratio past 1', () => {
+    // docs billing at 16 in flight: each answer's difference holds other requests' calls too (0.03–4.7 × its own)
+    const m = new BillingModel({ 'im.chat.add': 1 })
+    const deltas = [3.02, 0.26, 23.1, 41.2, 9.9, 35.5, 47, 28.4, 0.5, 44]
+    for (const d of deltas) {
+      m.learnRatio('im.chat.add', { 'im.chat.add': 10 }, d, false)
+      expect(m.costPerCall('im.chat.add', 'im.chat.add')).toBeLessThanOrEqual(1)
+    }
+    expect(m.costPerCall('im.chat.add', 'im.chat.add')).toBeCloseTo(0.994234375, 9) // raised towards the true 1
+    // batch-half bills the outer batch as it ends: the difference between two answers is one batch's bill, 0.5
+    const b = new BillingModel({ 'im.chat.add': 1 })
+    for (let i = 0; i < 5; i++) b.learnRatio('batch', { 'im.chat.add': 10 }, 5, false)
+    expect(b.costPerCall('batch', 'im.chat.add')).toBeCloseTo(0.5, 9)
   })
 
   it('a request is alone only if no other was in flight at any moment of its life (then its report pairs exactly)', async () => {

@@ -9,6 +9,19 @@
 export const BATCH_KEY = 'batch'
 /** Expected server seconds of a call before anything is measured (a real portal's im.chat.add: ~0.3 s). */
 export const DEFAULT_SERVER_SEC = 0.5
+/**
+ * The most a server second is billed on one key, as far as a difference between two reports with other requests in
+ * flight may teach: a call's own time once (docs: each nested call on its method; LL-new: a batch at 0.5; b24jssdk
+ * PR #539: the batch's time once, on `batch`). A batch's own overhead can bill a little more; only a request that
+ * ran alone shows that exactly, and RESERVE_ALLOWANCE covers the rest.
+ */
+export const OVERLAPPED_CEILING = 1
+
+/** r[K][m] before anything is known: a call bills its own method, and `batch` while that key is unknown. */
+function priorRatio(k: string, m: string): number {
+  return k === m || k === BATCH_KEY ? 1 : 0
+}
+
 /** EWMA weight of a new observation when the server got faster, and when it got slower. */
 const EWMA_DOWN = 0.2
 const EWMA_UP = 0.5
@@ -40,8 +53,7 @@ export class BillingModel {
 
   /** Expected billed seconds on key K per call of m. */
   costPerCall(k: string, m: string): number {
-    const r = this.ratio(k, m) ?? (k === m || k === BATCH_KEY ? 1 : 0)
-    return r * this.serverSecPerCall(m)
+    return (this.ratio(k, m) ?? priorRatio(k, m)) * this.serverSecPerCall(m)
   }
 
   /** The keys a call of m may be billed on: m itself, keys learned to bill it, and `batch` inside a batch while unknown. */
@@ -68,10 +80,16 @@ export class BillingModel {
 
   /**
    * An exact difference: `delta` billed on K while `serverSec[m]` seconds ran in each m. Exact only when the request
-   * ran alone: with others in flight, their calls fall on either side of the two reports, so the difference can be
-   * far below this request's share (most of its calls were in the previous report already) and a ratio learned
-   * from it would make reservations too small — the budget overspent (5,000 rows at 16 in flight: 43 × 429). Then
-   * (`alone` false) it may only raise the ratio.
+   * ran alone. With others in flight (`alone` false), their calls fall on either side of the two reports:
+   *  - the difference can be far below this request's share (most of its calls were in the previous report already),
+   *    and a ratio learned from it would make reservations too small — the budget overspent (5,000 rows at 16 in
+   *    flight: 43 × 429). So it never lowers a ratio once learned (a first one, it sets: under batch-half the
+   *    outer batch is billed as it ends, and a difference between two answers is that batch's own bill);
+   *  - it can be far above it (other requests' calls finished between the two reports), and a ratio that follows
+   *    makes every reservation too large: at 16 in flight on a 4-worker portal it climbed to 2.3–4.7 × the true 1,
+   *    the reservations filled the budget and held batches the budget had room for (1,000 rows: 4.3–5.0 s against
+   *    a T_min of 4.1 s). So it raises the ratio at most to OVERLAPPED_CEILING, the most a server second is
+   *    billed on one key under every documented billing; only an exact pair may show more.
    */
   learnRatio(k: string, serverSec: Record<string, number>, delta: number, alone = true): void {
     const server = Object.values(serverSec).reduce((a, b) => a + b, 0)
@@ -80,8 +98,14 @@ export class BillingModel {
     for (const m of Object.keys(serverSec)) {
       const ratio = delta / server
       const prev = ratios.get(m)
-      if (!alone && prev !== undefined && ratio <= prev) continue
-      ratios.set(m, prev === undefined ? ratio : prev + 0.5 * (ratio - prev))
+      if (alone) {
+        ratios.set(m, prev === undefined ? ratio : prev + 0.5 * (ratio - prev))
+        continue
+      }
+      if (prev !== undefined && ratio <= prev) continue
+      const to = Math.min(ratio, Math.max(prev ?? 0, OVERLAPPED_CEILING))
+      if (prev !== undefined && to <= prev) continue
+      ratios.set(m, prev === undefined ? to : prev + 0.5 * (to - prev))
     }
   }
 
