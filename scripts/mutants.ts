@@ -321,6 +321,23 @@ export const MUTANTS: Mutant[] = [
     replace: '      if (on && false) timer = setInterval',
     tests: [{ project: 'renderer', files: ['test/renderer/OutboxView.test.ts'] }],
   },
+  // ---- issue 11: what the pacer learns, and the bench's one time scale -----------------------------------------
+  {
+    id: 'ratio-ratchet',
+    what: 'a difference between reports with others in flight may raise a billing ratio past 1 again',
+    file: 'electron/core/portal/pacer/billing.ts',
+    find: 'const to = Math.min(ratio, Math.max(prev ?? 0, OVERLAPPED_CEILING))',
+    replace: 'const to = ratio',
+    tests: [{ project: 'unit', files: ['test/unit/portal/pacer.test.ts'] }],
+  },
+  {
+    id: 'bench-prior-one-method',
+    what: "the bench scales only im.chat.add's prior (lookups keep the real 0.5 s per call)",
+    file: 'test/bench/config.ts',
+    find: 'priorServerSec: { [EVERY_METHOD]: cfg.priorServerSec },',
+    replace: "priorServerSec: { 'im.chat.add': cfg.priorServerSec },",
+    tests: [{ project: 'unit', files: ['test/unit/bench/config.test.ts'] }],
+  },
 ]
 
 // ---- the runner ------------------------------------------------------------------------------------------------
