@@ -102,7 +102,7 @@ export class BillingModel {
         ratios.set(m, prev === undefined ? ratio : prev + 0.5 * (ratio - prev))
         continue
       }
-      if (prev !== undefined && ratio <= prev) continue
+      // Up, to the ceiling (or where an exact pair put it); never down.
       const to = Math.min(ratio, Math.max(prev ?? 0, OVERLAPPED_CEILING))
       if (prev !== undefined && to <= prev) continue
       ratios.set(m, prev === undefined ? to : prev + 0.5 * (to - prev))
