@@ -1,6 +1,7 @@
 /** The bench's one time scale reaches the client too (test/bench/config.ts). */
 import { describe, expect, it } from 'vitest'
 import { BillingModel } from '../../../electron/core/portal/pacer/billing'
+import { RESERVE_ALLOWANCE } from '../../../electron/core/portal/pacer'
 import { REAL_CLIENT, SCALE, benchClientOptions, benchSandbox } from '../../bench/config'
 import type { ContenderConfig } from '../../bench/config'
 
@@ -27,7 +28,7 @@ describe('the bench client', () => {
     const prior = new BillingModel(benchClientOptions(cfg, 'PEM').priorServerSec)
     for (const m of ['im.chat.add', 'im.chat.get', 'user.get', 'server.time']) expect(prior.serverSecPerCall(m)).toBeCloseTo(REAL_CLIENT.priorServerSec * SCALE, 9)
     // the real proportion: a lookup of 50 reserves 50 × 0.5 × 1.2 = 30 s of a real 480 s budget (6 %), so 24 s here
-    expect((50 * prior.serverSecPerCall('im.chat.get') * 1.2) / (sb.operatingLimitSec as number)).toBeCloseTo(30 / 480, 9)
+    expect((50 * prior.serverSecPerCall('im.chat.get') * RESERVE_ALLOWANCE) / (sb.operatingLimitSec as number)).toBeCloseTo(30 / 480, 9)
   })
 
   it('hands the client its case: limits, ban mode, margin, concurrency and the scaled timeout', () => {

@@ -9,6 +9,8 @@
 export const BATCH_KEY = 'batch'
 /** Expected server seconds of a call before anything is measured (a real portal's im.chat.add: ~0.3 s). */
 export const DEFAULT_SERVER_SEC = 0.5
+/** The key of a prior that stands for every method the prior does not name. */
+export const EVERY_METHOD = '*'
 /**
  * The most a server second is billed on one key, as far as a difference between two reports with other requests in
  * flight may teach: a call's own time once (docs: each nested call on its method; LL-new: a batch at 0.5; b24jssdk
@@ -25,9 +27,6 @@ function priorRatio(k: string, m: string): number {
 /** EWMA weight of a new observation when the server got faster, and when it got slower. */
 const EWMA_DOWN = 0.2
 const EWMA_UP = 0.5
-
-/** The key of a prior that stands for every method the prior does not name. */
-export const EVERY_METHOD = '*'
 
 export class BillingModel {
   private readonly ratios = new Map<string, Map<string, number>>()
@@ -60,7 +59,7 @@ export class BillingModel {
   billingKeys(m: string, inBatch: boolean): string[] {
     const ks = new Set<string>([m])
     for (const [k, r] of this.ratios) if (k !== BATCH_KEY && (r.get(m) ?? 0) > 0) ks.add(k)
-    if (inBatch && (this.ratio(BATCH_KEY, m) ?? 1) > 0) ks.add(BATCH_KEY)
+    if (inBatch && (this.ratio(BATCH_KEY, m) ?? priorRatio(BATCH_KEY, m)) > 0) ks.add(BATCH_KEY)
     return [...ks]
   }
 
