@@ -331,6 +331,22 @@ export const MUTANTS: Mutant[] = [
     tests: [{ project: 'unit', files: ['test/unit/portal/pacer.test.ts'] }],
   },
   {
+    id: 'tail-not-split',
+    what: 'the last round keeps its even batches on a real portal, so one slow lane ends the run late',
+    file: 'electron/core/portal/pacer/pacer.ts',
+    find: '    if (rounds > 1) return even\n',
+    replace: '    return even\n',
+    tests: [{ project: 'unit', files: ['test/unit/portal/pacer.test.ts'] }],
+  },
+  {
+    id: 'tail-ignores-bucket',
+    what: 'the last round is split finer than the bucket can pay for',
+    file: 'electron/core/portal/pacer/pacer.ts',
+    find: '    return Math.max(worth, fits)',
+    replace: '    return worth',
+    tests: [{ project: 'unit', files: ['test/unit/portal/pacer.test.ts'] }],
+  },
+  {
     id: 'bench-prior-one-method',
     what: "the bench scales only im.chat.add's prior (lookups keep the real 0.5 s per call)",
     file: 'test/bench/config.ts',

@@ -468,25 +468,46 @@ describe('batch sizes follow the latency observed under concurrency', () => {
 })
 
 describe('batch sizes for concurrency', () => {
-  it('the rows spread over what is allowed in flight, at most a full batch', () => {
+  it('the rows spread over whole rounds of what is allowed in flight, at most a full batch', () => {
     const p = new Pacer({ clock: new ManualClock(T0), limits: limitsForPlan('standard'), concurrency: 16 })
     const l = p.portal.limiter
     expect(p.inFlightLimit()).toBe(16) // the setting from the start
     expect(p.batchCalls(1000)).toBe(32) // two even rounds of 16 batches (1,000 / 32), not 50s leaving a short round
-    expect(p.batchCalls(800)).toBe(50) // exactly one round of full batches
     expect(p.batchCalls(801)).toBe(26) // ⌈801 / 32⌉: two rounds
-    expect(p.batchCalls(400)).toBe(25) // ⌈400 / 16⌉: the last round ends together
     // a 5xx halves the allowance: the rows spread over 8
     l.finish(l.start(), { kind: 'overload' })
     expect(p.inFlightLimit()).toBe(8)
-    expect(p.batchCalls(400)).toBe(50)
     expect(p.batchCalls(1000)).toBe(42) // three rounds of 8: ⌈1,000 / 24⌉
-    expect(p.batchCalls(100)).toBe(13) // ⌈100 / 8⌉
     expect(p.batchCalls(3)).toBe(1)
     expect(p.batchCalls(0)).toBe(0)
     // one at a time: the whole batch
     const one = new Pacer({ clock: new ManualClock(T0), limits: limitsForPlan('standard'), concurrency: 1 })
     expect(one.batchCalls(1000)).toBe(50)
     expect(one.batchCalls(20)).toBe(20)
+  })
+
+  it('the last round is split where a request costs less than the spread it saves, and only as far as the bucket pays', () => {
+    // A real portal's times: 0.5 s per call (the prior), σ = 0.38 × 0.5 = 0.19 s. Worth a request down to
+    // ⌈(0.05 / (0.53 × 0.19))² / 2⌉ = 1 call; the bucket (45 tokens, 1.8 per s at margin 0.9) is the floor.
+    const p = new Pacer({ clock: new ManualClock(T0), limits: limitsForPlan('standard'), concurrency: 16 })
+    // 400 calls on 16 lanes end in ~12.5 s: 45 + 1.8 × 12.5 = 67.5 tokens, half of them → ≥ ⌈400 / 33.75⌉ = 12;
+    // half the work per lane is ⌈400 / 32⌉ = 13, less than the even 25
+    expect(p.batchCalls(400)).toBe(13)
+    // 800 calls (one round of 50s): 45 + 1.8 × 25 = 90 tokens → ≥ 18; half the work per lane: 25
+    expect(p.batchCalls(800)).toBe(25)
+    // 40 calls on 16 lanes: ⌈40 / 32⌉ = 2, but the bucket floor is ⌈40 / (0.5 × (45 + 1.8 × 1.25))⌉ = 2 → 2 (even: 3)
+    expect(p.batchCalls(40)).toBe(2)
+    // With the bucket nearly empty the floor rises: 40 requests taken, 5 free → 400 calls: ⌈400 / (0.5 × 27.5)⌉ = 30,
+    // more than the even 25: the even batches stay
+    for (let i = 0; i < 40; i++) p.portal.bucket.take(T0)
+    expect(p.batchCalls(400)).toBe(25)
+  })
+
+  it('at the bench\'s time scale a call spreads too little to pay for another request: the last round stays even', () => {
+    // 0.025 s per call: σ = 0.0095 s, worth a request only above ⌈(0.05 / (0.53 × 0.0095))² / 2⌉ = 50 calls
+    const p = new Pacer({ clock: new ManualClock(T0), limits: limitsForPlan('standard'), concurrency: 16, priorServerSec: { '*': 0.025 } })
+    expect(p.batchCalls(400)).toBe(25)
+    expect(p.batchCalls(800)).toBe(50)
+    expect(p.batchCalls(100)).toBe(7) // ⌈100 / 16⌉
   })
 })

@@ -177,7 +177,8 @@ describe('sync engine', () => {
     await x.portal.untilCreating(4)
     expect(x.client.pacer.inFlightLimit()).toBe(4) // the pacer's own allowance, not a stub
     const sent = creatingBatches(x.portal.log).map((l) => new Set(Object.values(l.body.cmd as Record<string, string>).map((c) => new URLSearchParams(c.slice(c.indexOf('?') + 1)).get('ENTITY_ID'))))
-    expect(sent.map((b) => b.size)).toEqual([15, 15, 15, 15]) // 60 rows spread over the 4 allowed in flight
+    // 60 rows, all in the last round on the 4 allowed in flight: split, half the work per lane (⌈60 / 8⌉)
+    expect(sent.map((b) => b.size)).toEqual([8, 8, 8, 8])
     expect(sent.some((b) => b.has(null))).toBe(false)
     const lost = sent.slice(0, 3)
     const before = x.portal.log.length
@@ -213,10 +214,12 @@ describe('sync engine', () => {
     const lookups = x.portal.log.slice(0, logAtFirstCreate).filter((l) => l.method === 'batch' && !JSON.stringify(l.body).includes('im.chat.add'))
     expect(sizes(lookups)).toHaveLength(4)
     expect(sizes(lookups).every((n) => n === 37 || n === 38)).toBe(true)
-    // and the round's four batches share the rows equally
+    // and the round's four batches share the rows equally: all 150 are the last round, split to half the work
+    // left per lane (⌈150 / 8⌉ = 19, 18 once the first batches are under way), so the lanes that free first take
+    // the rest in smaller pieces
     const creating = sizes(creatingBatches(x.portal.log))
     expect(creating).toHaveLength(4)
-    expect(creating.every((n) => n === 37 || n === 38)).toBe(true)
+    expect(creating.every((n) => n === 18 || n === 19)).toBe(true)
     x.portal.releaseCreates()
     expect((await r.done())?.type).toBe('finished')
     expect(x.portal.chats).toHaveLength(150)
@@ -249,15 +252,17 @@ describe('sync engine', () => {
   })
 
   it('a batch goes with what the budget affords now when that is at least half of it, beside the batch in flight', async () => {
-    // budget 40 s (the client allows itself 39); before any answer a call is reserved at the prior 0.5 s + 20 %
-    const x = await w({ concurrency: 2, limitSec: 40 })
+    // budget 25 s (the client allows itself 24.4); before any answer a call is reserved at the prior 0.5 s + 20 %
+    const x = await w({ concurrency: 2, limitSec: 25 })
     const job = await x.make(rows(100))
     x.portal.holdCreates = true
     const { r } = x.runner(job.id)
     await r.start()
-    await x.portal.untilCreating(2) // the second left while the first held 24 s: it did not wait for its answer
+    await x.portal.untilCreating(2) // the second left while the first held 15 s: it did not wait for its answer
     const sizes = creatingBatches(x.portal.log).map((l) => Object.keys(l.body.cmd as object).length)
-    expect(sizes).toEqual([40, 25]) // 40 (the engine's batch at the prior's latency); then ⌊(39 − 24) / 0.6⌋ = 25 ≥ 20
+    // 25: the engine's batch (100 rows in the last round on 2 lanes, half the work per lane); then the budget
+    // affords ⌊(24.4 − 15) / 0.6⌋ = 15 of the next 25, at least half: it goes with 15
+    expect(sizes).toEqual([25, 15])
     x.portal.releaseCreates()
     const end = await r.done()
     expect(end?.type).toBe('finished')
