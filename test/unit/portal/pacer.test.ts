@@ -495,12 +495,22 @@ describe('batch sizes for concurrency', () => {
     expect(p.batchCalls(400)).toBe(13)
     // 800 calls (one round of 50s): 45 + 1.8 × 25 = 90 tokens → ≥ 18; half the work per lane: 25
     expect(p.batchCalls(800)).toBe(25)
-    // 40 calls on 16 lanes: ⌈40 / 32⌉ = 2, but the bucket floor is ⌈40 / (0.5 × (45 + 1.8 × 1.25))⌉ = 2 → 2 (even: 3)
+    // 40 calls on 16 lanes: half the work per lane ⌈40 / 32⌉ = 2, the bucket floor ⌈40 / (0.5 × (45 + 1.8 × 1.25))⌉
+    // = 2, the even share 3 → 2
     expect(p.batchCalls(40)).toBe(2)
     // With the bucket nearly empty the floor rises: 40 requests taken, 5 free → 400 calls: ⌈400 / (0.5 × 27.5)⌉ = 30,
     // more than the even 25: the even batches stay
     for (let i = 0; i < 40; i++) p.portal.bucket.take(T0)
     expect(p.batchCalls(400)).toBe(25)
+  })
+
+  it('the bucket gives the tokens free now and its drain over the horizon', () => {
+    const p = new Pacer({ clock: new ManualClock(T0), limits: limitsForPlan('standard'), concurrency: 16 })
+    const b = p.portal.bucket
+    expect(b.tokensWithin(T0, 10)).toBeCloseTo(45 + 1.8 * 10) // capacity 50 × 0.9, drain 2 × 0.9 per s
+    for (let i = 0; i < 45; i++) b.take(T0)
+    expect(b.tokensWithin(T0, 10)).toBeCloseTo(18)
+    expect(b.tokensWithin(T0, -5)).toBe(0) // no horizon, no tokens back
   })
 
   it('at the bench\'s time scale a call spreads too little to pay for another request: the last round stays even', () => {

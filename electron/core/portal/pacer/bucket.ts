@@ -48,4 +48,9 @@ export class ClientBucket {
     this.drain(now)
     return Math.max(0, this.capacity - this.level)
   }
+
+  /** Tokens the bucket gives from now over the next `sec` seconds: those free now and its drain over that time. */
+  tokensWithin(now: number, sec: number): number {
+    return this.free(now) + this.drainPerSec * Math.max(0, sec)
+  }
 }

@@ -55,6 +55,11 @@ export const TAIL_BUCKET_SHARE = 0.5
 export const REQUEST_COST_SEC = 0.05
 /** The spread of one call's server time as a share of its mean (lognormal σ 0.35, as the sandbox models it). */
 export const CALL_SPREAD = 0.38
+/**
+ * What halving a last batch of n calls saves at the end, in σ √n: the last of 16 lanes ends ~1.8 σ √n after their
+ * mean, so 1.8 × (1 − 1/√2) ≈ 0.53.
+ */
+export const HALVING_SAVES = 1.8 * (1 - Math.SQRT1_2)
 
 export type PacerOptions =
   | { clock: Clock; limits: PortalLimits; margin?: number; priorServerSec?: Record<string, number>; concurrency?: number }
@@ -201,8 +206,8 @@ export class Pacer {
 
   /**
    * The smallest batch of the last round, the larger of two floors:
-   * - worth a request: a piece of n is halved only while ~0.53 σ √n > REQUEST_COST_SEC, so no piece is smaller
-   *   than half of n* = (REQUEST_COST_SEC / (0.53 σ))²;
+   * - worth a request: a piece of n is halved only while HALVING_SAVES σ √n > REQUEST_COST_SEC, so no piece is
+   *   smaller than half of n* = (REQUEST_COST_SEC / (HALVING_SAVES σ))²;
    * - fits in the bucket: the requests the pending calls need at that size take at most TAIL_BUCKET_SHARE of the
    *   tokens the bucket gives until they are expected to end (the tokens free now and its drain over that time),
    *   leaving the rest for lookups, owners and the other clients of the portal.
@@ -210,8 +215,8 @@ export class Pacer {
   private tailFloor(pending: number, lanes: number, m: string): number {
     const perCall = this.latencySecPerCall(m)
     const sigma = CALL_SPREAD * perCall
-    const worth = sigma > 0 ? Math.ceil((REQUEST_COST_SEC / (0.53 * sigma)) ** 2 / 2) : pending
-    const tokens = this.portal.bucket.free(this.clock.now()) + this.drainPerSec * ((pending * perCall) / lanes)
+    const worth = sigma > 0 ? Math.ceil((REQUEST_COST_SEC / (HALVING_SAVES * sigma)) ** 2 / 2) : pending
+    const tokens = this.portal.bucket.tokensWithin(this.clock.now(), (pending * perCall) / lanes)
     const fits = tokens > 0 ? Math.ceil(pending / (TAIL_BUCKET_SHARE * tokens)) : pending
     return Math.max(worth, fits)
   }
