@@ -339,6 +339,14 @@ export const MUTANTS: Mutant[] = [
     tests: [{ project: 'unit', files: ['test/unit/portal/pacer.test.ts'] }],
   },
   {
+    id: 'calls-left-ignores-wire',
+    what: 'the batch size counts only the calls not yet sent, so every later batch of a last round is too small',
+    file: 'electron/core/portal/pacer/pacer.ts',
+    find: '  for (const b of onWire) left += Math.max(0, b.calls - (now - b.sentAt) / perCallMs)\n',
+    replace: '',
+    tests: [{ project: 'unit', files: ['test/unit/portal/pacer.test.ts'] }],
+  },
+  {
     id: 'tail-ignores-bucket',
     what: 'the last round is split finer than the bucket can pay for',
     file: 'electron/core/portal/pacer/pacer.ts',

@@ -7,6 +7,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import { createPortalClient, OutcomeUnknown } from '../../electron/core/portal/client'
+import { callsLeft } from '../../electron/core/portal/pacer'
+import type { OnWire } from '../../electron/core/portal/pacer'
 import { JobStore } from '../../electron/core/sync/store'
 import { runJob } from '../../electron/core/sync/runner'
 import type { SheetRow } from '../../electron/shared/sheet'
@@ -44,14 +46,16 @@ if (cfg.kind === 'engine') {
   // engine, a measure of the pacer.
   const client = portalClient()
   const pending = Array.from({ length: cfg.rows }, (_, i) => i)
-  const running = new Set<Promise<void>>()
+  /** The batches on the wire: sizing counts what they have still to run, as the engine does (`callsLeft`). */
+  const running = new Map<Promise<void>, OnWire>()
   let unknown = 0
   const t0 = performance.now()
   await new Promise<void>((done) => {
     const launch = (): void => {
       while (pending.length && running.size < client.pacer.inFlightLimit()) {
         // The pacer's batch size (spread over the allowance), ≤ what the budget allows now.
-        const size = Math.max(1, Math.min(client.pacer.batchCalls(pending.length), client.pacer.affordable('im.chat.add')))
+        const left = callsLeft(pending.length, running.values(), performance.now(), client.pacer.latencySecPerCall('im.chat.add'))
+        const size = Math.max(1, Math.min(pending.length, client.pacer.batchCalls(left), client.pacer.affordable('im.chat.add')))
         const rows = pending.splice(0, size)
         const cmd = Object.fromEntries(rows.map((i) => [`r${i}`, ['im.chat.add', benchParams(i, cfg.entityType)] as [string, Record<string, unknown>]]))
         const p: Promise<void> = client
@@ -69,7 +73,7 @@ if (cfg.kind === 'engine') {
             if (!pending.length && !running.size) done()
             else launch()
           })
-        running.add(p)
+        running.set(p, { calls: rows.length, sentAt: performance.now() })
       }
     }
     launch()

@@ -5,7 +5,7 @@
 import type { CliCommand } from '../types'
 import { EXIT } from '../types'
 
-const USAGE = `Usage: b24chat bench [--case 1000-w1,1000-w4,1000-w16,5000,real] [--billing docs,batch-half]
+const USAGE = `Usage: b24chat bench [--case 1000-w1,1000-w4,1000-w16,1000-w16-real,5000,real] [--billing docs,batch-half]
                      [--only engine,pool,fb24,sdk-single,sdk-batch,newman] [--concurrency 1,4,16] [--rows N] [--margin M]
 
 Creates chats on a time-scaled sandbox (every time × 1/20) with this engine at concurrency 1, 4 and 16, the pacer

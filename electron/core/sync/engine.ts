@@ -32,6 +32,7 @@ import type { Clock } from '../clock'
 import { silentLogger } from '../redact'
 import type { Logger } from '../redact'
 import { OutcomeUnknown } from '../portal/client'
+import { callsLeft } from '../portal/pacer'
 import type { PortalClient } from '../portal/client'
 import { batchCommand } from '../portal/encode'
 import { keyedBatch } from '../portal/keyed-batch'
@@ -416,17 +417,10 @@ export class SyncEngine {
     }
   }
 
-  /**
-   * The calls left to run, for sizing the next batch: the planned rows, and what the batches on the wire have still
-   * to run by their expected time. So the batches that start together share the rows equally (60 rows, 4 in flight:
-   * 15 each, not 15, 12, 9, 6), while a batch that leaves as the others end counts only the rows left.
-   */
+  /** The calls left to run, for sizing the next batch: the planned rows and what the batches on the wire have still to run. */
   private workLeft(planned: number): number {
-    const perCallMs = Math.max(1e-6, this.client.pacer.latencySecPerCall('im.chat.add') * 1000)
-    const now = this.clock.now()
-    let left = planned
-    for (const b of this.batches) if (b.onWire) left += Math.max(0, b.rows.length - (now - b.sentAt) / perCallMs)
-    return Math.ceil(left)
+    const onWire = [...this.batches].filter((b) => b.onWire).map((b) => ({ calls: b.rows.length, sentAt: b.sentAt }))
+    return callsLeft(planned, onWire, this.clock.now(), this.client.pacer.latencySecPerCall('im.chat.add'))
   }
 
   /** Looks rows up (e-mails, then history and portal) in a task of its own; the loop goes on meanwhile. */

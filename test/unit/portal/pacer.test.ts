@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../../electron/core/clock'
 import type { Clock } from '../../../electron/core/clock'
 import { createPortalClient } from '../../../electron/core/portal/client'
-import { etaSec, limitsForPlan, Pacer, PacerRegistry, PacerStuck } from '../../../electron/core/portal/pacer'
+import { callsLeft, etaSec, limitsForPlan, Pacer, PacerRegistry, PacerStuck } from '../../../electron/core/portal/pacer'
 import { AdaptiveLimiter } from '../../../electron/core/portal/pacer/limiter'
 import { BillingModel, DEFAULT_SERVER_SEC, EVERY_METHOD } from '../../../electron/core/portal/pacer/billing'
 import type { HttpRequest, HttpResponse, Transport } from '../../../electron/core/portal/transport'
@@ -502,6 +502,27 @@ describe('batch sizes for concurrency', () => {
     // more than the even 25: the even batches stay
     for (let i = 0; i < 40; i++) p.portal.bucket.take(T0)
     expect(p.batchCalls(400)).toBe(25)
+  })
+
+  it('the work left counts what the batches on the wire have still to run, not only the calls not yet sent', () => {
+    // 0.5 s per call; 60 calls not sent, nothing on the wire: 60
+    expect(callsLeft(60, [], T0, 0.5)).toBe(60)
+    // 4 batches of 15 left together at T0: at T0 each still has 15 to run
+    const wire = [0, 1, 2, 3].map(() => ({ calls: 15, sentAt: T0 }))
+    expect(callsLeft(0, wire, T0, 0.5)).toBe(60)
+    // 3 s later each has run 6 of its 15: 4 × 9 = 36, plus 10 planned
+    expect(callsLeft(10, wire, T0 + 3000, 0.5)).toBe(46)
+    // a batch past its expected end counts nothing (never less than 0); parts round up
+    expect(callsLeft(0, [{ calls: 15, sentAt: T0 }], T0 + 60_000, 0.5)).toBe(0)
+    expect(callsLeft(0, [{ calls: 15, sentAt: T0 }], T0 + 7_250, 0.5)).toBe(1)
+    // What it is for: on a real portal, 16 lanes at 1,000 calls; after the first round of 32s left, 488 are not sent
+    // and 512 run. Sized on the 488 alone, the lane that frees first takes ⌈488 / 32⌉ = 16 (half the work per lane of
+    // a last round), and every later one less: more requests than the bucket (2 per s) pays for. With the work on the
+    // wire it is two more rounds, even: 32.
+    const p = new Pacer({ clock: new ManualClock(T0), limits: limitsForPlan('standard'), concurrency: 16 })
+    const first = Array.from({ length: 16 }, () => ({ calls: 32, sentAt: T0 }))
+    expect(p.batchCalls(488)).toBe(16)
+    expect(p.batchCalls(callsLeft(488, first, T0, 0.5))).toBe(32)
   })
 
   it('the bucket gives the tokens free now and its drain over the horizon', () => {

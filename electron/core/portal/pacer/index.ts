@@ -1,5 +1,5 @@
-export { Pacer, MAX_WAIT_LOOPS } from './pacer'
-export type { PacingObservation, AdmitSpec, PacerOptions, Ticket, Finish, LimiterSample } from './pacer'
+export { Pacer, MAX_WAIT_LOOPS, callsLeft } from './pacer'
+export type { OnWire, PacingObservation, AdmitSpec, PacerOptions, Ticket, Finish, LimiterSample } from './pacer'
 export { PortalPacer, RESERVE_ALLOWANCE } from './portal'
 export type { PortalPacerConfig } from './portal'
 export { PacerRegistry, credentialKey, portalKey } from './registry'

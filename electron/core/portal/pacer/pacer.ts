@@ -61,6 +61,27 @@ export const CALL_SPREAD = 0.38
  */
 export const HALVING_SAVES = 1.8 * (1 - Math.SQRT1_2)
 
+/** A request on the wire as `callsLeft` sees it: its calls and when it left (ms, the caller's clock). */
+export interface OnWire {
+  calls: number
+  sentAt: number
+}
+
+/**
+ * The calls left to run, for sizing the next batch (`Pacer.batchCalls`): the `planned` calls not yet sent, and what
+ * each request on the wire has still to run by its expected time (`perCallSec` per call, from `sentAt` to `now`, ms).
+ * So the batches that start together share the calls equally (60 calls, 4 in flight: 15 each, not 15, 12, 9, 6),
+ * while a batch that leaves as the others end counts only the calls left. Counting only the calls not yet sent
+ * instead makes every later batch of the last round too small: more requests, and at real times (2 per s) the
+ * bucket, not the server, sets the end.
+ */
+export function callsLeft(planned: number, onWire: Iterable<OnWire>, now: number, perCallSec: number): number {
+  const perCallMs = Math.max(1e-6, perCallSec * 1000)
+  let left = planned
+  for (const b of onWire) left += Math.max(0, b.calls - (now - b.sentAt) / perCallMs)
+  return Math.ceil(left)
+}
+
 export type PacerOptions =
   | { clock: Clock; limits: PortalLimits; margin?: number; priorServerSec?: Record<string, number>; concurrency?: number }
   | { portal: PortalPacer; credential: string }
