@@ -8,11 +8,11 @@ import { EXIT } from '../types'
 const USAGE = `Usage: b24chat bench [--case 1000-w1,1000-w4,1000-w16,1000-w16-real,5000,real] [--billing docs,batch-half]
                      [--only engine,pool,fb24,sdk-single,sdk-batch,newman] [--concurrency 1,4,16] [--rows N] [--margin M]
 
-Creates chats on a time-scaled sandbox (every time × 1/20) with this engine at concurrency 1, 4 and 16, the pacer
-pool, fast_bitrix24's strategy, @bitrix24/b24jssdk and newman, in each case under both batch-billing modes; prints a
-table (wall, T_min for each concurrency, 503/429, budget peak, chats, duplicates) and the line
-"bench: engine_ratio=… limit_hits=… budget_overspend=… speedup_vs_best_peer=…". A full run takes about 35 minutes;
---case 1000-w4 about 6. Same as npm run bench.`
+Creates chats on a time-scaled sandbox (every time × 1/20; 1000-w16-real and real at the real portal's times) with
+this engine at concurrency 1, 4 and 16, the pacer pool, fast_bitrix24's strategy, @bitrix24/b24jssdk and newman, in
+each case under both batch-billing modes; prints a table (wall, T_min for each concurrency, 503/429, budget peak,
+chats, duplicates) and the line "bench: engine_ratio=… limit_hits=… budget_overspend=… speedup_vs_best_peer=…".
+A full run takes about 31 minutes; --case 1000-w4 about 6. Same as npm run bench.`
 
 export const benchCommand: CliCommand = {
   name: 'bench',
