@@ -96,8 +96,9 @@ const levels = [C.min, C.default, C.max]
 
 /**
  * The cases. 1000-w16-real is the 16-on-16 cell again at the real portal's times (scale 1): at 1/20 its T_min is ~1 s,
- * and what the client spends that no scale touches — its process, TLS handshakes and journal on 2 cores shared with
- * the sandbox, ~0.2 s — weighs 20 times more than on a real portal. Serial peers (b24jssdk one by one and batch-by-chunk, newman) keep one request in flight, so the number
+ * and what the client spends that no scale touches — its start, TLS handshakes and journal on 2 cores shared with the
+ * sandbox, ~0.17 s — weighs 20 times more than on a real portal (sync README, "by time scale").
+ * Serial peers (b24jssdk one by one and batch-by-chunk, newman) keep one request in flight, so the number
  * of workers never changes what they do: they run in 1000-w4 only. On the budget-bound case the one-by-one peers are
  * left out: their 5,000 requests need (5000 − 50) / Y = 124 s by the bucket alone — slower than any batched client.
  */

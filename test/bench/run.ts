@@ -4,14 +4,16 @@
  *   inFlightLimit() batches in flight — the engine's contract); fast_bitrix24's strategy (fb24.ts); @bitrix24/b24jssdk
  *   one by one and batch-by-chunk; newman with a --delay-request under the rate limit
  * in the cases of config.ts (1,000 rows at W = 1, 4, 16; the 16-on-16 cell again at the real portal's times; a
- * budget-bound 5,000; a short case on the default real-limit sandbox), under both batch-billing modes. Each contender runs in its own process on a reset sandbox. Per contender:
+ * budget-bound 5,000; a short case on the default real-limit sandbox), under both batch-billing modes. Each contender
+ * runs in its own process on a reset sandbox. Per contender:
  * wall time, T_min for its concurrency (tmin.ts), T_min / wall, 503 and 429 counts, 503 HTML from a full queue, the
  * highest operating-budget use seen, the most requests in flight at the server, chats and duplicates. Ends with
  *   bench: engine_ratio=<worst T_min/wall of the engine> limit_hits=<503+429 of the engine> budget_overspend=<the
  *   engine's highest budget use over its limit, s> speedup_vs_best_peer=<worst over cases: best complete peer / engine>
  * Options: --case 1000-w1,5000,… --billing docs,batch-half --only engine,pool,fb24,sdk-single,sdk-batch,newman
  * --concurrency 1,4 (engine and pool settings to run) --rows N (override) --margin M (pacing margin, default 0.9).
- * A full run takes about 31 minutes on the dev machine (2 shared cores; most of it the one-at-a-time runs); `--case 1000-w4` about 6.
+ * A full run takes about 31 minutes on the dev machine (2 shared cores; most of it the one-at-a-time runs);
+ * `--case 1000-w4` about 6.
  */
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
