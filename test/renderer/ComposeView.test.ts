@@ -1,5 +1,5 @@
 import './helpers/resizeObserver'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import ComposeView from '../../renderer/src/views/ComposeView.vue'
 import { useAppStore } from '../../renderer/src/stores/app'
 import { useComposeStore } from '../../renderer/src/stores/compose'
@@ -31,8 +31,8 @@ describe('Compose', () => {
     expect(byTestId('chat-card-title')?.textContent).toBe('Sales team')
     expect(byTestId('chat-card')?.textContent).toContain('ST')
     expect(byTestId('chat-card-generated')).toBeNull()
-    await wait(350)
-    expect(m.fake.callsTo('compose.validate').at(-1)?.arg).toMatchObject({ form: { title: 'Sales team', type: 'CHAT' } })
+    // The check is debounced (300 ms): it comes by itself, however late a loaded machine runs the timer.
+    await vi.waitFor(() => expect(m?.fake.callsTo('compose.validate').at(-1)?.arg).toMatchObject({ form: { title: 'Sales team', type: 'CHAT' } }), { timeout: 5_000, interval: 50 })
   })
 
   it('in Russian the generated title is Russian', async () => {
@@ -70,7 +70,7 @@ describe('Compose', () => {
     expect(byTestId('compose-entity-hint')?.textContent).toContain('DEAL|1663')
     await typeInto(byTestId('compose-entity-type'), 'SONET_GROUP')
     expect(byTestId('compose-entity-hint')?.dataset.level).toBe('warning')
-    await wait(350)
+    await vi.waitFor(() => expect(bodyText()).toContain('SONET_GROUP is reserved.'), { timeout: 5_000, interval: 50 })
     expect((byTestId('compose-create') as HTMLButtonElement).disabled).toBe(true)
     expect(byTestId('compose-blocked-reason')?.textContent).toBe('Fix the problems marked in red first.')
     expect(bodyText()).toContain('SONET_GROUP is reserved.')
