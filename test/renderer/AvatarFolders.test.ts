@@ -19,7 +19,7 @@ async function drop(name = 'chats.csv'): Promise<void> {
   const ev = new Event('drop', { bubbles: true, cancelable: true }) as DragEvent
   Object.defineProperty(ev, 'dataTransfer', { value: { files: [file] } })
   zone.dispatchEvent(ev)
-  for (let i = 0; i < 8 && !byTestId('mapping-step'); i++) {
+  for (let i = 0; i < 300 && !byTestId('mapping-step'); i++) {
     await new Promise((r) => setTimeout(r, 10))
     await settle()
   }

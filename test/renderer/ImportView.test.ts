@@ -28,7 +28,7 @@ async function dropAndPreview(csv: string, name = 'chats.csv'): Promise<void> {
   Object.defineProperty(drop, 'dataTransfer', { value: { files: [file] } })
   zone.dispatchEvent(drop)
   // File.arrayBuffer resolves on a later task in happy-dom.
-  for (let i = 0; i < 5 && !byTestId('mapping-step'); i++) {
+  for (let i = 0; i < 300 && !byTestId('mapping-step'); i++) {
     await new Promise((r) => setTimeout(r, 10))
     await settle()
   }
@@ -43,7 +43,7 @@ describe('Import', () => {
     const drop = new Event('drop', { bubbles: true, cancelable: true }) as DragEvent
     Object.defineProperty(drop, 'dataTransfer', { value: { files: [new File([csv], 'team.csv')] } })
     zone.dispatchEvent(drop)
-    for (let i = 0; i < 5 && !byTestId('mapping-step'); i++) {
+    for (let i = 0; i < 300 && !byTestId('mapping-step'); i++) {
       await new Promise((r) => setTimeout(r, 10))
       await settle()
     }
@@ -147,7 +147,7 @@ describe('Import', () => {
     await settle()
     const scroller = byTestId('preview-scroll')!
     scroller.dispatchEvent(new Event('scroll'))
-    for (let i = 0; i < 20 && document.activeElement?.getAttribute('data-line') !== '4001'; i++) await new Promise((r) => setTimeout(r, 20))
+    for (let i = 0; i < 150 && document.activeElement?.getAttribute('data-line') !== '4001'; i++) await new Promise((r) => setTimeout(r, 20))
     expect(document.activeElement?.getAttribute('data-testid')).toBe('preview-row')
     expect(document.activeElement?.getAttribute('data-line')).toBe('4001')
   })
