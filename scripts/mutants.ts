@@ -347,6 +347,14 @@ export const MUTANTS: Mutant[] = [
     tests: [{ project: 'unit', files: ['test/unit/portal/pacer.test.ts'] }],
   },
   {
+    id: 'signal-listeners-default',
+    what: 'the job signal keeps Node\'s default of 10 listeners: at 16 in flight the app logs a leak warning',
+    file: 'electron/core/sync/engine.ts',
+    find: '    setMaxListeners(SIGNAL_LISTENERS, this.waits.signal)\n',
+    replace: '',
+    tests: [{ project: 'integration', files: ['test/integration/sync/engine.test.ts'], args: ['-t', 'MaxListenersExceededWarning'] }],
+  },
+  {
     id: 'tail-ignores-bucket',
     what: 'the last round is split finer than the bucket can pay for',
     file: 'electron/core/portal/pacer/pacer.ts',

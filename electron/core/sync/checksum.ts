@@ -1,4 +1,6 @@
 /** CRC-32 (IEEE), as 8 hex digits: the checksum of each journal line and snapshot. */
+import * as zlib from 'node:zlib'
+
 const TABLE = (() => {
   const t = new Uint32Array(256)
   for (let n = 0; n < 256; n++) {
@@ -11,11 +13,23 @@ const TABLE = (() => {
 
 const encoder = new TextEncoder()
 
-export function crc32(text: string): string {
+/** The same CRC-32 in JavaScript: the reference, and the fallback where the runtime has no `zlib.crc32`. */
+export function crc32Js(text: string): string {
   const bytes = encoder.encode(text)
   let c = 0xffffffff
   for (let i = 0; i < bytes.length; i++) c = TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8)
-  return ((c ^ 0xffffffff) >>> 0).toString(16).padStart(8, '0')
+  return hex((c ^ 0xffffffff) >>> 0)
+}
+
+/** Node's native CRC-32 (Node 20.15+, 22.2+; Electron 45 ships Node 22): the same value, several times faster. */
+const native = (zlib as { crc32?: (data: string) => number }).crc32
+
+export function crc32(text: string): string {
+  return native ? hex(native(text)) : crc32Js(text)
+}
+
+function hex(n: number): string {
+  return n.toString(16).padStart(8, '0')
 }
 
 /** `<crc> <text>`: the checksummed form of one line (no newline inside `text`). */

@@ -21,11 +21,13 @@
  * have returned. `stop('abandon')` (quit, Ctrl+C) ends the run at once: rows in flight stay `sending` in the
  * journal and are resolved by the next run. Every lookup, owner, verify and send goes through keyedBatch (≤ 50).
  */
+import { setMaxListeners } from 'node:events'
 import { COLORS } from '../../shared/chat'
 import type { ChatParams } from '../../shared/chat'
 import { ALREADY_CREATED, ALREADY_EXISTS, FINAL_ROW_STATES } from '../../shared/jobs'
 import type { JobProgress, JobRowLog, PacingState, RowState } from '../../shared/jobs'
 import { AppFailure } from '../../shared/result'
+import { CONCURRENCY } from '../../shared/settings'
 import type { AppError } from '../../shared/result'
 import { systemClock } from '../clock'
 import type { Clock } from '../clock'
@@ -134,6 +136,7 @@ export class SyncEngine {
   private running = false
 
   constructor(opts: SyncEngineOptions) {
+    setMaxListeners(SIGNAL_LISTENERS, this.waits.signal)
     this.job = opts.job
     this.client = opts.client
     this.clock = opts.clock ?? systemClock
@@ -858,6 +861,14 @@ interface OwnerCheck {
   reason: string
   lost: boolean
 }
+
+/**
+ * Listeners the job's one signal may hold at once: every request in flight and every lookup waits on it, at most
+ * three times each (the pacer's turn, the portal's queue, the transport), at the highest concurrency, plus the
+ * engine's own sleeps. Node's default of 10 would warn of a leak at five requests in flight; a bound, not
+ * unlimited, so a real leak is still reported.
+ */
+export const SIGNAL_LISTENERS = 3 * (CONCURRENCY.max + lookupsInFlight(CONCURRENCY.max)) + 8
 
 /**
  * Lookup requests kept in flight beside the creating batches: one, and one more per four requests allowed (a lookup

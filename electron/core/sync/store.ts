@@ -115,8 +115,10 @@ export class StoredJob {
   rowByKey(key: string): JobRow | undefined {
     return this.byKey.get(key)
   }
+  /** A row with no entry yet: planned since the job was made. One frozen record for all (the engine asks often). */
+  private unplanned: Readonly<RowRecord> | null = null
   row(key: string): RowRecord {
-    return this.journal.state.rows[key] ?? { state: 'planned', at: this.record.createdAt }
+    return this.journal.state.rows[key] ?? (this.unplanned ??= Object.freeze({ state: 'planned', at: this.record.createdAt }))
   }
   /** The portal this job sends to, as a history key. */
   get portalKey(): string {

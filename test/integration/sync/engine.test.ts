@@ -19,6 +19,7 @@ import { TOOL_ENTITY_TYPE } from '../../../electron/core/sync/keys'
 import type { JobEvent, TerminalJobEvent } from '../../../electron/shared/jobs'
 import type { StoredJob } from '../../../electron/core/sync/store'
 import type { SheetRow } from '../../../electron/shared/sheet'
+import { CONCURRENCY } from '../../../electron/shared/settings'
 
 let sb: Sandbox
 let dir: string
@@ -75,6 +76,28 @@ afterEach(async () => {
 })
 
 describe('sync engine against the sandbox portal', () => {
+  it('at the highest concurrency, the waits on the job\'s one signal stay within its bound: no MaxListenersExceededWarning', async () => {
+    // Every request in flight and every lookup waits on the job's one signal (pacer, queue, transport). Past 10
+    // listeners Node warns, which in the app's log reads as a leak.
+    const warnings: string[] = []
+    const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`)
+    process.on('warning', onWarning)
+    try {
+      const store = new JobStore(dir)
+      const job = await store.createDraft({ rows: sheet(400), profile: 'Sandbox', source: 'teams.csv', headers: ['Title'] })
+      const client = createPortalClient({ kind: 'webhook', url: sb.webhookUrl }, { ca: sb.caPem, timeoutMs: 1_500, concurrency: CONCURRENCY.max, limits: { burst: 200, rps: 50 } })
+      clients.push(client)
+      const { end } = await sync(store, job.id, client, { settleMs: 1_000 })
+      expect(end.type).toBe('finished')
+      expect(sb.stats().maxInFlight).toBeGreaterThan(10)
+      await new Promise((res) => setImmediate(res))
+    } finally {
+      process.off('warning', onWarning)
+    }
+    expect(sb.chats()).toHaveLength(400)
+    expect(warnings.filter((m) => m.startsWith('MaxListenersExceededWarning'))).toEqual([])
+  })
+
   it('creates every chat exactly once with no limit hits, and the export links each chat', async () => {
     const store = new JobStore(dir)
     const job = await store.createDraft({ rows: sheet(180), profile: 'Sandbox', source: 'teams.csv', headers: ['Title'] })
