@@ -865,7 +865,7 @@ interface OwnerCheck {
 /**
  * Listeners the job's one signal may hold at once: every request in flight and every lookup waits on it, at most
  * three times each (the pacer's turn, the portal's queue, the transport), at the highest concurrency, plus the
- * engine's own sleeps. Node's default of 10 would warn of a leak at five requests in flight; a bound, not
+ * engine's own sleeps. Under Node's default of 10 a run at 16 in flight printed a leak warning; a bound, not
  * unlimited, so a real leak is still reported.
  */
 export const SIGNAL_LISTENERS = 3 * (CONCURRENCY.max + lookupsInFlight(CONCURRENCY.max)) + 8
