@@ -117,7 +117,7 @@ export class StoredJob {
   }
   /** A row with no entry yet: planned since the job was made. One frozen record for all (the engine asks often). */
   private unplanned: Readonly<RowRecord> | null = null
-  row(key: string): RowRecord {
+  row(key: string): Readonly<RowRecord> {
     return this.journal.state.rows[key] ?? (this.unplanned ??= Object.freeze({ state: 'planned', at: this.record.createdAt }))
   }
   /** The portal this job sends to, as a history key. */
