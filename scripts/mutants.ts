@@ -355,6 +355,14 @@ export const MUTANTS: Mutant[] = [
     tests: [{ project: 'integration', files: ['test/integration/sync/engine.test.ts'], args: ['-t', 'MaxListenersExceededWarning'] }],
   },
   {
+    id: 'history-write-not-awaited',
+    what: 'a run ends (the CLI exits, the lock is released) with its last created-chats history append still pending',
+    file: 'electron/core/sync/engine.ts',
+    find: '      await this.historyWrite\n',
+    replace: '',
+    tests: [{ project: 'unit', files: ['test/unit/sync/engine.test.ts'], args: ['-t', 'created-chats history holds every chat'] }],
+  },
+  {
     id: 'tail-ignores-bucket',
     what: 'the last round is split finer than the bucket can pay for',
     file: 'electron/core/portal/pacer/pacer.ts',

@@ -134,6 +134,8 @@ export class SyncEngine {
   private pacing: PacingState = { kind: 'idle' }
   private resolvingRows = 0
   private running = false
+  /** The last append to the created-chats history (each one follows the one before it). */
+  private historyWrite: Promise<void> = Promise.resolve()
 
   constructor(opts: SyncEngineOptions) {
     setMaxListeners(SIGNAL_LISTENERS, this.waits.signal)
@@ -201,6 +203,8 @@ export class SyncEngine {
     }
     if (this.stopMode !== 'abandon') {
       while (this.tasks.size) await Promise.allSettled([...this.tasks])
+      // A run that ends has told the history about every chat it made: the CLI exits and a test cleans up next.
+      await this.historyWrite
     }
     unsub()
     this.running = false
@@ -283,7 +287,10 @@ export class SyncEngine {
         created.push({ portal: this.job.portalKey, identity: this.job.identityOf(row), chatId: e.chatId, at: now, jobId: this.job.id, rowKey: row.key, fields: this.job.fieldsOf(row) })
       }
     }
-    if (created.length && this.history) void this.history.record(created).catch((err: unknown) => this.log.warn('could not add to the created-chats history', err instanceof Error ? err.message : String(err)))
+    if (created.length && this.history) {
+      // Not awaited here (the journal is the truth); the run waits for it before it ends (`run`).
+      this.historyWrite = this.history.record(created).catch((err: unknown) => this.log.warn('could not add to the created-chats history', err instanceof Error ? err.message : String(err)))
+    }
     this.hub.tick()
     if (this.job.journal.pendingEntries >= this.compactEvery) await this.job.journal.compact()
   }

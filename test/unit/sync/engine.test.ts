@@ -5,6 +5,9 @@ import { JobStore } from '../../../electron/core/sync/store'
 import { lookupChunk, MIN_LOOKUP_CHUNK } from '../../../electron/core/sync/engine'
 import { entityIdFor } from '../../../electron/core/sync/identity'
 import { TOOL_ENTITY_TYPE } from '../../../electron/core/sync/keys'
+import { CreatedHistory } from '../../../electron/core/sync/history'
+import { nodeFs } from '../../../electron/core/fsutil'
+import type { DurableFs } from '../../../electron/core/fsutil'
 import { isTerminal } from '../../../electron/shared/jobs'
 import { row, rows } from './rows'
 import { settle, T0, tempWorlds } from './world'
@@ -83,7 +86,7 @@ describe('sync engine', () => {
     const sheet = [row(0, { USERS: [3] }, { emails: ['ann@example.com'], owner: 'bob@example.com' }), row(1, {}, { emails: ['ghost@example.com'] }), row(2, {}, { owner: 1 })]
     const job = await x.make(sheet)
     await x.sync(job.id)
-    const c = x.portal.chats[0]
+    const c = x.portal.chats.find((chat) => chat.title === 'Chat 0')
     expect(c?.users.sort()).toEqual([1, 3, 7, 8])
     expect(c?.owner).toBe(8)
     const after = await x.store.load(job.id)
@@ -241,6 +244,25 @@ describe('sync engine', () => {
     expect(onDiskAtFirstCreate).toBeGreaterThanOrEqual(8)
     expect(x.portal.chats).toHaveLength(60)
     expect(x.portal.duplicates()).toEqual([])
+  })
+
+  it('a run ends only when the created-chats history holds every chat it made', async () => {
+    // The history's appends are not awaited where the rows are journaled; a slow disk must not let the run end
+    // (the CLI exit, the lock released) before the last of them is written.
+    const slowHistory: DurableFs = {
+      ...nodeFs,
+      open: async (path, flags, mode) => {
+        if (path.endsWith('created.jsonl') && flags === 'a') await new Promise((r) => setTimeout(r, 30))
+        return nodeFs.open(path, flags, mode)
+      },
+    }
+    const x = await w({ concurrency: 4, fs: slowHistory })
+    const job = await x.make(rows(60))
+    const { end } = await x.sync(job.id)
+    expect(end?.type).toBe('finished')
+    const onDisk = new CreatedHistory(x.dir)
+    await onDisk.refresh()
+    expect(job.record.rows.filter((r) => !onDisk.knowsRow(job.id, r.key))).toEqual([])
   })
 
   it('a lookup request is split over the lanes, but not below ten rows', () => {
