@@ -203,7 +203,7 @@ export class SyncEngine {
     }
     if (this.stopMode !== 'abandon') {
       while (this.tasks.size) await Promise.allSettled([...this.tasks])
-      // A run that ends has told the history about every chat it made: the CLI exits and a test cleans up next.
+      // A run that ends has written every chat it made to the history: the CLI may exit next, another process read it.
       await this.historyWrite
     }
     unsub()
