@@ -11,7 +11,8 @@
  *   bench: engine_ratio=<worst T_min/wall of the engine> limit_hits=<503+429 of the engine> budget_overspend=<the
  *   engine's highest budget use over its limit, s> speedup_vs_best_peer=<worst over cases: best complete peer / engine>
  * Options: --case 1000-w1,5000,… --billing docs,batch-half --only engine,pool,fb24,sdk-single,sdk-batch,newman
- * --concurrency 1,4 (engine and pool settings to run) --rows N (override) --margin M (pacing margin, default 0.9).
+ * --concurrency 1,4 (engine and pool settings to run) --rows N (override) --margin M (pacing margin, default 0.9)
+ * --scale S (the one time factor of the scaled cases, 0.05 or 1/20 by default; an experiment, not the bench) — args.ts.
  * A full run takes about 31 minutes on the dev machine (2 shared cores; most of it the one-at-a-time runs);
  * `--case 1000-w4` about 6.
  */
@@ -21,11 +22,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { startSandbox } from '../../electron/sandbox'
 import type { Sandbox } from '../../electron/sandbox'
 import { TOOL_ENTITY_TYPE } from '../../electron/core/sync/keys'
 import { benchParams, benchSandbox, CASES, meanCallSec, REAL_CLIENT, SCALE } from './config'
+import { parseBenchArgs, scaleLabel } from './args'
 import type { BenchCase, Billing, ContenderConfig, Entry, Kind } from './config'
 import { tMin } from './tmin'
 
@@ -108,9 +109,8 @@ async function drain(sb: Sandbox): Promise<void> {
   }
 }
 
-async function runOne(c: BenchCase, billing: Billing, entry: Entry, sb: Sandbox, dir: string, rows: number, margin: number): Promise<Row> {
+async function runOne(c: BenchCase, billing: Billing, entry: Entry, sb: Sandbox, dir: string, rows: number, margin: number, scale: number): Promise<Row> {
   sb.reset()
-  const scale = c.scaled ? SCALE : 1
   const opts = benchSandbox({ scale, workers: c.workers, billing })
   const entityType = entry.kind === 'engine' ? TOOL_ENTITY_TYPE : `BENCH_${entry.kind.toUpperCase().replace(/-/g, '_')}`
   const t0 = performance.now()
@@ -226,35 +226,33 @@ export function table(rows: Row[]): string[] {
 }
 
 export async function runBench(argv: string[] = process.argv.slice(2), print: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { case: { type: 'string' }, billing: { type: 'string' }, only: { type: 'string' }, concurrency: { type: 'string' }, rows: { type: 'string' }, margin: { type: 'string' } }, strict: true })
-  const list = (v: string | undefined): string[] | null => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : null)
-  const caseIds = list(values.case)
-  const unknown = caseIds?.filter((id) => !CASES.some((c) => c.id === id)) ?? []
-  if (unknown.length) throw new Error(`unknown case ${unknown.join(', ')}; cases: ${CASES.map((c) => c.id).join(', ')}`)
-  const cases = CASES.filter((c) => !caseIds || caseIds.includes(c.id))
-  const billings = (list(values.billing) ?? ['docs', 'batch-half']) as Billing[]
-  if (billings.some((b) => b !== 'docs' && b !== 'batch-half')) throw new Error('--billing takes docs and/or batch-half')
-  const only = list(values.only)
-  const levels = list(values.concurrency)?.map(Number)
-  const margin = Number(values.margin ?? 0.9)
+  const a = parseBenchArgs(argv)
+  const { billings, margin } = a
+  const cases = CASES.filter((c) => !a.cases || a.cases.includes(c.id))
+  const selected = (c: BenchCase): Entry[] => c.entries.filter((e) => (!a.only || a.only.includes(e.kind)) && (!a.levels || !(e.kind === 'engine' || e.kind === 'pool') || a.levels.includes(e.concurrency)))
+  if (!cases.some((c) => selected(c).length)) {
+    const levels = [...new Set(cases.flatMap((c) => c.entries.filter((e) => e.kind === 'engine' || e.kind === 'pool').map((e) => e.concurrency)))].sort((x, y) => x - y)
+    throw new Error(`nothing to run: no contender of ${cases.map((c) => c.id).join(', ')} matches --only and --concurrency (those cases run the engine and the pool at ${levels.join(', ')})`)
+  }
   const dir = await mkdtemp(join(tmpdir(), 'b24-bench-'))
   const results: Row[] = []
   const started = performance.now()
-  print(`Time scale ${SCALE} (config.ts): every time of the real portal × ${SCALE}; the "real" case uses the real limits. Pacing margin ${margin}.`)
+  print(`Time scale ${scaleLabel(a.scale)}${a.scale === SCALE ? ' (config.ts)' : ` (--scale; the bench's own is ${scaleLabel(SCALE)}: an experiment, not the bench's figures)`}: every time of the real portal × ${scaleLabel(a.scale)}; the cases marked real use the real limits. Pacing margin ${margin}.`)
   try {
     for (const billing of billings) {
       for (const c of cases) {
-        const rows = values.rows ? Number(values.rows) : c.rows
-        const entries = c.entries.filter((e) => (!only || only.includes(e.kind)) && (!levels || !(e.kind === 'engine' || e.kind === 'pool') || levels.includes(e.concurrency)))
+        const rows = a.rows ?? c.rows
+        const scale = c.scaled ? a.scale : 1
+        const entries = selected(c)
         if (!entries.length) continue
-        const opts = benchSandbox({ scale: c.scaled ? SCALE : 1, workers: c.workers, billing })
+        const opts = benchSandbox({ scale, workers: c.workers, billing })
         print(`\n== ${c.id}, ${billing} billing: ${rows} rows, ${c.workers} workers, im.chat.add median ${opts.latencyMs} ms, bucket ${opts.burst}/${opts.rps} per s, budget ${opts.operatingLimitSec} s per ${opts.operatingWindowSec} s${c.note ? ` — ${c.note}` : ''}`)
         const sb = await startSandbox(opts)
         await writeFile(join(dir, 'ca.pem'), sb.caPem)
         try {
           for (const e of entries) {
             const t = performance.now()
-            const r = await runOne(c, billing, e, sb, dir, rows, margin)
+            const r = await runOne(c, billing, e, sb, dir, rows, margin, scale)
             results.push(r)
             print(`   ${label(e)}: ${r.wall.toFixed(1)} s (T_min ${r.tMin.toFixed(1)} s), ${r.chats} chats${r.note ? ` — ${r.note}` : ''} [${((performance.now() - t) / 1000).toFixed(0)} s]`)
           }
@@ -270,7 +268,7 @@ export async function runBench(argv: string[] = process.argv.slice(2), print: (s
   for (const l of table(results)) print(l)
   // The import figure comes from a process of its own (a full run only).
   const importBench = join(ROOT, 'test/bench/import.ts')
-  if (!caseIds && !only && existsSync(importBench)) {
+  if (!a.cases && !a.only && existsSync(importBench)) {
     const r = await child(process.execPath, ['--import', 'tsx', importBench], {}, 300_000)
     print('')
     print(r.code === 0 ? r.out.trim() : `import bench failed (exit ${r.code}): ${r.out.trim().slice(-500)}`)
