@@ -355,6 +355,14 @@ export const MUTANTS: Mutant[] = [
     tests: [{ project: 'integration', files: ['test/integration/sync/engine.test.ts'], args: ['-t', 'MaxListenersExceededWarning'] }],
   },
   {
+    id: 'ledger-nets-own-usage',
+    what: "an answer's own usage is not booked before the ledger meets the portal's figure: a dropped bucket netted against new usage leaves it on old entries, which expire while the portal still counts it",
+    file: 'electron/core/portal/pacer/ledger.ts',
+    find: '    if (own > 1e-9) s.entries.push({ at: now, cost: own })\n',
+    replace: '',
+    tests: [{ project: 'unit', files: ['test/unit/portal/pacer.test.ts'], args: ['-t', 'expired bucket stays counted|older than the last report still dates'] }],
+  },
+  {
     id: 'history-write-not-awaited',
     what: 'a run ends (the CLI exits, the lock is released) with its last created-chats history append still pending',
     file: 'electron/core/sync/engine.ts',

@@ -4,6 +4,7 @@
  * afterwards over every span: no more requests than the portal's bucket admits, no more billed seconds in any
  * budget window than the limit — and enough work done that a pacer which sends nothing cannot pass.
  */
+import { setMaxListeners } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../../electron/core/clock'
 import { createPortalClient } from '../../../electron/core/portal/client'
@@ -22,7 +23,7 @@ const batchOf =
   (c, signal) =>
     c.batch(Object.fromEntries(Array.from({ length: n }, (_, i) => [`r${i}`, ['im.chat.add', { TITLE: `x${i}` }]])), { signal })
 
-async function simulate(sim: Partial<SimOptions>, callers: { a: Caller[]; b: Caller[] }, concurrency = 4) {
+async function simulate(sim: Partial<SimOptions>, callers: { a: Caller[]; b: Caller[] }, concurrency = 4, minutes = MINUTES) {
   const clock = new ManualClock(T0)
   const portal = new SimPortal(clock, sim)
   const pacers = new PacerRegistry(clock)
@@ -32,6 +33,7 @@ async function simulate(sim: Partial<SimOptions>, callers: { a: Caller[]; b: Cal
   const a = make('https://portal.test/rest/1/aaaa1111/')
   const b = make('https://portal.test/rest/2/bbbb2222/')
   const stop = new AbortController()
+  setMaxListeners(64, stop.signal) // one listener per caller loop and request in flight
   const errors: unknown[] = []
   const allowed: number[] = []
   const loop = async (c: PortalClient, f: Caller): Promise<void> => {
@@ -45,7 +47,7 @@ async function simulate(sim: Partial<SimOptions>, callers: { a: Caller[]; b: Cal
     }
   }
   const loops = [...callers.a.map((f) => loop(a, f)), ...callers.b.map((f) => loop(b, f))]
-  while (clock.now() < T0 + MINUTES * 60_000) await clock.advance(1000)
+  while (clock.now() < T0 + minutes * 60_000) await clock.advance(1000)
   stop.abort(new Error('stop'))
   // Requests in flight (admitted, maybe not at the portal yet) finish; nothing new starts.
   for (let i = 0; i < 120 && (portal.inFlight > 0 || a.pacer.inFlight() > 0); i++) await clock.advance(1000)
@@ -80,6 +82,19 @@ describe('pacing over ten minutes of simulated time', () => {
     const bound = billing === 'docs' ? 2934 : 4814
     expect(portal.chats).toBeGreaterThan(0.95 * bound)
     expect(Math.max(...allowed)).toBeLessThanOrEqual(4)
+  })
+
+  it.each(['docs', 'batch-half'] as const)('16 in flight for 40 minutes on a budget kept in ten buckets, as the portal keeps it (%s billing): never over the budget the client allows itself', async (billing) => {
+    // Buckets expire whole (a tenth of the window each), so the portal's figure drops by a bucket while new usage
+    // comes in; with a round trip of 300 ms the answers that carry both are frequent (ledger.ts).
+    const { portal, errors } = await simulate({ billing, buckets: 10, workers: 8, rttMs: 300 }, { a: Array.from({ length: 16 }, () => batchOf(50)), b: [] }, 16, 40)
+    expect(errors).toEqual([])
+    expect(portal.status429).toBe(0)
+    // 97.5 % of 480 s: the client keeps the rest for usage it cannot see (another tool on the same credential).
+    for (const peak of portal.peak.values()) expect(peak).toBeLessThanOrEqual(0.975 * portal.o.limitSec)
+    expect(portal.maxWindowUse()).toBeLessThanOrEqual(0.975 * portal.o.limitSec)
+    // Budget-bound: 468 s per window at 0.319 s a chat → 1,467 (docs) or 2,934 (batch-half) chats a window; 4 windows.
+    expect(portal.chats).toBeGreaterThan(0.95 * 4 * (billing === 'docs' ? 1467 : 2934))
   })
 
   it('a portal with 2 workers: the limiter settles near 2 in flight instead of queueing at the ceiling', async () => {

@@ -241,6 +241,49 @@ describe('budget reservations', () => {
     p.observe({ serverSec: { 'im.chat.add': 5 }, calls: { 'im.chat.add': 10 }, reports: [{ key: 'im.chat.add', operating: 30, resetAt: (T0 + 600_000) / 1000, serverNow: (T0 + 5_000) / 1000 }], wallMs: 5000 })
     expect(p.usedSec('im.chat.add')).toBeCloseTo(50, 5)
   })
+
+  // The portal keeps its budget in buckets that expire whole `window` after their first call (the sandbox and the
+  // real LoadLimiter), so its figure can drop by a bucket while new usage comes in. Two answers before: 40 s billed
+  // at T0 (booked here at +5 s, when its answer came) and 40 s at +10 s; the window is 600 s.
+  const M = 'im.chat.add'
+  const report = (p: Pacer, at: number, operating: number, serverSec: number, resetAt: number, alone = true): void =>
+    p.observe({ serverSec: { [M]: serverSec }, calls: { [M]: 10 }, reports: [{ key: M, operating, resetAt: (T0 + resetAt) / 1000, serverNow: (T0 + at) / 1000 }], wallMs: 1000, alone })
+  const twoAnswers = async (): Promise<{ clock: ManualClock; p: Pacer }> => {
+    const clock = new ManualClock(T0)
+    const p = new Pacer({ clock, limits, priorServerSec: { [M]: 1 } })
+    await clock.advance(5_000)
+    report(p, 0, 40, 40, 600_000)
+    await clock.advance(5_000)
+    report(p, 10_000, 80, 40, 600_000)
+    return { clock, p }
+  }
+
+  it('usage a report nets against an expired bucket stays counted until the portal stops counting it', async () => {
+    const { clock, p } = await twoAnswers()
+    // At +600 s the portal drops the first bucket (40 s); this answer's own calls ran 20 s just after: 80 − 40 + 20.
+    await clock.advance(590_500)
+    report(p, 600_500, 60, 20, 610_000, false)
+    expect(p.usedSec(M)).toBeCloseTo(60, 5)
+    // +606 s: the portal still counts 60 s (the bucket of +10 s until +610 s, and the 20 s new). Booking only the
+    // net difference left the new 20 s on the entry of +5 s, which expires here at +605 s: 40 seen, 20 s too little.
+    await clock.advance(5_500)
+    expect(p.usedSec(M)).toBeCloseTo(60, 5)
+    await clock.advance(5_000) // +611 s: the bucket of +10 s is gone there and here
+    expect(p.usedSec(M)).toBeCloseTo(20, 5)
+  })
+
+  it('an answer older than the last report still dates its own usage when it arrives', async () => {
+    const { clock, p } = await twoAnswers()
+    // B (20 s, ran last) answers first: 80 − 40 (the first bucket) + 30 (A, still on its way) + 20.
+    await clock.advance(590_500)
+    report(p, 600_500, 90, 20, 610_000, false)
+    // A's answer: its report (70, at +600.3 s) is older and must not re-sync, but its 30 s are new usage.
+    await clock.advance(100)
+    report(p, 600_300, 70, 30, 610_000, false)
+    expect(p.usedSec(M)).toBeCloseTo(90, 5)
+    await clock.advance(5_400) // +606 s: the portal counts 40 + 30 + 20
+    expect(p.usedSec(M)).toBeCloseTo(90, 5)
+  })
 })
 
 describe('429 OPERATION_TIME_LIMIT waits follow the portal', () => {

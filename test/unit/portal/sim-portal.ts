@@ -20,14 +20,24 @@ export interface SimOptions {
   callSec: number
   /** Calls at most this long are not billed (0.1 s on a real portal). */
   minCountedSec: number
+  /**
+   * 0: a pure sliding window (each billed second expires `window` after it was billed). N: the window in N buckets,
+   * as the real LoadLimiter (ten 1-minute buckets of ten minutes) and the sandbox keep it — a bucket starts with its
+   * first billed call and expires whole `window` after that, so usage billed late in a bucket expires early.
+   */
+  buckets: number
+  /** Network round trip, ms: half before the request reaches the portal, half before its answer reaches the client. */
+  rttMs: number
   seed: number
 }
 
-export const REAL: SimOptions = { burst: 50, rps: 2, limitSec: 480, windowSec: 600, billing: 'docs', workers: Number.POSITIVE_INFINITY, callSec: 0.3, minCountedSec: 0.1, seed: 7 }
+export const REAL: SimOptions = { burst: 50, rps: 2, limitSec: 480, windowSec: 600, billing: 'docs', workers: Number.POSITIVE_INFINITY, callSec: 0.3, minCountedSec: 0.1, buckets: 0, rttMs: 0, seed: 7 }
 
 interface Billed {
   at: number
   cost: number
+  /** When the server stops counting it: `window` after it was billed, or after its bucket's first call. */
+  expires: number
 }
 
 export class SimPortal {
@@ -58,16 +68,23 @@ export class SimPortal {
   }
 
   private used(key: string, now: number): { used: number; oldest?: number } {
-    const w = this.o.windowSec * 1000
-    const list = (this.billed.get(key) ?? []).filter((b) => b.at + w > now)
-    return { used: list.reduce((a, b) => a + b.cost, 0), oldest: list[0]?.at }
+    const list = (this.billed.get(key) ?? []).filter((b) => b.expires > now)
+    return { used: list.reduce((a, b) => a + b.cost, 0), oldest: list[0]?.expires }
   }
 
   private bill(key: string, sec: number, weight = 1): void {
     if (!(sec > this.o.minCountedSec)) return
     const now = this.clock.now()
     const list = this.billed.get(key) ?? []
-    list.push({ at: now, cost: sec * weight })
+    const w = this.o.windowSec * 1000
+    let expires = now + w
+    if (this.o.buckets > 0) {
+      const len = w / this.o.buckets
+      const last = list[list.length - 1]
+      // Same bucket as the last billed call: it expires with that bucket's first call.
+      if (last && Math.floor(last.at / len) === Math.floor(now / len)) expires = last.expires
+    }
+    list.push({ at: now, cost: sec * weight, expires })
     this.billed.set(key, list)
     this.peak.set(key, Math.max(this.peak.get(key) ?? 0, this.used(key, now).used))
   }
@@ -76,7 +93,7 @@ export class SimPortal {
     const now = this.clock.now()
     const { used, oldest } = this.used(key, now)
     const t: Record<string, number> = { start: startMs / 1000, finish: now / 1000, duration: (now - startMs) / 1000, processing: (now - startMs) / 1000, operating: used }
-    if (oldest !== undefined) t.operating_reset_at = Math.floor((oldest + this.o.windowSec * 1000) / 1000)
+    if (oldest !== undefined) t.operating_reset_at = Math.floor(oldest / 1000)
     return t
   }
 
@@ -120,6 +137,14 @@ export class SimPortal {
   }
 
   readonly transport: Transport = async (req: HttpRequest): Promise<HttpResponse> => {
+    if (this.o.rttMs <= 0) return this.serve(req)
+    await this.clock.sleep(this.o.rttMs / 2)
+    const res = await this.serve(req)
+    await this.clock.sleep(this.o.rttMs / 2)
+    return res
+  }
+
+  private async serve(req: HttpRequest): Promise<HttpResponse> {
     const now = this.clock.now()
     this.arrivals.push(now)
     this.level = Math.max(0, this.level - ((now - this.levelAt) / 1000) * this.o.rps)
@@ -185,13 +210,12 @@ export class SimPortal {
     return worst
   }
 
-  /** The most seconds billed on any key in any window of the budget's length. */
+  /** The most seconds the portal counted at once on any key (in any window of the budget's length, or its buckets). */
   maxWindowUse(): number {
     let worst = 0
-    const w = this.o.windowSec * 1000
     for (const list of this.billed.values()) {
       for (const b of list) {
-        const sum = list.filter((x) => x.at <= b.at && x.at > b.at - w).reduce((s, x) => s + x.cost, 0)
+        const sum = list.filter((x) => x.at <= b.at && x.expires > b.at).reduce((s, x) => s + x.cost, 0)
         worst = Math.max(worst, sum)
       }
     }

@@ -55,6 +55,16 @@ export class BillingModel {
     return (this.ratio(k, m) ?? priorRatio(k, m)) * this.serverSecPerCall(m)
   }
 
+  /**
+   * Seconds K billed for calls that ran `serverSec[m]` server seconds in each m: what one answer's own calls added to
+   * K (the ratio learned, else the prior). Erring high only dates usage later (ledger.ts), so the prior is safe.
+   */
+  billedSec(k: string, serverSec: Record<string, number>): number {
+    let sec = 0
+    for (const [m, t] of Object.entries(serverSec)) if (t > 0) sec += (this.ratio(k, m) ?? priorRatio(k, m)) * t
+    return sec
+  }
+
   /** The keys a call of m may be billed on: m itself, keys learned to bill it, and `batch` inside a batch while unknown. */
   billingKeys(m: string, inBatch: boolean): string[] {
     const ks = new Set<string>([m])

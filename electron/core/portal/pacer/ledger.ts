@@ -3,8 +3,13 @@
  * key (the method the portal bills: `im.chat.add`, or `batch` when it bills the outer batch):
  *  - booked entries, re-synchronised with every reported `time.operating` (U): above what the ledger holds, the
  *    difference is booked now; below, the server has expired older usage and the oldest entries are trimmed. An
- *    entry expires `window` after it was booked — never earlier than the server's own bucket. A report older than
- *    the last one (a concurrent answer that finished earlier on the server) is ignored: it must not trim.
+ *    entry expires `window` after it was booked — never earlier than the server's own bucket. That holds only while
+ *    every entry is dated no earlier than the usage it stands for, so an answer first books its own calls' usage now
+ *    and then trims: a report that nets a drop (the server's oldest bucket expired) against new usage would
+ *    otherwise leave that new usage on old entries, which expire here long before the server stops counting it —
+ *    the ledger then saw room the server did not have (5,000 rows at 16 in flight: peaks of 24.0 s of 24, 429s).
+ *    A report older than the last one (a concurrent answer that finished earlier on the server) must not re-sync
+ *    or teach a ratio, but its own usage is still dated now (moved off the oldest entries).
  *  - reservations: the expected cost of every request in flight, counted before the next request is admitted, so
  *    the budget is never overspent, not even briefly. Released when the answer's report is in (or the request was
  *    rejected before running); booked when the outcome is unknown (it may have run).
@@ -142,23 +147,37 @@ export class BudgetLedger {
     return this.keys.get(k)?.last
   }
 
-  /** Re-synchronises K with the server's figure; learns billing ratios from exact pairs. */
+  /**
+   * Re-synchronises K with the server's figure; learns billing ratios from exact pairs. `serverSec`: the server
+   * seconds this answer's own calls ran, per method — their usage is booked now before the ledger meets the figure.
+   */
   sync(r: OperatingReport, serverSec: Record<string, number>, now: number, model: BillingModel, alone = true): void {
     const s = this.key(r.key)
     const serverNowMs = r.serverNow !== undefined ? r.serverNow * 1000 : now
     const resetAtMs = r.resetAt !== undefined ? r.resetAt * 1000 : undefined
-    if (s.last && serverNowMs < s.last.serverNowMs) return
-    // Learn r[K][m] from an exact difference: nothing expired on the server since the previous report.
-    if (s.last && s.last.resetAtMs !== undefined && serverNowMs < s.last.resetAtMs) model.learnRatio(r.key, serverSec, r.operating - s.last.operating, alone)
-    else model.firstSight(r.key, serverSec, r.operating)
-    s.last = { operating: r.operating, resetAtMs, serverNowMs, localAtMs: now }
+    const stale = s.last !== undefined && serverNowMs < s.last.serverNowMs
+    if (!stale) {
+      // Learn r[K][m] from an exact difference: nothing expired on the server since the previous report.
+      if (s.last && s.last.resetAtMs !== undefined && serverNowMs < s.last.resetAtMs) model.learnRatio(r.key, serverSec, r.operating - s.last.operating, alone)
+      else model.firstSight(r.key, serverSec, r.operating)
+      s.last = { operating: r.operating, resetAtMs, serverNowMs, localAtMs: now }
+    }
     this.prune(s, now)
+    const held = s.entries.reduce((a, e) => a + e.cost, 0)
+    const own = model.billedSec(r.key, serverSec)
+    if (own > 1e-9) s.entries.push({ at: now, cost: own })
+    // A stale figure says nothing new about the total: keep what was held, with this answer's usage dated now.
+    this.meet(s, stale ? held : r.operating, now)
+  }
+
+  /** Books what the entries lack of `target` now, or trims the oldest entries down to it. */
+  private meet(s: KeyState, target: number, now: number): void {
     const sum = s.entries.reduce((a, e) => a + e.cost, 0)
-    if (r.operating >= sum) {
-      if (r.operating - sum > 1e-6) s.entries.push({ at: now, cost: r.operating - sum })
+    if (target >= sum) {
+      if (target - sum > 1e-6) s.entries.push({ at: now, cost: target - sum })
       return
     }
-    let excess = sum - r.operating
+    let excess = sum - target
     s.entries.sort((a, b) => a.at - b.at)
     while (excess > 1e-9 && s.entries.length) {
       const e = s.entries[0] as Entry
