@@ -67,9 +67,10 @@ export class SimPortal {
     this.rng = seededRng(this.o.seed)
   }
 
-  private used(key: string, now: number): { used: number; oldest?: number } {
+  /** Seconds the portal counts on `key` now, and when the oldest of them stops counting (its `operating_reset_at`). */
+  private used(key: string, now: number): { used: number; resetAt?: number } {
     const list = (this.billed.get(key) ?? []).filter((b) => b.expires > now)
-    return { used: list.reduce((a, b) => a + b.cost, 0), oldest: list[0]?.expires }
+    return { used: list.reduce((a, b) => a + b.cost, 0), resetAt: list[0]?.expires }
   }
 
   private bill(key: string, sec: number, weight = 1): void {
@@ -91,9 +92,9 @@ export class SimPortal {
 
   private time(key: string, startMs: number): Record<string, number> {
     const now = this.clock.now()
-    const { used, oldest } = this.used(key, now)
+    const { used, resetAt } = this.used(key, now)
     const t: Record<string, number> = { start: startMs / 1000, finish: now / 1000, duration: (now - startMs) / 1000, processing: (now - startMs) / 1000, operating: used }
-    if (oldest !== undefined) t.operating_reset_at = Math.floor(oldest / 1000)
+    if (resetAt !== undefined) t.operating_reset_at = Math.floor(resetAt / 1000)
     return t
   }
 
