@@ -37,17 +37,20 @@ export class ManualClock implements Clock {
       if (this.autoAdvance) queueMicrotask(() => this.runDue())
     })
   }
-  /** Moves time forward and wakes every sleeper that is due, in order. */
+  /**
+   * Moves time forward and wakes every sleeper that is due, in order. Whatever can run at the current time runs
+   * first (a turn of the event loop before each step), so no work is seen later than it happened.
+   */
   async advance(ms: number): Promise<void> {
     const target = this.t + ms
     for (;;) {
+      await new Promise((r) => setImmediate(r))
       this.sleepers.sort((a, b) => a.at - b.at)
       const next = this.sleepers[0]
       if (!next || next.at > target) break
       this.sleepers.shift()
       this.t = Math.max(this.t, next.at)
       next.resolve()
-      await new Promise((r) => setImmediate(r))
     }
     this.t = target
   }
