@@ -22,6 +22,8 @@ export interface CampaignOptions {
   /** Kill between min and max ms after the child starts (node + tsx start-up takes ~1 s). */
   killWindowMs?: [number, number]
   tokenTtlSec?: number
+  /** Requests in flight the child's client allows (the setting; default CONCURRENCY.default). */
+  concurrency?: number
   log?: (line: string) => void
 }
 
@@ -85,7 +87,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     const tokens = join(dir, 'tokens.json')
     const app = sb.addOAuthApp({ userId: 1, scopes: ['im', 'user'] })
     await writeFile(tokens, JSON.stringify(app), { mode: 0o600 })
-    const env = { CAMPAIGN: JSON.stringify({ file, data: join(dir, 'data'), tokens, portal: `${sb.origin}/`, ca, limits: { burst: 200, rps: 40 } }) }
+    const env = { CAMPAIGN: JSON.stringify({ file, data: join(dir, 'data'), tokens, portal: `${sb.origin}/`, ca, limits: { burst: 200, rps: 40 }, concurrency: o.concurrency }) }
     const [lo, hi] = o.killWindowMs ?? [1200, 4000]
     let kills = 0
     let runs = 0

@@ -16,6 +16,7 @@ interface Cfg {
   portal: string
   ca: string
   limits: { burst: number; rps: number }
+  concurrency?: number
 }
 
 const cfg = JSON.parse(process.env.CAMPAIGN ?? '{}') as Cfg
@@ -40,7 +41,7 @@ const code = await runSync([cfg.file, '--data', cfg.data], processIO(), {
           process.stdout.write('token rotated\n')
         },
       },
-      { ca, timeoutMs: 1_500, limits: cfg.limits },
+      { ca, timeoutMs: 1_500, limits: cfg.limits, concurrency: cfg.concurrency },
     ),
   }),
   engine: { settleMs: 400, sizing: { maxBatch: 20 } },
