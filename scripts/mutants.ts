@@ -363,6 +363,26 @@ export const MUTANTS: Mutant[] = [
     tests: [{ project: 'unit', files: ['test/unit/portal/pacer.test.ts'], args: ['-t', 'expired bucket stays counted|older than the last report still dates'] }],
   },
   {
+    id: 'budget-share-uncapped',
+    what: 'a margin above 0.9 lets the client allow itself up to 99.5 % of the operating budget: calls in flight that run longer than reserved take it over the limit (429)',
+    file: 'electron/core/portal/pacer/limits.ts',
+    find: 'limitSec * Math.min(BUDGET_SHARE_MAX, 1 - (1 - clampMargin(margin)) / 4)',
+    replace: 'limitSec * (1 - (1 - clampMargin(margin)) / 4)',
+    tests: [{ project: 'unit', files: ['test/unit/portal/pacer-sweep.test.ts'], args: ['-t', 'seed=54'] }],
+  },
+  {
+    id: 'manual-clock-no-yield',
+    what: 'the manual clock moves time on without letting what is runnable now run first: simulated requests reach the portal later than their bucket tokens',
+    file: 'electron/core/clock.ts',
+    find: '      await new Promise((r) => setImmediate(r))\n      this.sleepers.sort((a, b) => a.at - b.at)\n      const next = this.sleepers[0]\n      if (!next || next.at > target) break\n      this.sleepers.shift()\n      this.t = Math.max(this.t, next.at)\n      next.resolve()\n',
+    // The clock as it was: a turn of the event loop only after a sleeper woke.
+    replace: '      this.sleepers.sort((a, b) => a.at - b.at)\n      const next = this.sleepers[0]\n      if (!next || next.at > target) break\n      this.sleepers.shift()\n      this.t = Math.max(this.t, next.at)\n      next.resolve()\n      await new Promise((r) => setImmediate(r))\n',
+    tests: [
+      { project: 'unit', files: ['test/unit/foundation/manual-clock.test.ts'] },
+      { project: 'unit', files: ['test/unit/portal/pacer-sweep.test.ts'], args: ['-t', 'seed=59'] },
+    ],
+  },
+  {
     id: 'history-write-not-awaited',
     what: 'a run ends (the CLI exits, the lock is released) with its last created-chats history append still pending',
     file: 'electron/core/sync/engine.ts',

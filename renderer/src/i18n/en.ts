@@ -546,7 +546,7 @@ export const en = {
     themeLight: 'Light',
     themeDark: 'Dark',
     pacing: 'Pacing safety margin',
-    pacingHelp: 'The share of the portal’s request and operating-time limits the app allows itself. Lower is gentler on the portal; higher is faster.',
+    pacingHelp: 'The share of the portal’s request limit the app allows itself: lower is gentler on the portal, higher is faster. Of the operating-time budget it uses at most 97.5 %, because calls can run longer than expected and going over blocks the method.',
     pacingValue: '{pct} of the limits',
     dedupe: 'Duplicate protection tagging',
     dedupeHelp: 'Each chat is stamped with the app’s own entity type and an entity id derived from its row. After a timeout the app asks the portal whether a chat with that tag exists before trying again, so a retry can never create a second chat.',

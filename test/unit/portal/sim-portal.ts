@@ -6,6 +6,7 @@
  */
 import type { Clock } from '../../../electron/core/clock'
 import { seededRng } from '../../../electron/core/clock'
+import { TransportError } from '../../../electron/core/portal/transport'
 import type { HttpRequest, HttpResponse, Transport } from '../../../electron/core/portal/transport'
 
 export interface SimOptions {
@@ -28,10 +29,14 @@ export interface SimOptions {
   buckets: number
   /** Network round trip, ms: half before the request reaches the portal, half before its answer reaches the client. */
   rttMs: number
+  /** Share of requests the portal runs whose answer is lost on the way back (the client sees a dropped connection). */
+  lostAnswers: number
+  /** Share of requests a front end answers 502 with an HTML page before they reach the portal (nothing runs). */
+  html502: number
   seed: number
 }
 
-export const REAL: SimOptions = { burst: 50, rps: 2, limitSec: 480, windowSec: 600, billing: 'docs', workers: Number.POSITIVE_INFINITY, callSec: 0.3, minCountedSec: 0.1, buckets: 0, rttMs: 0, seed: 7 }
+export const REAL: SimOptions = { burst: 50, rps: 2, limitSec: 480, windowSec: 600, billing: 'docs', workers: Number.POSITIVE_INFINITY, callSec: 0.3, minCountedSec: 0.1, buckets: 0, rttMs: 0, lostAnswers: 0, html502: 0, seed: 7 }
 
 interface Billed {
   at: number
@@ -51,6 +56,9 @@ export class SimPortal {
   chats = 0
   status503 = 0
   status429 = 0
+  /** Faults dealt: answers lost after running, 502 pages before running. */
+  lost = 0
+  pages502 = 0
   inFlight = 0
   maxInFlight = 0
   private level = 0
@@ -58,6 +66,8 @@ export class SimPortal {
   private busy = 0
   private readonly queue: (() => void)[] = []
   private readonly rng: () => number
+  /** Its own sequence, so faults do not change the server times a seed gives. */
+  private readonly faultRng: () => number
 
   constructor(
     readonly clock: Clock,
@@ -65,6 +75,7 @@ export class SimPortal {
   ) {
     this.o = { ...REAL, ...o }
     this.rng = seededRng(this.o.seed)
+    this.faultRng = seededRng(this.o.seed + 1_000_003)
   }
 
   /** Seconds the portal counts on `key` now, and when the oldest of them stops counting (its `operating_reset_at`). */
@@ -138,10 +149,19 @@ export class SimPortal {
   }
 
   readonly transport: Transport = async (req: HttpRequest): Promise<HttpResponse> => {
-    if (this.o.rttMs <= 0) return this.serve(req)
-    await this.clock.sleep(this.o.rttMs / 2)
-    const res = await this.serve(req)
-    await this.clock.sleep(this.o.rttMs / 2)
+    if (this.o.rttMs > 0) await this.clock.sleep(this.o.rttMs / 2)
+    let res: HttpResponse
+    if (this.o.html502 > 0 && this.faultRng() < this.o.html502) {
+      this.pages502++
+      res = { status: 502, headers: { 'content-type': 'text/html' }, body: '<html><body><h1>502 Bad Gateway</h1></body></html>' }
+    } else {
+      res = await this.serve(req)
+    }
+    if (this.o.rttMs > 0) await this.clock.sleep(this.o.rttMs / 2)
+    if (this.o.lostAnswers > 0 && this.faultRng() < this.o.lostAnswers) {
+      this.lost++
+      throw new TransportError('reset', 'ECONNRESET: connection dropped')
+    }
     return res
   }
 

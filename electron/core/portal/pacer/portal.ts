@@ -23,7 +23,7 @@ import { BudgetLedger } from './ledger'
 import type { Reservation } from './ledger'
 import { AdaptiveLimiter } from './limiter'
 import type { LimiterSample, LimiterToken } from './limiter'
-import { clampMargin } from './limits'
+import { budgetAllowance, clampMargin } from './limits'
 import type { PortalLimits } from './limits'
 import { CONCURRENCY } from '../../../shared/settings'
 
@@ -126,15 +126,9 @@ export class PortalPacer {
     this.pump()
   }
 
-  /**
-   * The operating budget the client allows itself. It needs less headroom than the request rate: the ledger is
-   * re-synced from `time.operating` on every response and frees time no earlier than the server's buckets do, so
-   * only usage the client cannot see (another tool on the same credential and method) eats into it. And the server
-   * checks before executing: a call is refused only when the time already used reaches the limit. A quarter of the
-   * rate margin's headroom: 0.9 → 97.5 % of the budget (12 s of 480 s kept free).
-   */
+  /** The operating budget the client allows itself (budgetAllowance). */
   get budgetSec(): number {
-    return this.limits.operatingLimitSec * (1 - (1 - this.margin) / 4)
+    return budgetAllowance(this.limits.operatingLimitSec, this.margin)
   }
 
   windowMs(): number {
