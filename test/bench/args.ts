@@ -75,3 +75,26 @@ export function scaleLabel(scale: number): string {
   const inv = 1 / scale
   return scale === 1 ? '1' : Math.abs(inv - Math.round(inv)) < 1e-9 ? `1/${Math.round(inv)}` : String(scale)
 }
+
+/** The options of the two sweeps (`npm run sweep`, `npm run sweep:engine`): how many cases, from which seed. */
+export interface SweepArgs {
+  cases: number
+  seed: number
+  /** `--show-soft` (the pacing sweep only): print the cases that went over the client's own allowance too. */
+  showSoft: boolean
+}
+
+export function parseSweepArgs(argv: string[], o: { cases: number; showSoft: boolean }): SweepArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: { cases: { type: 'string' }, seed: { type: 'string' }, 'show-soft': { type: 'boolean' } },
+    strict: true,
+    allowPositionals: false,
+  })
+  if (values['show-soft'] && !o.showSoft) throw new Error('--show-soft is an option of the pacing sweep (npm run sweep) only')
+  return {
+    cases: values.cases === undefined ? o.cases : integer('cases', values.cases, 1, 1_000_000),
+    seed: values.seed === undefined ? 1 : integer('seed', values.seed, 0, 2 ** 31 - 1),
+    showSoft: values['show-soft'] === true,
+  }
+}

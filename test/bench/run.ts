@@ -109,7 +109,7 @@ async function drain(sb: Sandbox): Promise<void> {
   }
 }
 
-async function runOne(c: BenchCase, billing: Billing, entry: Entry, sb: Sandbox, dir: string, rows: number, margin: number, scale: number): Promise<Row> {
+export async function runOne(c: BenchCase, billing: Billing, entry: Entry, sb: Sandbox, dir: string, rows: number, margin: number, scale: number): Promise<Row> {
   sb.reset()
   const opts = benchSandbox({ scale, workers: c.workers, billing })
   const entityType = entry.kind === 'engine' ? TOOL_ENTITY_TYPE : `BENCH_${entry.kind.toUpperCase().replace(/-/g, '_')}`

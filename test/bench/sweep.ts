@@ -7,28 +7,17 @@
  *   npm run sweep -- [--cases N (200)] [--seed S (1)] [--show-soft]
  * A case is named by its seed: `--cases 1 --seed S` runs it again alone.
  */
-import { parseArgs } from 'node:util'
+import { parseSweepArgs } from './args'
 import { describeCase, drawCase, judge, runCase } from '../unit/portal/sweep'
 
-function wholeNumber(option: string, raw: string | undefined, fallback: number, min: number): number {
-  if (raw === undefined) return fallback
-  const n = Number(raw)
-  if (raw.trim() === '' || !Number.isInteger(n) || n < min) throw new Error(`--${option} must be a whole number of at least ${min}, not "${raw}".`)
-  return n
-}
-
-let cases: number
-let first: number
-let showSoft: boolean
-try {
-  const { values } = parseArgs({ options: { cases: { type: 'string' }, seed: { type: 'string' }, 'show-soft': { type: 'boolean' } }, strict: true, allowPositionals: false })
-  cases = wholeNumber('cases', values.cases, 200, 1)
-  first = wholeNumber('seed', values.seed, 1, 0)
-  showSoft = values['show-soft'] === true
-} catch (e) {
-  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`)
-  process.exit(2)
-}
+const { cases, seed: first, showSoft } = (() => {
+  try {
+    return parseSweepArgs(process.argv.slice(2), { cases: 200, showSoft: true })
+  } catch (e) {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`)
+    process.exit(2)
+  }
+})()
 
 const started = Date.now()
 let hardCases = 0

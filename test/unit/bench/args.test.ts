@@ -1,6 +1,6 @@
 /** `npm run bench` options (test/bench/args.ts): every bad value stops the bench with the option's name. */
 import { describe, expect, it } from 'vitest'
-import { parseBenchArgs, scaleLabel } from '../../bench/args'
+import { parseBenchArgs, parseSweepArgs, scaleLabel } from '../../bench/args'
 import { SCALE } from '../../bench/config'
 
 describe('the bench options', () => {
@@ -41,5 +41,24 @@ describe('the bench options', () => {
 
   it('labels a scale as the fraction it is', () => {
     expect([SCALE, 0.2, 0.1, 1, 0.3].map(scaleLabel)).toEqual(['1/20', '1/5', '1/10', '1', '0.3'])
+  })
+})
+
+describe('the sweep options (npm run sweep, npm run sweep:engine)', () => {
+  it('defaults to the sweep\'s own number of cases from seed 1, and reads --cases, --seed and --show-soft', () => {
+    expect(parseSweepArgs([], { cases: 200, showSoft: true })).toEqual({ cases: 200, seed: 1, showSoft: false })
+    expect(parseSweepArgs(['--cases', '1', '--seed', '54', '--show-soft'], { cases: 200, showSoft: true })).toEqual({ cases: 1, seed: 54, showSoft: true })
+    expect(parseSweepArgs(['--seed', '0'], { cases: 24, showSoft: false })).toEqual({ cases: 24, seed: 0, showSoft: false })
+  })
+
+  it.each([
+    [['--cases', '0'], /--cases takes a whole number from 1 to 1000000, not "0"/],
+    [['--cases', '2.5'], /--cases takes a whole number/],
+    [['--seed=-1'], /--seed takes a whole number from 0/],
+    [['--seed', 'x'], /--seed takes a whole number/],
+    [['--show-soft'], /--show-soft is an option of the pacing sweep \(npm run sweep\) only/],
+    [['--rows', '5'], /Unknown option '--rows'/],
+  ])('the engine sweep refuses %j with a message that names the option', (argv, message) => {
+    expect(() => parseSweepArgs(argv, { cases: 24, showSoft: false })).toThrow(message)
   })
 })

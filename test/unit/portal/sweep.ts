@@ -6,6 +6,7 @@
  * calls and batches of 1–50), and in some cases faults (2 % of answers lost after running, 2 % 502 pages). Used by a CI test (a few cases) and by `npm run sweep` (hundreds).
  */
 import { seededRng } from '../../../electron/core/clock'
+import { pickOne as pick } from '../../helpers/random'
 import { OutcomeUnknown } from '../../../electron/core/portal/client'
 import { budgetAllowance } from '../../../electron/core/portal/pacer/limits'
 import type { SimOptions } from './sim-portal'
@@ -21,8 +22,6 @@ export interface SweepCase {
   callers: { a: number[]; b: number[] }
   minutes: number
 }
-
-const pick = <T>(rng: () => number, list: readonly T[]): T => list[Math.floor(rng() * list.length)] as T
 
 /** One case, drawn from `seed` alone (so a failing case is named by its seed and runs again the same). */
 export function drawCase(seed: number): SweepCase {
