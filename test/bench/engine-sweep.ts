@@ -4,8 +4,9 @@
  * one time factor (1/40: the bench's proportions, faster), with a random billing mode, 1–16 workers, concurrency
  * 1–16, margin 0.9 or 0.98, 200–2,000 rows (2,000 need two budget windows), and in half the cases faults: 2 % each of
  * spurious 503 QUERY_LIMIT_EXCEEDED, HTTP 500, HTML 502/504, a connection reset after the chat was made, and an
- * answer that never comes. Rules, per case: every row a chat, no chat twice, no 429, no 503 from the bucket, the
- * budget never over its limit. Prints a line per case and a summary; exits 1 if any case broke a rule.
+ * answer that never comes. Rules, per case: the run ends finished, every row a chat, no chat twice, no 429, no 503
+ * from the bucket, the budget never over its limit. Prints a line per case and a summary; exits 1 if any case broke
+ * a rule.
  *   npm run sweep:engine -- [--cases N (24)] [--seed S (1)]
  * The bench's single cases measure speed; this measures only the rules, so a loaded machine does not matter.
  */
@@ -13,12 +14,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { seededRng } from '../../electron/core/clock'
-import { pickOne as pick } from '../helpers/random'
 import { startSandbox } from '../../electron/sandbox'
 import type { Faults } from '../../electron/sandbox/types'
+import { pickOne as pick } from '../helpers/random'
 import { parseSweepArgs } from './args'
 import { benchSandbox } from './config'
-import type { BenchCase, Billing } from './config'
+import type { BenchCase, Billing, Entry } from './config'
 import { runOne } from './run'
 
 const SWEEP_SCALE = 1 / 40
@@ -54,13 +55,16 @@ async function main(): Promise<number> {
   try {
     for (let seed = first; seed < first + cases; seed++) {
       const e = drawEngineCase(seed)
-      const c: BenchCase = { id: `sweep-${seed}`, rows: e.rows, workers: e.workers, scaled: true, entries: [{ kind: 'engine', concurrency: e.concurrency }] }
+      const entry: Entry = { kind: 'engine', concurrency: e.concurrency }
+      const c: BenchCase = { id: `sweep-${seed}`, rows: e.rows, workers: e.workers, scaled: true, entries: [entry] }
       const sb = await startSandbox({ ...benchSandbox({ scale: SWEEP_SCALE, workers: e.workers, billing: e.billing }), faults: e.faults, seed })
       await writeFile(join(dir, 'ca.pem'), sb.caPem)
       try {
-        const r = await runOne(c, e.billing, c.entries[0] as BenchCase['entries'][number], sb, dir, e.rows, e.margin, SWEEP_SCALE)
+        const r = await runOne(c, e.billing, entry, sb, dir, e.rows, e.margin, SWEEP_SCALE)
         const st = sb.stats()
         const problems: string[] = []
+        // runOne notes an engine run that ended well by its request count, and anything else by how it ended.
+        if (!/^\d+ requests$/.test(r.note)) problems.push(`the run ended: ${r.note}`)
         if (r.chats !== e.rows) problems.push(`${r.chats} chats of ${e.rows}`)
         if (r.duplicates) problems.push(`${r.duplicates} duplicates`)
         if (r.status429) problems.push(`${r.status429} × 429`)

@@ -3,12 +3,13 @@
  * keep. A case draws the billing mode, how the portal keeps its budget (a sliding window or 1–10 buckets), the round
  * trip, the workers, the server time per call, the plan (standard or enterprise bucket), one time scale for all of
  * it (real, or the bench's 1/20), the client's concurrency and margin, caller loops on two credentials (single
- * calls and batches of 1–50), and in some cases faults (2 % of answers lost after running, 2 % 502 pages). Used by a CI test (a few cases) and by `npm run sweep` (hundreds).
+ * calls and batches of 1–50), and in some cases faults (2 % of answers lost after running, 2 % 502 pages). Used by
+ * a CI test (a few cases) and by `npm run sweep` (hundreds).
  */
 import { seededRng } from '../../../electron/core/clock'
-import { pickOne as pick } from '../../helpers/random'
 import { OutcomeUnknown } from '../../../electron/core/portal/client'
 import { budgetAllowance } from '../../../electron/core/portal/pacer/limits'
+import { pickOne as pick } from '../../helpers/random'
 import type { SimOptions } from './sim-portal'
 import { batchOf, simulate, single } from './sim-run'
 import type { SimRun } from './sim-run'
@@ -99,7 +100,7 @@ export function judge(run: SimRun, c: SweepCase): Verdict {
   if (peakSec > p.o.limitSec) hard.push(`budget use ${peakSec.toFixed(2)} s over the limit ${p.o.limitSec} s`)
   const excess = p.bucketExcess()
   if (excess > 0) hard.push(`bucket overrun by ${excess.toFixed(2)} requests`)
-  const faults = (p.o.lostAnswers ?? 0) + (p.o.html502 ?? 0) > 0
+  const faults = p.o.lostAnswers + p.o.html502 > 0
   const unknown = faults ? run.errors.filter((e) => e instanceof OutcomeUnknown).length : 0
   const others = faults ? run.errors.filter((e) => !(e instanceof OutcomeUnknown)) : run.errors
   if (others.length) {
