@@ -31,13 +31,13 @@ export const BUDGET_SHARE_MAX = 0.975
 
 /**
  * The operating budget the client allows itself. It needs less headroom than the request rate: the ledger is
- * re-synced from `time.operating` on every response and frees time no earlier than the server's buckets do, so
- * only usage the client cannot see (another tool on the same credential and method) eats into it. And the server
- * checks before executing: a call is refused only when the time already used reaches the limit. A quarter of the
- * rate margin's headroom: 0.9 → 97.5 % of the budget (12 s of 480 s kept free) — and never more than that
- * (BUDGET_SHARE_MAX): requests in flight are reserved at their expected cost, and calls run longer than expected
- * (in the pacing sweep, test/unit/portal/sweep.ts, usage went up to 1.6 % of the limit over the allowance: 7.6 s of
- * 480 with 50-call batches of 1 s calls), so a margin above 0.9 speeds the request rate only. Overrunning the bucket costs one 503 and a retry; overrunning the
- * budget blocks the method until the portal's buckets expire.
+ * re-synced from `time.operating` on every response and frees time no earlier than the server's buckets do, so only
+ * usage the client cannot see (another tool on the same credential and method) eats into it. And the server checks
+ * before executing: a call is refused only when the time already used reaches the limit. A quarter of the rate
+ * margin's headroom: 0.9 → 97.5 % of the budget (12 s of 480 s kept free) — and never more than that
+ * (BUDGET_SHARE_MAX): requests in flight are reserved at their expected cost, and calls run longer than expected (in
+ * the pacing sweep, test/unit/portal/sweep.ts, usage went up to 1.6 % of the limit over the allowance: 7.6 s of 480
+ * with 50-call batches of 1 s calls), so a margin above 0.9 speeds the request rate only. Overrunning the bucket
+ * costs one 503 and a retry; overrunning the budget blocks the method until the portal's buckets expire.
  */
 export const budgetAllowance = (limitSec: number, margin: number | undefined): number => limitSec * Math.min(BUDGET_SHARE_MAX, 1 - (1 - clampMargin(margin)) / 4)
