@@ -3,7 +3,8 @@
  *   engine | pool | fb24 | sdk-single | sdk-batch
  * Config comes in BENCH_CONTENDER (JSON, `ContenderConfig`). The b24jssdk uses axios, which trusts the sandbox's CA
  * through NODE_EXTRA_CA_CERTS set by the parent. Prints one JSON line of results; `wallSec` is the contender's own
- * run, from its first request to its last answer (no process start-up).
+ * run: the call that does the work, timed whole (no process start-up, no test data built). For the engine that is
+ * `runJob`, its lock, journal and history included; for the others, from their first request to their last answer.
  */
 import { readFile } from 'node:fs/promises'
 import { createPortalClient, OutcomeUnknown } from '../../electron/core/portal/client'

@@ -115,7 +115,7 @@ export async function runOne(c: BenchCase, billing: Billing, entry: Entry, sb: S
   const entityType = entry.kind === 'engine' ? TOOL_ENTITY_TYPE : `BENCH_${entry.kind.toUpperCase().replace(/-/g, '_')}`
   const t0 = performance.now()
   let note = ''
-  /** The contender's own run time, from its first request to its last answer (no process start-up). */
+  /** The contender's own run time (no process start-up; for the engine, `runJob` whole): see contender.ts. */
   let ownWall: number | null = null
   if (entry.kind === 'newman') {
     const r = await runNewman(sb, dir, rows, entityType, opts.rps as number, scale)
