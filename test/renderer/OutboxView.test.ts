@@ -90,6 +90,18 @@ describe('Outbox & jobs', () => {
     expect(fake.callsTo('jobs.retryFailed')).toHaveLength(0)
   })
 
+  it('the counts read as counts in Russian ("Создано: 4", not a row state\'s "Создан")', async () => {
+    const fake = new FakeApi()
+    const counts = { ...emptyCounts(), created: 4, planned: 3, skipped: 2, 'needs-checking': 1 }
+    fake.addJob({ id: 'ru', status: 'running', startedAt: 1, progress: progress(4, 0, { counts }) }, [], 3)
+    m = await mountView(OutboxView, { fake, lang: 'ru' })
+    const chip = (st: string): string | undefined => byTestId(`job-count-${st}`)?.textContent?.trim()
+    expect(chip('created')).toBe('Создано: 4')
+    expect(chip('planned')).toBe('Запланировано: 3')
+    expect(chip('skipped')).toBe('Пропущено: 2')
+    expect(chip('needs-checking')).toBe('Нужна проверка: 1')
+  })
+
   it('Retry is enabled when the portal refused a row, next to rows not sent', async () => {
     const fake = new FakeApi()
     const log: JobRowLog[] = [

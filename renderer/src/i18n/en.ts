@@ -510,6 +510,14 @@ export const en = {
     'needs-checking': 'Needs checking',
     skipped: 'Skipped',
   },
+  /** Labels of a row count ("Created: 9"): in Russian they agree with a number, unlike a row's state. */
+  rowCount: {
+    planned: 'Planned',
+    sending: 'Sending',
+    created: 'Created',
+    'needs-checking': 'Needs checking',
+    skipped: 'Skipped',
+  },
   pacing: {
     idle: 'Idle',
     sending: 'Sending at full pace',

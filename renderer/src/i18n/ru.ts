@@ -508,6 +508,13 @@ export const ru: MessageSchema = {
     'needs-checking': 'Нужна проверка',
     skipped: 'Пропущена',
   },
+  rowCount: {
+    planned: 'Запланировано',
+    sending: 'Отправляется',
+    created: 'Создано',
+    'needs-checking': 'Нужна проверка',
+    skipped: 'Пропущено',
+  },
   pacing: {
     idle: 'Ожидание',
     sending: 'Отправка в полном темпе',
