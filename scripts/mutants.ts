@@ -8,17 +8,21 @@
  *   npm run mutants                  every mutant (integration tests need the keychain: npm runs it under
  *                                    scripts/with-keyring.sh)
  *   npm run mutants -- --only a,b    some of them;  --list  just the list
+ *   npm run mutants -- --baseline-report FILE
+ *                                    take the unmutated result of a set from a vitest JSON report of this same tree
+ *                                    (CI passes the report of its own `npm test`, run just before): a set whose
+ *                                    every file passed there is not run again; any other set runs here as usual
  * Prints one line per mutant and `mutants: killed K/T …`; exits 1 unless every mutant was killed.
  */
 import { spawn } from 'node:child_process'
 import { execFileSync } from 'node:child_process'
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join, relative, resolve, sep } from 'node:path'
 
 type Project = 'unit' | 'renderer' | 'integration'
 
-interface TestSet {
+export interface TestSet {
   project: Project
   files: string[]
   /** Extra vitest arguments (e.g. a shorter --testTimeout where a mutant makes a request hang). */
@@ -452,7 +456,30 @@ function runSet(dir: string, set: TestSet, timeoutMs: number): Promise<{ passed:
   })
 }
 
-const setKey = (s: TestSet): string => `${s.project}:${s.files.join(',')}:${(s.args ?? []).join(' ')}`
+export const setKey = (s: TestSet): string => `${s.project}:${s.files.join(',')}:${(s.args ?? []).join(' ')}`
+
+/** The parts of a vitest JSON report read here: each test file, by absolute path, and how it ended. */
+export interface VitestReport {
+  testResults: { name: string; status: string }[]
+}
+
+/**
+ * The sets whose unmutated run a report of the same tree already shows passing: each of the set's paths (a file or
+ * a folder) matches at least one test file of the report, and every file matched passed. A `-t` filter only narrows
+ * a file that passed whole. A set the report does not cover, or shows failing, is left out (it runs as usual).
+ */
+export function passedInReport(sets: TestSet[], report: VitestReport, root: string): Set<string> {
+  const files = report.testResults.map((t) => ({ path: relative(root, t.name).split(sep).join('/'), passed: t.status === 'passed' }))
+  const passed = new Set<string>()
+  for (const set of sets) {
+    const covered = set.files.every((f) => {
+      const hits = files.filter((t) => t.path === f || t.path.startsWith(`${f.replace(/\/$/, '')}/`))
+      return hits.length > 0 && hits.every((t) => t.passed)
+    })
+    if (covered) passed.add(setKey(set))
+  }
+  return passed
+}
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2)
@@ -473,6 +500,14 @@ async function main(): Promise<number> {
   try {
     // Baseline: every named test set must pass unmutated, or its mutants say nothing.
     const baseline = new Map<string, boolean>()
+    const reportFile = argv.includes('--baseline-report') ? argv[argv.indexOf('--baseline-report') + 1] : undefined
+    if (reportFile !== undefined) {
+      const sets = chosen.flatMap((m) => m.tests)
+      const fromReport = passedInReport(sets, JSON.parse(await readFile(reportFile, 'utf8')) as VitestReport, ROOT)
+      for (const key of fromReport) baseline.set(key, true)
+      const all = new Set(sets.map(setKey)).size
+      process.stdout.write(`baseline: ${fromReport.size} of ${all} test sets passed unmutated in ${reportFile}; the other ${all - fromReport.size} run here\n`)
+    }
     for (const set of chosen.flatMap((m) => m.tests)) {
       const key = setKey(set)
       if (baseline.has(key)) continue
