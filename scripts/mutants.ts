@@ -493,6 +493,11 @@ async function main(): Promise<number> {
     process.stderr.write('No mutant matches --only.\n')
     return 2
   }
+  const reportFile = argv.includes('--baseline-report') ? (argv[argv.indexOf('--baseline-report') + 1] ?? '') : undefined
+  if (reportFile === '' || reportFile?.startsWith('--')) {
+    process.stderr.write('--baseline-report needs the path of a vitest JSON report.\n')
+    return 2
+  }
   const started = Date.now()
   const timeoutMs = 4 * 60 * 1000
   const dir = await copyTree()
@@ -500,7 +505,6 @@ async function main(): Promise<number> {
   try {
     // Baseline: every named test set must pass unmutated, or its mutants say nothing.
     const baseline = new Map<string, boolean>()
-    const reportFile = argv.includes('--baseline-report') ? argv[argv.indexOf('--baseline-report') + 1] : undefined
     if (reportFile !== undefined) {
       const sets = chosen.flatMap((m) => m.tests)
       const fromReport = passedInReport(sets, JSON.parse(await readFile(reportFile, 'utf8')) as VitestReport, ROOT)
