@@ -1,19 +1,25 @@
-/** Toasts for outcomes and errors (naive-ui message provider), in the current language. */
+/**
+ * Toasts for outcomes and errors (naive-ui message provider). A toast's text is a getter, read each time the toast
+ * renders: a toast still on screen when the language changes follows it, like the rest of the window.
+ */
 import { useMessage } from 'naive-ui'
 import { useText } from './useText'
+
+/** The text of a toast, in the current language (e.g. `() => t('outbox.removed')`). */
+export type ToastText = () => string
 
 export function useNotify() {
   const message = useMessage()
   const text = useText()
   return {
-    ok: (msg: string): void => {
+    ok: (msg: ToastText): void => {
       message.success(msg, { duration: 4000, closable: true })
     },
-    info: (msg: string): void => {
+    info: (msg: ToastText): void => {
       message.info(msg, { duration: 4000, closable: true })
     },
     error: (e: unknown): void => {
-      message.error(text.err(e), { duration: 8000, closable: true, keepAliveOnHover: true })
+      message.error(() => text.err(e), { duration: 8000, closable: true, keepAliveOnHover: true })
     },
   }
 }
