@@ -31,6 +31,26 @@ describe('Settings and the app shell', () => {
     expect(byTestId('connections-view')?.textContent).toContain('Добавить портал')
   })
 
+  it('an error toast says what the backend said, in both languages, and follows a change of language', async () => {
+    const toasts = (): string => document.querySelector('.n-message-container')?.textContent ?? ''
+    m = await mountView(SettingsView)
+    m.fake.failNext('settings.set', {
+      code: 'INTERNAL',
+      message: 'The settings file could not be written.',
+      messageRu: 'Не удалось записать файл настроек.',
+      portalError: 'DISK_FULL',
+      portalDescription: 'No space left',
+    })
+    await click(byTestId('settings-dedupe'))
+    expect(toasts()).toContain('The settings file could not be written. (DISK_FULL: No space left)')
+    m.i18n.global.locale.value = 'ru'
+    await settle()
+    // Its own Russian text, not the generic sentence for its code with the English after it.
+    expect(toasts()).toContain('Не удалось записать файл настроек. (DISK_FULL: No space left)')
+    expect(toasts()).not.toContain('Внутренняя ошибка приложения')
+    expect(toasts()).not.toContain('The settings file could not be written.')
+  })
+
   it('"As the system" follows the OS locale from app.info', async () => {
     m = await mountView(App, { locale: 'ru-RU' })
     expect(byTestId('nav')?.textContent).toContain('Подключения')

@@ -31,6 +31,10 @@ export function useText() {
   }
 }
 
+/**
+ * An AppError as data (what the backend sends). A thrown `UiError` is not one, though it has a code and a message:
+ * the AppError it carries (with its Russian text and the portal's own words) is taken by `toAppError`.
+ */
 export function isAppError(x: unknown): x is AppError {
-  return typeof x === 'object' && x !== null && 'code' in x && 'message' in x && typeof (x as AppError).message === 'string'
+  return typeof x === 'object' && x !== null && !(x instanceof Error) && 'code' in x && 'message' in x && typeof (x as AppError).message === 'string'
 }
