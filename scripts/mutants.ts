@@ -286,6 +286,14 @@ export const MUTANTS: Mutant[] = [
     tests: [{ project: 'renderer', files: ['test/renderer/ImportView.test.ts'] }],
   },
   {
+    id: 'uierror-as-apperror',
+    what: "a thrown UiError is taken for the AppError it carries: errors lose their Russian text and the portal's words",
+    file: 'renderer/src/composables/useText.ts',
+    find: ' && !(x instanceof Error) && ',
+    replace: ' && ',
+    tests: [{ project: 'renderer', files: ['test/renderer/SettingsView.test.ts'] }],
+  },
+  {
     id: 'ready-counts-created',
     what: 'the Ready filter shows rows created before (as if Send now would create them)',
     file: 'renderer/src/stores/sheet.ts',

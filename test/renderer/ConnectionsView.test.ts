@@ -1,7 +1,7 @@
 import './helpers/resizeObserver'
 import { afterEach, describe, expect, it } from 'vitest'
 import ConnectionsView from '../../renderer/src/views/ConnectionsView.vue'
-import { allByTestId, bodyText, buttonWithText, byTestId, click, mountView, settle, typeInto } from './helpers/mount'
+import { allByTestId, bodyText, buttonWithText, byTestId, click, expectToastFollowsRussian, mountView, typeInto } from './helpers/mount'
 import type { Mounted } from './helpers/mount'
 import { webhookProfile, sandboxProfile } from './helpers/fakeApi'
 
@@ -105,11 +105,7 @@ describe('Connections', () => {
   it('a toast on screen follows a change of language, like the rest of the window', async () => {
     m = await mountView(ConnectionsView, { sandboxRunning: false })
     await click(buttonWithText('Start sandbox'))
-    expect(bodyText()).toContain('The sandbox portal is running.')
-    m.i18n.global.locale.value = 'ru'
-    await settle()
-    expect(bodyText()).toContain('Песочница запущена.')
-    expect(bodyText()).not.toContain('The sandbox portal is running.')
+    await expectToastFollowsRussian(m, 'The sandbox portal is running.', 'Песочница запущена.')
   })
 
   it('speaks Russian', async () => {

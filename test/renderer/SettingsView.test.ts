@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import App from '../../renderer/src/App.vue'
 import SettingsView from '../../renderer/src/views/SettingsView.vue'
 import { useAppStore } from '../../renderer/src/stores/app'
-import { bodyText, byTestId, click, mountView, settle } from './helpers/mount'
+import { bodyText, byTestId, click, expectToastFollowsRussian, mountView, settle, toastText } from './helpers/mount'
 import type { Mounted } from './helpers/mount'
 
 let m: Mounted | undefined
@@ -32,7 +32,6 @@ describe('Settings and the app shell', () => {
   })
 
   it('an error toast says what the backend said, in both languages, and follows a change of language', async () => {
-    const toasts = (): string => document.querySelector('.n-message-container')?.textContent ?? ''
     m = await mountView(SettingsView)
     m.fake.failNext('settings.set', {
       code: 'INTERNAL',
@@ -42,13 +41,9 @@ describe('Settings and the app shell', () => {
       portalDescription: 'No space left',
     })
     await click(byTestId('settings-dedupe'))
-    expect(toasts()).toContain('The settings file could not be written. (DISK_FULL: No space left)')
-    m.i18n.global.locale.value = 'ru'
-    await settle()
-    // Its own Russian text, not the generic sentence for its code with the English after it.
-    expect(toasts()).toContain('Не удалось записать файл настроек. (DISK_FULL: No space left)')
-    expect(toasts()).not.toContain('Внутренняя ошибка приложения')
-    expect(toasts()).not.toContain('The settings file could not be written.')
+    // Its own Russian text and the portal's words, not the generic sentence for its code with the English after it.
+    await expectToastFollowsRussian(m, 'The settings file could not be written. (DISK_FULL: No space left)', 'Не удалось записать файл настроек. (DISK_FULL: No space left)')
+    expect(toastText()).not.toContain('Внутренняя ошибка приложения')
   })
 
   it('"As the system" follows the OS locale from app.info', async () => {

@@ -1,4 +1,5 @@
 /** Mounts a view the way the app does: pinia, i18n, naive-ui providers, and a FakeApi behind the api seam. */
+import { expect } from 'vitest'
 import { defineComponent, h, nextTick } from 'vue'
 import type { Component } from 'vue'
 import { mount, flushPromises } from '@vue/test-utils'
@@ -43,6 +44,18 @@ export async function settle(): Promise<void> {
     await flushPromises()
     await nextTick()
   }
+}
+
+/** The toasts on screen (naive-ui's message container). */
+export const toastText = (): string => document.querySelector('.n-message-container')?.textContent ?? ''
+
+/** A toast reads `en`; after the window switches to Russian, the same toast reads `ru` and no longer `en`. */
+export async function expectToastFollowsRussian(m: Mounted, en: string, ru: string): Promise<void> {
+  expect(toastText()).toContain(en)
+  m.i18n.global.locale.value = 'ru'
+  await settle()
+  expect(toastText()).toContain(ru)
+  expect(toastText()).not.toContain(en)
 }
 
 /** Text of the whole document (naive-ui teleports drawers, dialogs and messages to body). */
