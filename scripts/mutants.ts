@@ -286,6 +286,14 @@ export const MUTANTS: Mutant[] = [
     tests: [{ project: 'renderer', files: ['test/renderer/ImportView.test.ts'] }],
   },
   {
+    id: 'runner-reason-unredacted',
+    what: "a failed job's reason reaches the journal, the events and the summary without redaction",
+    file: 'electron/core/sync/runner.ts',
+    find: 'const error = given && redactAppError(given)',
+    replace: 'const error = given',
+    tests: [{ project: 'unit', files: ['test/unit/sync/runner.test.ts'], args: ['-t', 'redacted before'] }],
+  },
+  {
     id: 'uierror-as-apperror',
     what: "a thrown UiError is taken for the AppError it carries: errors lose their Russian text and the portal's words",
     file: 'renderer/src/composables/useText.ts',

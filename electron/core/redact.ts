@@ -3,6 +3,8 @@
  * webhook secrets in /rest/USER/SECRET/ paths, auth=/access_token=/refresh_token=/client_secret= parameters,
  * JSON fields of the same names, Bearer tokens, and any secret registered at runtime (exact strings).
  */
+import type { AppError } from '../shared/result'
+
 const registered = new Set<string>()
 
 /** Remember an exact secret (a webhook secret, a token) so it is masked wherever it appears. */
@@ -33,6 +35,20 @@ export function redact(text: string): string {
   for (const [re, rep] of patterns) out = out.replace(re, rep)
   for (const s of registered) if (out.includes(s)) out = out.split(s).join(MASK)
   return out
+}
+
+/**
+ * An error with every text in it redacted — the message, its Russian rendering and the portal's description (a
+ * portal may echo what it was sent) — for wherever it goes next: the renderer (which shows all three), a journal,
+ * an event.
+ */
+export function redactAppError(e: AppError): AppError {
+  return {
+    ...e,
+    message: redact(e.message),
+    ...(e.messageRu !== undefined ? { messageRu: redact(e.messageRu) } : {}),
+    ...(e.portalDescription !== undefined ? { portalDescription: redact(e.portalDescription) } : {}),
+  }
 }
 
 /** Redacts any value for logging: strings directly, everything else through JSON. */

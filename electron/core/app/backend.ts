@@ -22,7 +22,7 @@ import type { ChatField } from '../../shared/chat'
 import type { Clock } from '../clock'
 import { systemClock } from '../clock'
 import type { Logger } from '../redact'
-import { redact, silentLogger } from '../redact'
+import { redact, redactAppError, silentLogger } from '../redact'
 import { ProfileStore } from '../profiles/profile-store'
 import type { SecretStore } from '../profiles/secret-store'
 import { applyEdits, avatarRootsOf, avatarSummary, importSheet, liveCheck, MappingMemory, prepareAvatar, readSheetFile, revalidateRow, templateCsv, TEMPLATE_FILE_NAME, validateCompose } from '../import'
@@ -841,7 +841,7 @@ export class Backend implements BackendApi {
 
 /** Job events leave the main process without passing the IPC gate: their error texts are redacted here. */
 export function redactJobEvent(e: JobEvent): JobEvent {
-  if (e.type === 'failed') return { ...e, error: { ...e.error, message: redact(e.error.message), ...(e.error.portalDescription ? { portalDescription: redact(e.error.portalDescription) } : {}) } }
+  if (e.type === 'failed') return { ...e, error: redactAppError(e.error) }
   if (e.type === 'rows') return { ...e, rows: e.rows.map((r) => (r.errorMessage ? { ...r, errorMessage: redact(r.errorMessage) } : r)) }
   return e
 }

@@ -1,10 +1,10 @@
 import type { Result } from '../../shared/result'
 import { AppFailure } from '../../shared/result'
-import { redact } from '../redact'
+import { redactAppError } from '../redact'
 
-/** Converts anything thrown into a Result error whose message is safe to show (redacted, no stack). */
+/** Converts anything thrown into a Result error whose texts are safe to show (redacted, no stack). */
 export function toErrorResult(e: unknown): Result<never> {
-  if (e instanceof AppFailure) return { ok: false, error: { ...e.appError, message: redact(e.appError.message) } }
+  if (e instanceof AppFailure) return { ok: false, error: redactAppError(e.appError) }
   return { ok: false, error: { code: 'INTERNAL', message: 'Something went wrong inside the app. The details are in the log.', messageRu: 'Внутренняя ошибка приложения. Подробности — в журнале.' } }
 }
 

@@ -23,7 +23,7 @@ import { AppFailure, missingCase } from '../../shared/result'
 import type { AppError, ErrorCode } from '../../shared/result'
 import { systemClock } from '../clock'
 import type { Clock } from '../clock'
-import { silentLogger } from '../redact'
+import { redactAppError, silentLogger } from '../redact'
 import type { Logger } from '../redact'
 import type { PortalClient } from '../portal/client'
 import { errorOf, isInterrupt, SyncEngine } from './engine'
@@ -386,7 +386,9 @@ export class JobRunner {
   }
 
   /** Moves to `to` (checked against the table), emits an event now, records it in the journal in order. */
-  private setStatus(to: JobStatus, detail?: JobStateDetail, event: 'status' | 'paused' | 'resumed' = 'status'): void {
+  private setStatus(to: JobStatus, given?: JobStateDetail, event: 'status' | 'paused' | 'resumed' = 'status'): void {
+    // What leaves here goes to the journal, the events and the summaries: its error text is redacted once, here.
+    const detail = given?.kind === 'portal-unreachable' ? { ...given, error: redactAppError(given.error) } : given
     const from = this.status ?? 'draft'
     if (from !== to) transition(from, to)
     this.status = to
@@ -539,7 +541,9 @@ export class JobRunner {
     return null
   }
 
-  private async finish(job: StoredJob, hub: EventHub, type: 'finished' | 'failed' | 'cancelled', error?: AppError): Promise<TerminalJobEvent> {
+  private async finish(job: StoredJob, hub: EventHub, type: 'finished' | 'failed' | 'cancelled', given?: AppError): Promise<TerminalJobEvent> {
+    // The reason goes to the journal, the terminal event and the summaries: redacted once, here.
+    const error = given && redactAppError(given)
     this.status = transition(this.status ?? 'running', type)
     this.detail = undefined
     this.error = error

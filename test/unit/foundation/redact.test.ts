@@ -57,6 +57,13 @@ describe('redact()', () => {
     const r = toErrorResult(new AppFailure('NETWORK', `connect ECONNRESET https://p.example/rest/3/${HOOK_SECRET}/batch`))
     expect(r.ok).toBe(false)
     if (!r.ok) expect(r.error.message).not.toContain(HOOK_SECRET)
+    // Every text the renderer shows: the Russian rendering and the portal's own description too.
+    const both = toErrorResult(
+      new AppFailure('PORTAL_ERROR', 'The portal refused', { messageRu: `Портал отказал: https://p.example/rest/3/${HOOK_SECRET}/batch`, portalError: 'X', portalDescription: `echo auth=${TOKEN}` }),
+    )
+    expect(JSON.stringify(both)).not.toContain(HOOK_SECRET)
+    expect(JSON.stringify(both)).not.toContain(TOKEN)
+    if (!both.ok) expect(both.error).toMatchObject({ code: 'PORTAL_ERROR', portalError: 'X', messageRu: expect.stringContaining('Портал отказал') })
     const unexpected = toErrorResult(new Error(`internal ${TOKEN}`))
     if (!unexpected.ok) {
       expect(unexpected.error.code).toBe('INTERNAL')

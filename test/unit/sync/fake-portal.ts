@@ -83,6 +83,8 @@ export class FakePortal {
   down = false
   /** Down until this time of the clock (ms): requests fail to connect, answers being written are lost. */
   downUntil: number | null = null
+  /** What a request says while the portal is down. */
+  downMessage = 'ECONNREFUSED: connection failed'
   isDown(): boolean {
     return this.down || (this.downUntil !== null && this.clock.now() < this.downUntil)
   }
@@ -184,7 +186,7 @@ export class FakePortal {
     }
     const method = decodeURIComponent(url.pathname.split('/').pop() ?? '').toLowerCase()
     const body = JSON.parse(req.body ?? '{}') as Record<string, unknown>
-    if (this.isDown()) throw new TransportError('connect', 'ECONNREFUSED: connection failed')
+    if (this.isDown()) throw new TransportError('connect', this.downMessage)
     this.log.push({ method, body })
     const creating = method === 'batch' && Object.values((body.cmd ?? {}) as Record<string, string>).some((c) => c.toLowerCase().startsWith('im.chat.add'))
     const fault = creating && this.createFaults.length ? this.createFaults.shift() : this.faults.shift()

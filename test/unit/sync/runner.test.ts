@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { readFile, writeFile } from 'node:fs/promises'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ManualClock } from '../../../electron/core/clock'
 import { describe, expect, it } from 'vitest'
@@ -178,6 +178,41 @@ describe('job runner', () => {
     expect((await r.done())?.type).toBe('finished')
     expect(events.filter(isTerminal)).toHaveLength(2)
   })
+
+  it('the reason of a failed or waiting job is redacted before it reaches the journal, the events and the summary', async () => {
+    const TOKEN = 'canaryRunnerToken7z'
+    const x = await w()
+    const job = await x.make(rows(5))
+    x.portal.faults = [{ status: 401, error: 'NO_AUTH_FOUND', description: `Wrong authorization data, auth=${TOKEN}` }]
+    const { r, events } = x.runner(job.id)
+    await r.start()
+    const end = await r.done()
+    expect(end).toMatchObject({ type: 'failed', error: { portalError: 'NO_AUTH_FOUND' } })
+    expect(JSON.stringify(events)).not.toContain(TOKEN)
+    expect(JSON.stringify(await r.summary())).not.toContain(TOKEN)
+    await expectNotOnDisk(join(x.dir, 'jobs', job.id), TOKEN)
+  })
+
+  it('so is the reason a job waits for the portal', async () => {
+    const SECRET = 'canaryWaitSecret4k'
+    const x = await w()
+    const job = await x.make(rows(5))
+    x.portal.downUntil = x.clock.now() + 5 * 60_000
+    x.portal.downMessage = `ECONNREFUSED https://p.example/rest/1/${SECRET}/batch`
+    const { r, events } = x.runner(job.id, { clientFor: async () => x.renewClient() })
+    await r.start()
+    expect((await r.done())?.type).toBe('finished')
+    const waits = events.filter((e) => e.type === 'status' && e.detail?.kind === 'portal-unreachable')
+    expect(waits.length).toBeGreaterThan(0)
+    expect(JSON.stringify(events)).not.toContain(SECRET)
+    await expectNotOnDisk(join(x.dir, 'jobs', job.id), SECRET)
+  })
+
+  async function expectNotOnDisk(dir: string, secret: string): Promise<void> {
+    const files = await readdir(dir)
+    expect(files).toContain('state.json')
+    for (const f of files) expect(await readFile(join(dir, f), 'utf8'), f).not.toContain(secret)
+  }
 
   it('retry-failed on a paused job with nothing to retry is refused and leaves the job paused and resumable (issue §6)', async () => {
     const x = await w()
