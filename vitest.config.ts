@@ -12,6 +12,8 @@ const mockNative = {
 
 export default defineConfig({
   test: {
+    // Every run gets a temp folder of its own and fails if a test leaves anything in it.
+    globalSetup: ['test/helpers/temp-guard.ts'],
     projects: [
       {
         resolve: { alias: mockNative },

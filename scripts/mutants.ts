@@ -426,6 +426,31 @@ export const MUTANTS: Mutant[] = [
     replace: "priorServerSec: { 'im.chat.add': cfg.priorServerSec },",
     tests: [{ project: 'unit', files: ['test/unit/bench/config.test.ts'] }],
   },
+  // ---- stop 27: nothing left in the temp folder -------------------------------------------------------------
+  {
+    id: 'temp-dir-kept',
+    what: "a test's temp folder is not removed when the test ends (the run's temp-folder guard must fail the run)",
+    file: 'test/helpers/temp.ts',
+    find: '  onTestFinished(() => rmSync(dir, { recursive: true, force: true }))\n',
+    replace: '  void onTestFinished\n',
+    tests: [{ project: 'unit', files: ['test/unit/import/cli-validate.test.ts'] }],
+  },
+  {
+    id: 'browser-profile-kept',
+    what: "browser mode's stop leaves the browser profile in the temp folder",
+    file: 'electron/web/app-window.ts',
+    find: '        await rm(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }).catch(() => {})\n',
+    replace: '',
+    tests: [{ project: 'integration', files: ['test/integration/app/app-window.test.ts'] }],
+  },
+  {
+    id: 'sandbox-ca-kept',
+    what: "b24chat sandbox leaves its temporary CA folder behind when it stops",
+    file: 'electron/cli/commands/sandbox.ts',
+    find: '      if (caTempDir) rmSync(caTempDir, { recursive: true, force: true })\n',
+    replace: '',
+    tests: [{ project: 'integration', files: ['test/integration/sandbox/inspection-state.test.ts'], args: ['-t', 'b24chat sandbox'] }],
+  },
 ]
 
 // ---- the runner ------------------------------------------------------------------------------------------------

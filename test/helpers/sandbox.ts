@@ -7,13 +7,13 @@
  *   expect(r.status).toBe(200); expect(r.json.result).toBeTypeOf('number')
  *   await t.close()
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:https'
 import type { IncomingHttpHeaders } from 'node:http'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startSandbox } from '../../electron/sandbox/index'
 import type { Sandbox, SandboxOptions } from '../../electron/sandbox/index'
+import { tempDir } from './temp'
 
 export interface HttpReply {
   status: number
@@ -41,9 +41,9 @@ export function sandboxAgent(sb: Pick<Sandbox, 'caPem'>, opts: { keepAlive?: boo
   return new Agent({ ca: sb.caPem, keepAlive: opts.keepAlive ?? true, maxSockets: opts.maxSockets ?? Infinity })
 }
 
-/** Writes the CA to a temp file (for NODE_EXTRA_CA_CERTS in child processes); returns its path. */
+/** Writes the CA to a temp file (for NODE_EXTRA_CA_CERTS in child processes), removed when the test ends; returns its path. */
 export function writeCaFile(sb: Pick<Sandbox, 'caPem'>): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'sandbox-ca-')), 'sandbox-ca.pem')
+  const file = join(tempDir('sandbox-ca-'), 'sandbox-ca.pem')
   writeFileSync(file, sb.caPem)
   return file
 }

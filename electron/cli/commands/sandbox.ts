@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseFaults, startSandbox } from '../../sandbox/index'
@@ -15,8 +15,9 @@ const USAGE = `Usage:
                   [--state FILE] [--ca-file FILE] [--http]
 
 Runs the local Bitrix24-compatible sandbox portal on https://127.0.0.1:PORT (0 = any free port) until
-Ctrl+C / SIGTERM. Prints the webhook URL, the CA file to trust (NODE_EXTRA_CA_CERTS=…), the X-Sandbox-Admin
-token for /_sandbox/ and the OAuth app, one per line. --state keeps chats and credentials across restarts.
+Ctrl+C / SIGTERM. Prints the webhook URL, the CA file to trust (NODE_EXTRA_CA_CERTS=…; a temporary file removed
+when the sandbox stops, unless --ca-file FILE names where to keep it), the X-Sandbox-Admin token for /_sandbox/ and
+the OAuth app, one per line. --state keeps chats and credentials across restarts.
 --workers N: requests the portal runs at once (default 8; 0 = unlimited); more wait in a queue of --queue N
 (default 8 × workers) and a full queue answers 503 with an HTML page. See electron/sandbox/README.md.`
 
@@ -95,8 +96,16 @@ export const sandboxCommand: CliCommand = {
       io.stderr.write(`Could not start the sandbox: ${(e as Error).message}\n`)
       return EXIT.FAILURE
     }
+    // Without --ca-file the CA goes to a folder of its own, removed when the sandbox stops: nothing is left in the
+    // temp folder run after run. --ca-file FILE is the user's file and stays (a sandbox with --state keeps its CA).
+    let caTempDir: string | undefined
     try {
-      const caFile = typeof v['ca-file'] === 'string' ? resolve(v['ca-file']) : join(mkdtempSync(join(tmpdir(), 'b24chat-sandbox-')), 'sandbox-ca.pem')
+      let caFile: string
+      if (typeof v['ca-file'] === 'string') caFile = resolve(v['ca-file'])
+      else {
+        caTempDir = mkdtempSync(join(tmpdir(), 'b24chat-sandbox-'))
+        caFile = join(caTempDir, 'sandbox-ca.pem')
+      }
       writeFileSync(caFile, sandbox.caPem)
       const o = sandbox.oauth
       const lines = [
@@ -118,6 +127,7 @@ export const sandboxCommand: CliCommand = {
       return EXIT.FAILURE
     } finally {
       await sandbox.close()
+      if (caTempDir) rmSync(caTempDir, { recursive: true, force: true })
     }
   },
 }

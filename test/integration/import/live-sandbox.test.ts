@@ -1,6 +1,5 @@
 /** The live dry run against the real sandbox portal over HTTPS: the directory users 1..200 (multiples of 50 dismissed). */
-import { mkdtemp, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -10,6 +9,7 @@ import { importSheet, liveCheck } from '../../../electron/core/import'
 import { startSandbox } from '../../../electron/sandbox/index'
 import type { Sandbox } from '../../../electron/sandbox/index'
 import { testRestCaller } from '../../helpers/rest-caller'
+import { tempDir } from '../../helpers/temp'
 
 let sb: Sandbox
 
@@ -47,7 +47,7 @@ describe('live dry run on the sandbox', () => {
   })
 
   it('b24chat validate --webhook --ca runs the same check through the portal client', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'b24-live-'))
+    const dir = tempDir('b24-live-')
     await writeFile(join(dir, 'ca.pem'), sb.caPem)
     await writeFile(join(dir, 'sheet.csv'), 'TITLE,USERS\nTeam,"2, user8@sandbox.test, nobody@sandbox.test, 50"\n')
     let out = ''

@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sandboxCommand } from '../../../electron/cli/commands/sandbox'
@@ -8,6 +8,7 @@ import type { CliIO } from '../../../electron/cli/types'
 import { startSandbox } from '../../../electron/sandbox/index'
 import { httpsRequest, startTestSandbox } from '../../helpers/sandbox'
 import type { TestSandbox } from '../../helpers/sandbox'
+import { tempDir } from '../../helpers/temp'
 
 describe('inspection API', () => {
   let t: TestSandbox
@@ -140,7 +141,22 @@ describe('b24chat sandbox', () => {
     f.interrupt()
     expect(await exit).toBe(0)
     await expect(httpsRequest({ origin, caPem }, { path: `${webhook}profile`, body: {} })).rejects.toThrow()
-    expect(existsSync(value('ca'))).toBe(true)
+    // The temporary CA goes with the sandbox: nothing of it is left in the temp folder.
+    expect(existsSync(value('ca'))).toBe(false)
+    expect(existsSync(dirname(value('ca')))).toBe(false)
+  })
+
+  it('--ca-file FILE: the CA is written there and kept after the sandbox stops', async () => {
+    const file = join(tempDir('sandbox-cafile-'), 'my-ca.pem')
+    const f = fakeIo()
+    const exit = sandboxCommand.run(['--port', '0', '--latency-ms', '0', '--ca-file', file], f.io)
+    for (let i = 0; i < 500 && !f.out().includes('oauth-refresh-token:'); i++) await new Promise((r) => setTimeout(r, 10))
+    expect(f.out()).toContain(`ca: ${file}\n`)
+    const caPem = readFileSync(file, 'utf8')
+    expect(caPem).toContain('BEGIN CERTIFICATE')
+    f.interrupt()
+    expect(await exit).toBe(0)
+    expect(readFileSync(file, 'utf8')).toBe(caPem)
   })
 
   it('--workers and --queue set the server capacity; a bad value is refused', async () => {

@@ -1,5 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { imageSize } from 'image-size'
 import pngjs from 'pngjs'
@@ -9,6 +8,7 @@ import jpeg from 'jpeg-js'
 import { boxResize, classifyAvatarCell, orient, resolveAvatarCell } from '../../../electron/core/import/avatar'
 import type { Rgba } from '../../../electron/core/import/avatar'
 import { codes, gifBytes, importText, jpegBytes, pngBytes } from './helpers'
+import { tempDir } from '../../helpers/temp'
 
 const { PNG } = pngjs
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64')
@@ -126,7 +126,7 @@ describe('avatars', () => {
   })
 
   it('resolves relative paths against the sheet folder; sniffs content, not the name', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'b24-av-'))
+    const dir = tempDir('b24-av-')
     await writeFile(join(dir, 'real.txt'), pngBytes(10, 10))
     await writeFile(join(dir, 'fake.png'), 'hello')
     const s = await importText('TITLE,USERS,AVATAR\nA,1,real.txt\nB,1,fake.png\nC,1,missing.png\nD,1,https://x.example/a.png\n' +

@@ -1,10 +1,10 @@
-import { mkdtemp, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { validateCommand } from '../../../electron/cli/commands/validate'
 import type { CliIO } from '../../../electron/cli/types'
+import { tempDir } from '../../helpers/temp'
 
 async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
   let out = ''
@@ -14,7 +14,7 @@ async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code:
   const stderr = new PassThrough()
   stderr.on('data', (d: Buffer) => (err += d.toString()))
   const io: CliIO = { stdout, stderr, stdin: new PassThrough(), env, interrupted: new Promise(() => {}) }
-  const data = await mkdtemp(join(tmpdir(), 'b24-cli-data-'))
+  const data = tempDir('b24-cli-data-')
   const code = await validateCommand.run([...argv, '--data', data], io)
   await new Promise((r) => setImmediate(r))
   return { code, out, err }
@@ -50,7 +50,7 @@ describe('b24chat validate', () => {
   })
 
   it('exits non-zero with a clear message when the file cannot be read; 2 on bad options', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'b24-cli-'))
+    const dir = tempDir('b24-cli-')
     await writeFile(join(dir, 'book.xlsx'), Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0]))
     await writeFile(join(dir, 'empty.csv'), '')
     const missing = await run([join(dir, 'nope.csv')])
@@ -84,7 +84,7 @@ describe('b24chat validate', () => {
   })
 
   it('a header-only sheet is refused (exit 1) with its way forward', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'b24-cli-'))
+    const dir = tempDir('b24-cli-')
     await writeFile(join(dir, 'head.csv'), 'TITLE,USERS\n')
     const r = await run([join(dir, 'head.csv')])
     expect(r.code).toBe(1)

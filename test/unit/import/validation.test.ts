@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto'
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { MappingMemory, autoMapping, importSheet, revalidateRow, templateCsv, validateCompose } from '../../../electron/core/import'
 import { parseColor, parseEntity, parseType, parseUsers } from '../../../electron/core/import/fields'
 import type { Problem } from '../../../electron/shared/sheet'
 import { codes, importText, pngBytes, utf8 } from './helpers'
+import { tempDir } from '../../helpers/temp'
 
 describe('field rules', () => {
   it('USERS: ids and e-mails with any separator, bad tokens named', () => {
@@ -161,7 +161,7 @@ describe('column mapping', () => {
   })
 
   it('manual mapping overrides, unmaps, and is remembered for the same header row', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'b24-map-'))
+    const dir = tempDir('b24-map-')
     const memory = new MappingMemory(join(dir, 'mappings.json'))
     const text = 'Name,Who,Extra\nSales,1,Welcome\n'
     const first = await importText(text, { mapping: { MESSAGE: 'Extra', USERS: 'Who', TITLE: '' }, mappingMemory: memory })
@@ -179,7 +179,7 @@ describe('column mapping', () => {
   })
 
   it('a damaged memory file is ignored, not fatal', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'b24-map-'))
+    const dir = tempDir('b24-map-')
     await writeFile(join(dir, 'm.json'), '{not json')
     const s = await importText('TITLE\nA\n', { mappingMemory: new MappingMemory(join(dir, 'm.json')) })
     expect(s.allRows()[0]!.params.TITLE).toBe('A')

@@ -1,0 +1,60 @@
+/**
+ * The browser window of browser mode: an installed Chromium opened as an app window (`--app=URL`) on a profile of its
+ * own in the temp folder. `close()` — when browser mode stops — ends that browser and removes its profile, so the
+ * window does not outlive the server it talks to and no profile (tens of MB) is left in the temp folder per start.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export const BROWSERS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']
+
+export interface AppWindow {
+  /** The browser's profile folder (removed by close). */
+  profile: string
+  /** Ends the browser (its whole process group) and removes the profile. Safe to call twice. */
+  close(): Promise<void>
+}
+
+/** The browser to open, when there is one and a display to open it on (and B24CHAT_NO_BROWSER is not set). */
+export function pickBrowser(env: NodeJS.ProcessEnv = process.env, candidates: string[] = BROWSERS): string | null {
+  if (env.B24CHAT_NO_BROWSER || !(env.DISPLAY || env.WAYLAND_DISPLAY)) return null
+  return candidates.find((p) => existsSync(p)) ?? null
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, signal)
+    return true
+  } catch {
+    return false // the group is gone already
+  }
+}
+
+export async function openAppWindow(browser: string, url: string, opts: { graceMs?: number } = {}): Promise<AppWindow> {
+  const profile = await mkdtemp(join(tmpdir(), 'b24chat-browser-'))
+  // detached: a process group of its own, so close() reaches every helper process Chromium starts.
+  const child = spawn(browser, [`--app=${url}`, `--user-data-dir=${profile}`, '--no-first-run'], { stdio: 'ignore', detached: true })
+  child.on('error', () => {}) // a browser that cannot start leaves only its profile, which close() removes
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve()
+    else child.once('close', () => resolve())
+  })
+  child.unref()
+  let closing: Promise<void> | null = null
+  return {
+    profile,
+    close: () =>
+      (closing ??= (async () => {
+        if (child.pid !== undefined && signalGroup(child.pid, 'SIGTERM')) {
+          const grace = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), opts.graceMs ?? 3000).unref())
+          if ((await Promise.race([exited.then(() => 'exited' as const), grace])) === 'late') signalGroup(child.pid, 'SIGKILL')
+        }
+        // Chromium's helpers may still be writing for a moment after the main process ends: retry the removal. A
+        // profile that still cannot go (a browser this process cannot end) stays: stopping must not fail on it.
+        await rm(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }).catch(() => {})
+      })()),
+  }
+}

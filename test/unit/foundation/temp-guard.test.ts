@@ -1,0 +1,47 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import setup, { leftBehind } from '../../helpers/temp-guard'
+import { tempDir } from '../../helpers/temp'
+
+describe('the temp-folder guard of a test run', () => {
+  it('names what a run left behind, tool caches aside', () => {
+    const dir = tempDir('b24-guard-')
+    expect(leftBehind(dir)).toEqual([])
+    mkdirSync(join(dir, 'tsx-0'))
+    expect(leftBehind(dir)).toEqual([])
+    mkdirSync(join(dir, 'b24-cli-data-abc123'))
+    writeFileSync(join(dir, 'a.pem'), 'x')
+    expect(leftBehind(dir)).toEqual(['a.pem', 'b24-cli-data-abc123'])
+  })
+
+  it('gives a run its own temp folder, fails its end when a test left something there, and removes it anyway', () => {
+    const outer = process.env.TMPDIR
+    const teardown = setup()
+    const runDir = tmpdir()
+    try {
+      expect(runDir).not.toBe(outer)
+      expect(runDir).toMatch(/b24-test-run-/)
+      mkdirSync(join(runDir, 'forgotten-folder'))
+    } finally {
+      const exitCode = process.exitCode
+      expect(() => teardown()).toThrow(/left 1 entry in the temp folder: forgotten-folder/)
+      // vitest would exit 0 on the error alone: the teardown sets the exit code (this worker's is put back).
+      expect(process.exitCode).toBe(1)
+      process.exitCode = exitCode
+    }
+    expect(process.env.TMPDIR).toBe(outer)
+    expect(existsSync(runDir)).toBe(false)
+  })
+
+  it('a run that left only tool caches ends without an error', () => {
+    const outer = process.env.TMPDIR
+    const teardown = setup()
+    const runDir = tmpdir()
+    mkdirSync(join(runDir, 'tsx-1000'))
+    expect(() => teardown()).not.toThrow()
+    expect(process.env.TMPDIR).toBe(outer)
+    expect(existsSync(runDir)).toBe(false)
+  })
+})
