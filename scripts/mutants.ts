@@ -444,6 +444,14 @@ export const MUTANTS: Mutant[] = [
     tests: [{ project: 'integration', files: ['test/integration/app/app-window.test.ts'] }],
   },
   {
+    id: 'browser-token-in-argv',
+    what: "browser mode gives the browser the address with the run's token on its command line (readable by every user)",
+    file: 'electron/web/app-window.ts',
+    find: '[`--app=${pathToFileURL(launch).href}`,',
+    replace: '[`--app=${url}`,',
+    tests: [{ project: 'integration', files: ['test/integration/app/app-window.test.ts'] }],
+  },
+  {
     id: 'sandbox-ca-kept',
     what: "b24chat sandbox leaves its temporary CA folder behind when it stops",
     file: 'electron/cli/commands/sandbox.ts',
