@@ -1,11 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Backend } from '../../electron/core/app/backend'
 import { KeytarSecretStore } from '../../electron/keychain/keytar-store'
 import { startSandbox } from '../../electron/sandbox'
+import { launchPage } from '../../electron/web/app-window'
 import { startWebShell } from '../../electron/web/server'
 import type { WebShell } from '../../electron/web/server'
 import { CHROMIUM_ARGS, SCREENS } from './harness'
@@ -47,6 +49,23 @@ describe('browser mode', () => {
       await expect.poll(() => page.getByTestId('sandbox-card').getAttribute('data-running'), { timeout: 30_000 }).toBe('yes')
       await page.screenshot({ path: join(SCREENS, 'browser-mode-connections-light.png') })
       expect(errors).toEqual([])
+    } finally {
+      await browser.close()
+    }
+  })
+
+  it("the window's launch page (the browser's command line names only this file) opens the app with its token", async () => {
+    const launch = join(dir, 'open.html')
+    await writeFile(launch, launchPage(shell.openUrl), { mode: 0o600 })
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+      await page.goto(pathToFileURL(launch).href)
+      await page.getByTestId('connections-view').waitFor()
+      expect(page.url()).toBe(shell.url)
+      // The token arrived with the page: a call, which the shell answers only with it (403 without), succeeds.
+      const info = await page.evaluate(() => (window as unknown as { api: { app: { info(): Promise<{ ok: boolean; value?: { version: string } }> } } }).api.app.info())
+      expect(info).toMatchObject({ ok: true, value: { version: 't' } })
     } finally {
       await browser.close()
     }

@@ -1,9 +1,10 @@
 /**
- * globalSetup of every test run: the run gets a temp folder of its own (TMPDIR, which `os.tmpdir()`, the test workers
- * and every child process read), and when the run ends that folder must be empty. A test that leaves a folder or file
- * behind fails the run with its name, instead of filling the machine's /tmp run after run (before this guard a full
- * `npm test` left ~23 folders there: CLI data folders, sandbox CA files, mapping memories). Tests make their folders
- * with `tempDir()` (test/helpers/temp.ts), which removes them when the test ends, pass or fail.
+ * globalSetup of every test run: the run gets a temp folder of its own (TMPDIR, TEMP and TMP, which `os.tmpdir()`,
+ * the test workers and every child process read), and when the run ends that folder must be empty. A test that
+ * leaves a folder or file behind fails the run with its name, instead of filling the machine's /tmp run after run
+ * (before this guard a full `npm test` left ~23 folders there: CLI data folders, sandbox CA files, mapping
+ * memories). Tests make their folders with `tempDir()` (test/helpers/temp.ts), which removes them when the test
+ * ends, pass or fail.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -19,13 +20,18 @@ export function leftBehind(dir: string): string[] {
     .sort()
 }
 
+/** What `os.tmpdir()` reads: TMPDIR on Linux and macOS, TEMP then TMP on Windows. */
+const TEMP_VARS = ['TMPDIR', 'TEMP', 'TMP'] as const
+
 export default function setup(): () => void {
-  const outer = process.env.TMPDIR
+  const outer = TEMP_VARS.map((name) => [name, process.env[name]] as const)
   const dir = mkdtempSync(join(tmpdir(), 'b24-test-run-'))
-  process.env.TMPDIR = dir
+  for (const name of TEMP_VARS) process.env[name] = dir
   return () => {
-    if (outer === undefined) delete process.env.TMPDIR
-    else process.env.TMPDIR = outer
+    for (const [name, value] of outer) {
+      if (value === undefined) delete process.env[name]
+      else process.env[name] = value
+    }
     const left = leftBehind(dir)
     rmSync(dir, { recursive: true, force: true })
     if (left.length) {

@@ -17,12 +17,14 @@ describe('the temp-folder guard of a test run', () => {
   })
 
   it('gives a run its own temp folder, fails its end when a test left something there, and removes it anyway', () => {
-    const outer = process.env.TMPDIR
+    const outer = { TMPDIR: process.env.TMPDIR, TEMP: process.env.TEMP, TMP: process.env.TMP }
     const teardown = setup()
     const runDir = tmpdir()
     try {
-      expect(runDir).not.toBe(outer)
+      expect(runDir).not.toBe(outer.TMPDIR)
       expect(runDir).toMatch(/b24-test-run-/)
+      // Windows reads TEMP and TMP, not TMPDIR.
+      expect({ TMPDIR: process.env.TMPDIR, TEMP: process.env.TEMP, TMP: process.env.TMP }).toEqual({ TMPDIR: runDir, TEMP: runDir, TMP: runDir })
       mkdirSync(join(runDir, 'forgotten-folder'))
     } finally {
       const exitCode = process.exitCode
@@ -31,7 +33,7 @@ describe('the temp-folder guard of a test run', () => {
       expect(process.exitCode).toBe(1)
       process.exitCode = exitCode
     }
-    expect(process.env.TMPDIR).toBe(outer)
+    expect({ TMPDIR: process.env.TMPDIR, TEMP: process.env.TEMP, TMP: process.env.TMP }).toEqual(outer)
     expect(existsSync(runDir)).toBe(false)
   })
 
