@@ -436,6 +436,14 @@ export const MUTANTS: Mutant[] = [
     tests: [{ project: 'unit', files: ['test/unit/import/cli-validate.test.ts'] }],
   },
   {
+    id: 'temp-guard-exit-zero',
+    what: 'the temp-folder guard only throws at the end of a run, which vitest logs and still exits 0',
+    file: 'test/helpers/temp-guard.ts',
+    find: '      process.exitCode = 1\n',
+    replace: '',
+    tests: [{ project: 'unit', files: ['test/unit/foundation/temp-guard.test.ts'] }],
+  },
+  {
     id: 'browser-profile-kept',
     what: "browser mode's stop leaves the browser profile in the temp folder",
     file: 'electron/web/app-window.ts',
