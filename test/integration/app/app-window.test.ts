@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
+import { osProcessProbe } from '../../../electron/core/sync/lock'
 import { launchPage, openAppWindow, pickBrowser } from '../../../electron/web/app-window'
 import type { AppWindow } from '../../../electron/web/app-window'
 import { tempDir } from '../../helpers/temp'
@@ -24,23 +25,6 @@ while :; do sleep 1; done
   return file
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
-async function until(what: () => boolean, label: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (what()) return
-    await new Promise((r) => setTimeout(r, 25))
-  }
-  throw new Error(`timed out waiting for ${label}`)
-}
-
 /** Opens a window that is closed when the test ends, also when an expectation fails first (no stray browser). */
 async function open(...args: Parameters<typeof openAppWindow>): Promise<AppWindow> {
   const w = await openAppWindow(...args)
@@ -49,7 +33,7 @@ async function open(...args: Parameters<typeof openAppWindow>): Promise<AppWindo
 }
 
 async function started(profile: string): Promise<{ main: number; helper: number }> {
-  await until(() => existsSync(join(profile, 'main.pid')) && existsSync(join(profile, 'helper.pid')), 'the browser to start')
+  await vi.waitFor(() => expect(existsSync(join(profile, 'main.pid')) && existsSync(join(profile, 'helper.pid'))).toBe(true), { timeout: 5000, interval: 25 })
   return { main: Number(readFileSync(join(profile, 'main.pid'), 'utf8')), helper: Number(readFileSync(join(profile, 'helper.pid'), 'utf8')) }
 }
 
@@ -69,7 +53,7 @@ describe('browser mode: the app window', () => {
     expect(statSync(w.profile).mode & 0o777).toBe(0o700)
     expect(w.profile).toMatch(/b24chat-browser-/)
     await w.close()
-    await until(() => !alive(pids.main) && !alive(pids.helper), 'the browser and its helper to end')
+    await vi.waitFor(() => expect(!osProcessProbe.alive(pids.main) && !osProcessProbe.alive(pids.helper)).toBe(true), { timeout: 5000, interval: 25 })
     expect(existsSync(w.profile)).toBe(false)
     await w.close() // twice is harmless
   })
@@ -78,7 +62,7 @@ describe('browser mode: the app window', () => {
     const w = await open(fakeBrowser({ ignoreTerm: true }), 'http://127.0.0.1:1/', { graceMs: 200 })
     const pids = await started(w.profile)
     await w.close()
-    await until(() => !alive(pids.main) && !alive(pids.helper), 'the browser and its helper to be killed')
+    await vi.waitFor(() => expect(!osProcessProbe.alive(pids.main) && !osProcessProbe.alive(pids.helper)).toBe(true), { timeout: 5000, interval: 25 })
     expect(existsSync(w.profile)).toBe(false)
   })
 
